@@ -1,0 +1,143 @@
+// Nodes, saved tensors and op recording; see node.h and function.h.
+#include "ember/autograd/node.h"
+
+#include <atomic>
+
+#include "ember/autograd/function.h"
+#include "ember/autograd/grad_mode.h"
+#include "ember/ops/creation.h"
+#include "ember/ops/elementwise.h"
+#include "ember/ops/reduce.h"
+#include "ember/ops/view.h"
+
+namespace ember::autograd {
+
+namespace {
+std::atomic<uint64_t> g_next_sequence_nr{0};
+}
+
+Node::Node() : sequence_nr_(g_next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
+
+uint32_t Node::add_output(const Tensor& out) {
+  output_meta_.push_back({out.shape(), out.dtype()});
+  return static_cast<uint32_t>(output_meta_.size() - 1);
+}
+
+Tensor Node::zeros_for_output(size_t i) const {
+  return zeros(output_meta_[i].shape, output_meta_[i].dtype);
+}
+
+void Node::retain_output(uint32_t output_nr, const std::shared_ptr<TensorImpl>& t) {
+  retained_.emplace_back(output_nr, t);
+}
+
+void Node::store_retained(const std::vector<Tensor>& grads) const {
+  for (const auto& [nr, weak] : retained_) {
+    auto impl = weak.lock();
+    if (!impl || !grads[nr].defined()) continue;
+    Tensor g = GradMode::is_enabled() ? grads[nr] : grads[nr].detach();
+    impl->grad = impl->grad.defined() ? add(impl->grad, g) : clone(g);
+  }
+}
+
+SavedTensor::SavedTensor(const Tensor& t, bool is_output)
+    : t_(is_output && t.defined() ? t.detach() : t), version_(t.defined() ? t.version() : 0) {}
+
+const Tensor& SavedTensor::get() const {
+  EMBER_CHECK(!t_.defined() || t_.version() == version_, RuntimeError,
+              "[backward] one of the tensors needed for gradient computation has been modified "
+              "by an in-place operation: a tensor of shape ", shape_str(t_.shape()),
+              " is at version ", t_.version(), "; expected version ", version_);
+  return t_;
+}
+
+std::vector<Tensor> FunctionNode::apply(const std::vector<Tensor>& grads) {
+  EMBER_CHECK(fn_ != nullptr, RuntimeError, "[backward] trying to backward through the graph a "
+              "second time (through ", name_, "): its saved tensors were freed after the first "
+              "backward; pass retain_graph=True to the first backward if you need to");
+  return fn_(grads, *this);
+}
+
+std::vector<Tensor> AccumulateGrad::apply(const std::vector<Tensor>& grads) {
+  const Tensor& g = grads[0];
+  TensorImpl& v = *variable_;
+  if (GradMode::is_enabled()) {  // create_graph: keep the gradient's own graph
+    v.grad = v.grad.defined() ? add(v.grad, g) : g;
+  } else if (!v.grad.defined()) {
+    v.grad = clone(g.detach());  // own, contiguous memory: g may alias another tensor
+  } else if (v.grad.requires_grad()) {
+    v.grad = add(v.grad.detach(), g.detach());
+  } else {
+    add_(v.grad, g.detach());
+  }
+  return {};
+}
+
+Edge gradient_edge(const Tensor& t) {
+  if (!t.requires_grad()) return {};
+  if (t.grad_fn()) return {t.grad_fn(), t.output_nr()};
+  TensorImpl* impl = t.impl();
+  auto acc = impl->grad_accumulator.lock();
+  if (!acc) {
+    acc = std::make_shared<AccumulateGrad>(t.impl_ptr());
+    acc->add_output(t);
+    impl->grad_accumulator = acc;
+  }
+  return {acc, 0};
+}
+
+bool any_requires_grad(std::initializer_list<Tensor> inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+bool any_requires_grad(const std::vector<Tensor>& inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+void record(std::string name, const std::vector<Tensor>& inputs,
+            const std::vector<Tensor>& outputs, BackwardFn fn) {
+  auto node = std::make_shared<FunctionNode>(std::move(name), std::move(fn));
+  std::vector<Edge> edges;
+  edges.reserve(inputs.size());
+  for (const Tensor& t : inputs) edges.push_back(t.defined() ? gradient_edge(t) : Edge{});
+  node->set_next_edges(std::move(edges));
+  for (const Tensor& out : outputs) {
+    TensorImpl* impl = out.impl();
+    impl->output_nr = node->add_output(out);
+    impl->grad_fn = node;
+    impl->requires_grad = is_floating(out.dtype());
+  }
+}
+
+void check_inplace(const Tensor& self, const char* op) {
+  EMBER_CHECK(!(GradMode::is_enabled() && self.is_leaf() && self.requires_grad()), RuntimeError,
+              "[", op, "] a leaf tensor that requires grad is being used in an in-place "
+              "operation; wrap it in ember.no_grad() or use an out-of-place op");
+}
+
+void rebase_history(Tensor& self, const Tensor& result) {
+  if (!result.requires_grad()) return;
+  TensorImpl* impl = self.impl();
+  impl->grad_fn = result.grad_fn();
+  impl->output_nr = result.output_nr();
+  impl->requires_grad = true;
+}
+
+Tensor sum_to(const Tensor& grad, const Shape& shape) {
+  if (grad.shape() == shape) return grad;
+  std::vector<int64_t> dims;
+  int64_t lead = grad.dim() - static_cast<int64_t>(shape.size());
+  for (int64_t i = 0; i < grad.dim(); ++i) {
+    if (i < lead || (shape[i - lead] == 1 && grad.shape()[i] != 1)) dims.push_back(i);
+  }
+  Tensor s = dims.empty() ? grad : sum(grad, dims, /*keepdim=*/true);
+  return reshape(s, shape);
+}
+
+}  // namespace ember::autograd

@@ -1,0 +1,25 @@
+// Shared declarations of the pybind11 binding files: one bind_<topic> function per file.
+// Bindings only convert types and release the GIL; checks and maths live in the core.
+#pragma once
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "ember/ember.h"
+
+namespace py = pybind11;
+
+namespace ember::python {
+
+void bind_tensor(py::module_& m);      // Tensor class, NumPy / DLPack interop
+void bind_creation(py::module_& m);    // factories and random fills
+void bind_elementwise(py::module_& m); // arithmetic, activations, comparisons, operators
+void bind_reduce(py::module_& m);      // reductions, softmax family
+void bind_view(py::module_& m);        // views, indexing, joining, gathering
+void bind_linalg(py::module_& m);      // matmul family
+void bind_autograd(py::module_& m);    // grad mode, backward, autograd.grad
+
+// Converts a Python int/float/bool to a Scalar (TypeError otherwise).
+Scalar to_scalar(const py::handle& obj, const char* op);
+
+}  // namespace ember::python

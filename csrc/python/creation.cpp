@@ -1,0 +1,8 @@
+// Bindings for the creation ops.
+#include "bind.h"
+
+namespace ember::python {
+
+void bind_creation(py::module_& m) {}
+
+}  // namespace ember::python

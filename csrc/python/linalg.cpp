@@ -1,0 +1,8 @@
+// Bindings for the linalg ops.
+#include "bind.h"
+
+namespace ember::python {
+
+void bind_linalg(py::module_& m) {}
+
+}  // namespace ember::python

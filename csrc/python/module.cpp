@@ -1,0 +1,71 @@
+// The ember._C extension: registers every binding file and maps ember's C++ exceptions
+// to Python's.
+#include "bind.h"
+
+namespace ember::python {
+
+Scalar to_scalar(const py::handle& obj, const char* op) {
+  if (py::isinstance<py::bool_>(obj)) return Scalar(obj.cast<bool>());
+  if (py::isinstance<py::int_>(obj)) return Scalar(obj.cast<int64_t>());
+  if (py::isinstance<py::float_>(obj)) return Scalar(obj.cast<double>());
+  EMBER_THROW(TypeError, "[", op, "] expected a Python number, got ",
+              std::string(py::str(py::type::of(obj).attr("__name__"))));
+}
+
+}  // namespace ember::python
+
+PYBIND11_MODULE(_C, m) {
+  using namespace ember;
+  m.doc() = "ember C++ core";
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const ValueError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const TypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const IndexError& e) {
+      PyErr_SetString(PyExc_IndexError, e.what());
+    } catch (const MemoryError& e) {
+      PyErr_SetString(PyExc_MemoryError, e.what());
+    } catch (const NotImplementedError& e) {
+      PyErr_SetString(PyExc_NotImplementedError, e.what());
+    } catch (const Error& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    } catch (const std::bad_alloc&) {
+      PyErr_SetString(PyExc_MemoryError, "[ember] out of memory");
+    }
+  });
+
+  py::enum_<DType>(m, "dtype", "Element type of a tensor (ember.float32, ...).")
+      .value("bool", DType::Bool)
+      .value("int64", DType::Int64)
+      .value("float32", DType::Float32)
+      .value("float64", DType::Float64)
+      .def("__repr__", [](DType t) { return std::string("ember.") + dtype_name(t); })
+      .def("__str__", [](DType t) { return std::string("ember.") + dtype_name(t); })
+      .def_property_readonly("itemsize", [](DType t) { return itemsize(t); })
+      .def_property_readonly("is_floating_point", [](DType t) { return is_floating(t); });
+
+  m.def("get_num_threads", &get_num_threads, "Threads used by ember's CPU kernels.");
+  m.def("set_num_threads", &set_num_threads, py::arg("n"),
+        "Sets the threads used by ember's CPU kernels (process-wide).");
+  m.def("config", [] {
+    py::dict d;
+    d["version"] = EMBER_VERSION_STRING;
+    d["isa"] = cpu::isa_name(cpu::active_isa());
+    d["num_threads"] = get_num_threads();
+    d["openmp"] = openmp_enabled();
+    d["cuda"] = cuda_available();
+    return d;
+  }, "Build and runtime facts: version, SIMD ISA in use, threads, OpenMP, CUDA.");
+  m.def("cuda_is_available", &cuda_available);
+
+  python::bind_tensor(m);
+  python::bind_creation(m);
+  python::bind_elementwise(m);
+  python::bind_reduce(m);
+  python::bind_view(m);
+  python::bind_linalg(m);
+  python::bind_autograd(m);
+}

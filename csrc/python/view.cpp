@@ -1,0 +1,8 @@
+// Bindings for the view ops.
+#include "bind.h"
+
+namespace ember::python {
+
+void bind_view(py::module_& m) {}
+
+}  // namespace ember::python
