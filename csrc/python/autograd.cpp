@@ -12,7 +12,7 @@ std::vector<Tensor> tensors_or_none(const py::object& obj, size_t n) {
 }
 }  // namespace
 
-void bind_autograd(py::module_& m) {
+void bind_autograd(py::module_& m, TensorClass& cls) {
   m.def("is_grad_enabled", &autograd::GradMode::is_enabled);
   m.def("_set_grad_enabled", &autograd::GradMode::set_enabled, py::arg("mode"));
   m.def("_backward", [](const std::vector<Tensor>& roots, py::object grads, bool retain_graph,

@@ -11,13 +11,16 @@ namespace py = pybind11;
 
 namespace ember::python {
 
-void bind_tensor(py::module_& m);      // Tensor class, NumPy / DLPack interop
-void bind_creation(py::module_& m);    // factories and random fills
-void bind_elementwise(py::module_& m); // arithmetic, activations, comparisons, operators
-void bind_reduce(py::module_& m);      // reductions, softmax family
-void bind_view(py::module_& m);        // views, indexing, joining, gathering
-void bind_linalg(py::module_& m);      // matmul family
-void bind_autograd(py::module_& m);    // grad mode, backward, autograd.grad
+using TensorClass = py::class_<Tensor>;
+
+// Each binds module functions on m and the matching Tensor methods on cls.
+TensorClass bind_tensor(py::module_& m);                 // Tensor class, NumPy / DLPack interop
+void bind_creation(py::module_& m, TensorClass& cls);    // factories and random fills
+void bind_elementwise(py::module_& m, TensorClass& cls); // arithmetic, activations, operators
+void bind_reduce(py::module_& m, TensorClass& cls);      // reductions, softmax family
+void bind_view(py::module_& m, TensorClass& cls);        // views, indexing, joining, gathering
+void bind_linalg(py::module_& m, TensorClass& cls);      // matmul family
+void bind_autograd(py::module_& m, TensorClass& cls);    // grad mode, backward, autograd.grad
 
 // Converts a Python int/float/bool to a Scalar (TypeError otherwise).
 Scalar to_scalar(const py::handle& obj, const char* op);

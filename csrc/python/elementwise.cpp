@@ -3,11 +3,10 @@
 
 namespace ember::python {
 
-void bind_elementwise(py::module_& m) {
+void bind_elementwise(py::module_& m, TensorClass& cls) {
   using R = py::call_guard<py::gil_scoped_release>;
   m.def("add", py::overload_cast<const Tensor&, const Tensor&>(&add), R());
   m.def("mul", py::overload_cast<const Tensor&, const Tensor&>(&mul), R());
-  auto cls = py::class_<Tensor>(m.attr("Tensor"));
   cls.def("__add__", py::overload_cast<const Tensor&, const Tensor&>(&add), R());
   cls.def("__mul__", py::overload_cast<const Tensor&, const Tensor&>(&mul), R());
 }

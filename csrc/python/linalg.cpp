@@ -3,6 +3,6 @@
 
 namespace ember::python {
 
-void bind_linalg(py::module_& m) {}
+void bind_linalg(py::module_& m, TensorClass& cls) {}
 
 }  // namespace ember::python

@@ -61,11 +61,11 @@ PYBIND11_MODULE(_C, m) {
   }, "Build and runtime facts: version, SIMD ISA in use, threads, OpenMP, CUDA.");
   m.def("cuda_is_available", &cuda_available);
 
-  python::bind_tensor(m);
-  python::bind_creation(m);
-  python::bind_elementwise(m);
-  python::bind_reduce(m);
-  python::bind_view(m);
-  python::bind_linalg(m);
-  python::bind_autograd(m);
+  auto cls = python::bind_tensor(m);
+  python::bind_creation(m, cls);
+  python::bind_elementwise(m, cls);
+  python::bind_reduce(m, cls);
+  python::bind_view(m, cls);
+  python::bind_linalg(m, cls);
+  python::bind_autograd(m, cls);
 }

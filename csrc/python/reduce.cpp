@@ -3,7 +3,7 @@
 
 namespace ember::python {
 
-void bind_reduce(py::module_& m) {
+void bind_reduce(py::module_& m, TensorClass& cls) {
   m.def("sum", [](const Tensor& t) { return sum(t); }, py::call_guard<py::gil_scoped_release>());
 }
 

@@ -86,7 +86,7 @@ py::array to_numpy(const Tensor& t) {
   return py::array(numpy_dtype(t.dtype()), shape, strides, t.raw_data(), base);
 }
 
-void bind_tensor(py::module_& m) {
+TensorClass bind_tensor(py::module_& m) {
   py::class_<autograd::Node, std::shared_ptr<autograd::Node>>(m, "Node",
       "A node of the autograd graph (tensor.grad_fn).")
       .def("name", &autograd::Node::name)
@@ -98,8 +98,8 @@ void bind_tensor(py::module_& m) {
       })
       .def("__repr__", [](const autograd::Node& n) { return "<" + n.name() + ">"; });
 
-  py::class_<Tensor>(m, "Tensor", py::buffer_protocol(), py::dynamic_attr())
-      .def_buffer([](const Tensor& t) {
+  TensorClass cls(m, "Tensor", py::buffer_protocol(), py::dynamic_attr());
+  cls.def_buffer([](const Tensor& t) {
         std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end()), strides;
         for (int64_t s : t.strides()) strides.push_back(s * static_cast<int64_t>(t.itemsize()));
         return py::buffer_info(t.raw_data(), static_cast<py::ssize_t>(t.itemsize()),
@@ -155,6 +155,7 @@ void bind_tensor(py::module_& m) {
 
   m.def("from_numpy", &from_numpy, py::arg("array"),
         "A tensor sharing memory with a NumPy array (float32/float64/int64/bool).");
+  return cls;
 }
 
 }  // namespace ember::python

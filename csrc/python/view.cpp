@@ -3,6 +3,6 @@
 
 namespace ember::python {
 
-void bind_view(py::module_& m) {}
+void bind_view(py::module_& m, TensorClass& cls) {}
 
 }  // namespace ember::python

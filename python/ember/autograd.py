@@ -85,3 +85,69 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     outputs, inputs = _as_list(outputs), _as_list(inputs)
     retain = create_graph if retain_graph is None else retain_graph
     return _C._grad(outputs, inputs, _as_list(grad_outputs), retain, create_graph, allow_unused)
+
+
+def _flat_outputs(out):
+    return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """Compares backward's gradients of fn at inputs with central finite differences.
+
+    inputs: a tensor or a sequence of tensors; those with requires_grad=True must be
+    float64 and are checked. fn returns a tensor or a tuple of tensors. Every output
+    element's gradient row is checked (keep sizes small). Returns True, or raises
+    (or returns False with raise_exception=False) naming the first mismatch.
+    """
+    import numpy as np
+
+    from ._C import from_numpy
+
+    inputs = _flat_outputs(inputs)
+    diff = [t for t in inputs if t.requires_grad]
+    for t in diff:
+        if t.dtype != _C.dtype.float64:
+            raise TypeError(f"[gradcheck] inputs that require grad must be float64, got {t.dtype}")
+    if not diff:
+        raise ValueError("[gradcheck] no input requires grad")
+
+    def evaluate():
+        with no_grad():
+            return [o.detach().numpy().astype(np.float64).ravel().copy()
+                    for o in _flat_outputs(fn(*inputs))]
+
+    outputs = _flat_outputs(fn(*inputs))
+    for k, out in enumerate(outputs):
+        if not out.requires_grad:
+            continue
+        for j in range(out.numel()):
+            onehot = np.zeros(out.shape, dtype=np.float64)
+            onehot.reshape(-1)[j] = 1.0
+            g_out = from_numpy(onehot.astype(out.detach().numpy().dtype))
+            analytic = grad([out], diff, [g_out], retain_graph=True, allow_unused=True)
+            for i, t in enumerate(diff):
+                a = (np.zeros(t.shape) if analytic[i] is None
+                     else analytic[i].detach().numpy().reshape(t.shape))
+                data = t.detach().numpy()  # shares memory with t: perturb in place
+                flat = data.reshape(-1)
+                if not np.shares_memory(flat, data):
+                    raise ValueError("[gradcheck] inputs that require grad must be contiguous")
+                num = np.zeros(t.numel())
+                for e in range(t.numel()):
+                    orig = flat[e]
+                    flat[e] = orig + eps
+                    plus = evaluate()[k][j]
+                    flat[e] = orig - eps
+                    minus = evaluate()[k][j]
+                    flat[e] = orig
+                    num[e] = (plus - minus) / (2 * eps)
+                a = a.reshape(-1)
+                if not np.allclose(a, num, atol=atol, rtol=rtol):
+                    bad = int(np.argmax(np.abs(a - num)))
+                    msg = (f"[gradcheck] gradient mismatch for output {k} element {j} w.r.t. "
+                           f"input {i} element {bad}: analytic {a[bad]:.8g}, numerical "
+                           f"{num[bad]:.8g}")
+                    if raise_exception:
+                        raise AssertionError(msg)
+                    return False
+    return True

@@ -1,0 +1,95 @@
+// Branch-free float32 maths for cpu/isa/ kernels: written as plain scalar code that GCC
+// vectorises at whatever ISA the including file is compiled for (Cephes-style polynomials,
+// about 1-2 ulp). Lives in the per-ISA namespace so each ISA gets its own copy (isa.h).
+#pragma once
+#ifndef EMBER_ISA
+#error "vec_math.h is only for files under cpu/isa/ (compiled once per ISA)"
+#endif
+#include <cstdint>
+#include <cstring>
+
+namespace ember::cpu::EMBER_ISA {
+
+inline float bits_to_float(int32_t b) {
+  float f;
+  std::memcpy(&f, &b, sizeof f);
+  return f;
+}
+inline int32_t float_to_bits(float f) {
+  int32_t b;
+  std::memcpy(&b, &f, sizeof b);
+  return b;
+}
+
+// e^x; exact 0 below about -87.3 (denormal range), +inf above 88.72, NaN stays NaN.
+inline float exp_f32(float x) {
+  const float hi = 88.3762626647949f, lo = -87.33654475f;
+  float c = x < hi ? x : hi;
+  c = c > lo ? c : lo;
+  float fx = c * 1.44269504088896341f + 0.5f;
+  float n = static_cast<float>(static_cast<int32_t>(fx));
+  n -= n > fx ? 1.0f : 0.0f;  // floor without SSE4.1
+  float r = c - n * 0.693359375f;
+  r = r + n * 2.12194440e-4f;
+  float z = r * r;
+  float y = 1.9875691500E-4f;
+  y = y * r + 1.3981999507E-3f;
+  y = y * r + 8.3334519073E-3f;
+  y = y * r + 4.1665795894E-2f;
+  y = y * r + 1.6666665459E-1f;
+  y = y * r + 5.0000001201E-1f;
+  y = y * z + r + 1.0f;
+  float p = bits_to_float((static_cast<int32_t>(n) + 127) << 23);
+  float out = y * p;
+  out = x > hi ? __builtin_inff() : out;
+  out = x < lo ? 0.0f : out;
+  return x != x ? x : out;
+}
+
+// Natural log; -inf at 0, NaN below 0, +inf at +inf, NaN stays NaN.
+inline float log_f32(float x) {
+  float v = x > 1.17549435e-38f ? x : 1.17549435e-38f;  // denormals treated as the min normal
+  int32_t b = float_to_bits(v);
+  float e = static_cast<float>((b >> 23) - 126);
+  float m = bits_to_float((b & 0x807fffff) | 0x3f000000);  // in [0.5, 1)
+  bool small = m < 0.707106781186547524f;
+  e -= small ? 1.0f : 0.0f;
+  float t = small ? m + m - 1.0f : m - 1.0f;
+  float z = t * t;
+  float y = 7.0376836292E-2f;
+  y = y * t - 1.1514610310E-1f;
+  y = y * t + 1.1676998740E-1f;
+  y = y * t - 1.2420140846E-1f;
+  y = y * t + 1.4249322787E-1f;
+  y = y * t - 1.6668057665E-1f;
+  y = y * t + 2.0000714765E-1f;
+  y = y * t - 2.4999993993E-1f;
+  y = y * t + 3.3333331174E-1f;
+  y = y * t * z;
+  y += e * -2.12194440e-4f;
+  y += -0.5f * z;
+  float out = t + y + e * 0.693359375f;
+  out = x == __builtin_inff() ? x : out;
+  out = x == 0.0f ? -__builtin_inff() : out;
+  out = x < 0.0f ? __builtin_nanf("") : out;
+  return x != x ? x : out;
+}
+
+// tanh: odd polynomial near 0, 1 - 2/(e^{2|x|} + 1) elsewhere.
+inline float tanh_f32(float x) {
+  float a = x < 0.0f ? -x : x;
+  float z = x * x;
+  float p = -5.70498872745E-3f;
+  p = p * z + 2.06390887954E-2f;
+  p = p * z - 5.37397155531E-2f;
+  p = p * z + 1.33314422036E-1f;
+  p = p * z - 3.33332819422E-1f;
+  float small = x + x * z * p;
+  float big = 1.0f - 2.0f / (exp_f32(2.0f * (a < 44.0f ? a : 44.0f)) + 1.0f);
+  big = x < 0.0f ? -big : big;
+  return a < 0.625f ? small : big;
+}
+
+inline float sigmoid_f32(float x) { return 1.0f / (1.0f + exp_f32(-x)); }
+
+}  // namespace ember::cpu::EMBER_ISA
