@@ -1,0 +1,2 @@
+"""ember.utils: training helpers (data loading)."""
+from . import data  # noqa: F401
