@@ -1,0 +1,38 @@
+// Bindings for the functional forms of layers (ember.nn.functional): normalisation, ...
+#include "bind.h"
+
+namespace ember::python {
+
+namespace {
+Tensor opt(const std::optional<Tensor>& t) { return t ? *t : Tensor(); }
+Shape as_shape(const py::object& s) {
+  if (py::isinstance<py::int_>(s)) return {s.cast<int64_t>()};
+  return s.cast<Shape>();
+}
+}  // namespace
+
+void bind_functional(py::module_& m, TensorClass& cls) {
+  m.def("layer_norm", [](const Tensor& x, const py::object& shape, std::optional<Tensor> w,
+                         std::optional<Tensor> b, double eps) {
+    Shape s = as_shape(shape);
+    py::gil_scoped_release release;
+    return layer_norm(x, s, opt(w), opt(b), eps);
+  }, py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(),
+     py::arg("bias") = py::none(), py::arg("eps") = 1e-5);
+  m.def("rms_norm", [](const Tensor& x, const py::object& shape, std::optional<Tensor> w,
+                       std::optional<double> eps) {
+    Shape s = as_shape(shape);
+    py::gil_scoped_release release;
+    return rms_norm(x, s, opt(w), eps);
+  }, py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(),
+     py::arg("eps") = py::none());
+  m.def("batch_norm", [](const Tensor& x, std::optional<Tensor> rm, std::optional<Tensor> rv,
+                         std::optional<Tensor> w, std::optional<Tensor> b, bool training,
+                         double momentum, double eps) {
+    return batch_norm(x, opt(rm), opt(rv), opt(w), opt(b), training, momentum, eps);
+  }, py::arg("input"), py::arg("running_mean"), py::arg("running_var"),
+     py::arg("weight") = py::none(), py::arg("bias") = py::none(), py::arg("training") = false,
+     py::arg("momentum") = 0.1, py::arg("eps") = 1e-5, py::call_guard<py::gil_scoped_release>());
+}
+
+}  // namespace ember::python
