@@ -19,3 +19,4 @@
 #include "ember/ops/scalar.h"
 #include "ember/ops/view.h"
 #include "ember/ops/norm.h"
+#include "ember/ops/loss.h"

@@ -33,6 +33,21 @@ void bind_functional(py::module_& m, TensorClass& cls) {
   }, py::arg("input"), py::arg("running_mean"), py::arg("running_var"),
      py::arg("weight") = py::none(), py::arg("bias") = py::none(), py::arg("training") = false,
      py::arg("momentum") = 0.1, py::arg("eps") = 1e-5, py::call_guard<py::gil_scoped_release>());
+  m.def("cross_entropy", [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight,
+                            int64_t ignore_index, const std::string& reduction,
+                            double label_smoothing) {
+    return cross_entropy(input, target, opt(weight), ignore_index,
+                         parse_reduction(reduction, "cross_entropy"), label_smoothing);
+  }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(),
+     py::arg("ignore_index") = -100, py::arg("reduction") = "mean",
+     py::arg("label_smoothing") = 0.0, py::call_guard<py::gil_scoped_release>());
+  m.def("nll_loss", [](const Tensor& input, const Tensor& target, std::optional<Tensor> weight,
+                       int64_t ignore_index, const std::string& reduction) {
+    return nll_loss(input, target, opt(weight), ignore_index,
+                    parse_reduction(reduction, "nll_loss"));
+  }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(),
+     py::arg("ignore_index") = -100, py::arg("reduction") = "mean",
+     py::call_guard<py::gil_scoped_release>());
 }
 
 }  // namespace ember::python
