@@ -20,3 +20,5 @@
 #include "ember/ops/view.h"
 #include "ember/ops/norm.h"
 #include "ember/ops/loss.h"
+#include "ember/ops/dropout.h"
+#include "ember/ops/embedding.h"

@@ -48,6 +48,16 @@ void bind_functional(py::module_& m, TensorClass& cls) {
   }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(),
      py::arg("ignore_index") = -100, py::arg("reduction") = "mean",
      py::call_guard<py::gil_scoped_release>());
+  m.def("dropout", &dropout, py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true,
+        py::call_guard<py::gil_scoped_release>());
+  m.def("dropout2d", &dropout2d, py::arg("input"), py::arg("p") = 0.5,
+        py::arg("training") = true, py::call_guard<py::gil_scoped_release>());
+  m.def("embedding", [](const Tensor& input, const Tensor& weight, std::optional<int64_t> padding_idx,
+                        std::optional<double> max_norm, double norm_type) {
+    return embedding(input, weight, padding_idx, max_norm, norm_type);
+  }, py::arg("input"), py::arg("weight"), py::arg("padding_idx") = py::none(),
+     py::arg("max_norm") = py::none(), py::arg("norm_type") = 2.0,
+     py::call_guard<py::gil_scoped_release>());
 }
 
 }  // namespace ember::python
