@@ -117,7 +117,8 @@ std::optional<Device> device_of(const py::handle& obj) {
 }
 
 // Tensor.to(dtype) / to(device) / to(device, dtype) / to(other) / keywords.
-Tensor to_method(const Tensor& t, py::args args, py::kwargs kw) {
+py::object to_method(py::object self, py::args args, py::kwargs kw) {
+  const Tensor t = self.cast<Tensor>();
   std::optional<Device> device;
   std::optional<DType> dtype;
   bool copy = false;
@@ -140,8 +141,12 @@ Tensor to_method(const Tensor& t, py::args args, py::kwargs kw) {
     else if (key == "non_blocking" || key == "memory_format") continue;
     else EMBER_THROW(TypeError, "[to] got an unexpected keyword argument '", key, "'");
   }
-  py::gil_scoped_release release;
-  return to(t, device, dtype, copy);
+  Tensor r;
+  {
+    py::gil_scoped_release release;
+    r = to(t, device, dtype, copy);
+  }
+  return r.is_same(t) ? self : py::cast(r);  // self itself when nothing changes, like torch
 }
 
 }  // namespace
@@ -405,7 +410,7 @@ void bind_creation(py::module_& m, TensorClass& cls) {
       .def("int", [](const Tensor& t) { return to_dtype(t, DType::Int64); }, R(),
            "int64, not int32: ember has no int32 dtype yet (a documented deviation).")
       .def("bool", [](const Tensor& t) { return to_dtype(t, DType::Bool); }, R())
-      .def("cpu", [](const Tensor& t) { return to(t, Device{}, std::nullopt); }, R())
+      .def("cpu", [](py::object self) { return self; })  // CPU is the only device built
       .def("cuda", [](const Tensor& t, py::object device) {
         std::optional<Device> d = Device{DeviceType::CUDA, 0};
         if (!device.is_none()) d = device_of(device);
