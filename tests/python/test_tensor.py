@@ -431,3 +431,36 @@ def test_factories_release_gil():
     for th in threads:
         th.join()
     assert out == {0: 200_000, 1: 200_000}
+
+
+def test_type_stubs_cover_bindings():
+    # python/ember/_C.pyi must declare everything ember._C binds (update it with new ops).
+    import ast
+    import os
+    path = os.path.join(os.path.dirname(ember.__file__), "_C.pyi")
+    tree = ast.parse(open(path).read())
+    module_names, tensor_names = set(), set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            module_names.add(node.name)
+        if isinstance(node, ast.ClassDef) and node.name == "Tensor":
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef):
+                    tensor_names.add(item.name)
+                elif isinstance(item, ast.AnnAssign):
+                    tensor_names.add(item.target.id)
+    bound = {n for n in dir(ember._C) if not n.startswith("__")}
+    assert bound - module_names == set(), "missing module stubs"
+    own = {n for n, v in vars(ember.Tensor).items()
+           if not (n.startswith("__") and n not in _PROTOCOL_DUNDERS)}
+    assert {n for n in own if not n.startswith("_") or n in ("_version", "_is_same")} \
+        - tensor_names == set(), "missing Tensor stubs"
+
+
+_PROTOCOL_DUNDERS = {
+    "__array__", "__dlpack__", "__dlpack_device__", "__len__", "__iter__", "__bool__",
+    "__float__", "__int__", "__index__", "__format__", "__getitem__", "__setitem__",
+    "__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__", "__rmul__",
+    "__imul__", "__truediv__", "__rtruediv__", "__itruediv__", "__pow__", "__rpow__",
+    "__matmul__", "__rmatmul__", "__neg__", "__abs__", "__invert__", "__and__", "__or__",
+    "__xor__", "__lt__", "__le__", "__gt__", "__ge__"}
