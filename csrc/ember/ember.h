@@ -16,6 +16,7 @@
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/reduce.h"
+#include "ember/ops/random.h"
 #include "ember/ops/scalar.h"
 #include "ember/ops/view.h"
 #include "ember/ops/norm.h"

@@ -23,6 +23,13 @@ void bind_linalg(py::module_& m, TensorClass& cls);      // matmul family
 void bind_autograd(py::module_& m, TensorClass& cls);    // grad mode, backward, autograd.grad
 void bind_functional(py::module_& m, TensorClass& cls);  // functional layers (norms, ...)
 
+// A dtype argument: None (nullopt), an ember.dtype, or the Python types float/int/bool
+// (float64/int64/bool, as torch maps them); TypeError naming op otherwise. (creation.cpp)
+std::optional<DType> dtype_arg(const py::handle& obj, const char* op);
+
+// __dlpack__, __dlpack_device__ on cls and ember.from_dlpack; called by bind_tensor. (dlpack.cpp)
+void bind_dlpack(py::module_& m, TensorClass& cls);
+
 // Converts a Python int/float/bool to a Scalar (TypeError otherwise).
 Scalar to_scalar(const py::handle& obj, const char* op);
 

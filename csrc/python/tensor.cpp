@@ -153,6 +153,7 @@ TensorClass bind_tensor(py::module_& m) {
       .def("numpy", &to_numpy)
       .def("_is_same", &Tensor::is_same);
 
+  bind_dlpack(m, cls);
   m.def("from_numpy", &from_numpy, py::arg("array"),
         "A tensor sharing memory with a NumPy array (float32/float64/int64/bool).");
   return cls;
