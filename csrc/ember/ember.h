@@ -23,3 +23,4 @@
 #include "ember/ops/loss.h"
 #include "ember/ops/dropout.h"
 #include "ember/ops/embedding.h"
+#include "ember/nn/init.h"

@@ -22,6 +22,7 @@ void bind_view(py::module_& m, TensorClass& cls);        // views, indexing, joi
 void bind_linalg(py::module_& m, TensorClass& cls);      // matmul family
 void bind_autograd(py::module_& m, TensorClass& cls);    // grad mode, backward, autograd.grad
 void bind_functional(py::module_& m, TensorClass& cls);  // functional layers (norms, ...)
+void bind_init(py::module_& m, TensorClass& cls);        // ember.nn.init
 
 // A dtype argument: None (nullopt), an ember.dtype, or the Python types float/int/bool
 // (float64/int64/bool, as torch maps them); TypeError naming op otherwise. (creation.cpp)

@@ -69,4 +69,5 @@ PYBIND11_MODULE(_C, m) {
   python::bind_linalg(m, cls);
   python::bind_autograd(m, cls);
   python::bind_functional(m, cls);
+  python::bind_init(m, cls);
 }
