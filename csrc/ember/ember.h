@@ -18,3 +18,4 @@
 #include "ember/ops/reduce.h"
 #include "ember/ops/scalar.h"
 #include "ember/ops/view.h"
+#include "ember/io/safetensors.h"
