@@ -22,7 +22,7 @@ _WIDEN = {
 }
 
 
-def _as_tensor(name, value):
+def _as_tensor(where, name, value):
     if isinstance(value, _C.Tensor):
         return value
     if not isinstance(value, np.ndarray):
@@ -42,7 +42,7 @@ def _as_tensor(name, value):
             else:
                 raise TypeError("it has neither __array__ nor numpy()")
         except Exception as e:  # noqa: BLE001 - re-raised with the tensor's name
-            raise TypeError(f"[save] tensor {name!r}: expected an ember.Tensor, a NumPy array "
+            raise TypeError(f"{where}: tensor {name!r}: expected an ember.Tensor, a NumPy array "
                             f"or an array-like, got {type(value).__name__} ({e})") from e
     dt = value.dtype.newbyteorder("=") if value.dtype.byteorder in "<>" else value.dtype
     if dt in _NATIVE:
@@ -50,7 +50,7 @@ def _as_tensor(name, value):
     elif dt in _WIDEN:
         target = np.dtype(_WIDEN[dt])
     else:
-        raise TypeError(f"[save] tensor {name!r}: NumPy dtype {value.dtype} is not supported; "
+        raise TypeError(f"{where}: tensor {name!r}: NumPy dtype {value.dtype} is not supported; "
                         "expected float32, float64, int64 or bool (float16 and int8/16/32, "
                         "uint8/16/32 are widened)")
     a = np.asarray(value, dtype=target, order="C")
@@ -71,24 +71,25 @@ def save(tensors, path, metadata=None):
     seen half-written. Tensors are laid out like the official package (by dtype, then
     name), so ``ember.load`` returns them in that order, not the order given.
     """
+    where = f"[save] '{os.fsdecode(path)}'"
     items = list(tensors.items()) if isinstance(tensors, Mapping) else list(tensors)
     pairs = []
     for item in items:
         if not (isinstance(item, tuple) and len(item) == 2):
-            raise TypeError("[save] expected a dict of name -> tensor or a list of (name, tensor) "
+            raise TypeError(f"{where}: expected a dict of name -> tensor or a list of (name, tensor) "
                             f"pairs, got an item of type {type(item).__name__}")
         name, value = item
         if not isinstance(name, str):
-            raise TypeError(f"[save] tensor names must be str, got {type(name).__name__}")
-        pairs.append((name, _as_tensor(name, value)))
+            raise TypeError(f"{where}: tensor names must be str, got {type(name).__name__}")
+        pairs.append((name, _as_tensor(where, name, value)))
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, Mapping):
-        raise TypeError(f"[save] metadata must be a dict of str to str or None, got "
+        raise TypeError(f"{where}: metadata must be a dict of str to str or None, got "
                         f"{type(metadata).__name__}")
     for k, v in metadata.items():
         if not isinstance(k, str) or not isinstance(v, str):
-            raise TypeError(f"[save] metadata must map str to str, got key {k!r} of type "
+            raise TypeError(f"{where}: metadata must map str to str, got key {k!r} of type "
                             f"{type(k).__name__} with a value of type {type(v).__name__}")
     _C._save(pairs, os.fsencode(path), dict(metadata))
 

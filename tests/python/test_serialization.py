@@ -153,17 +153,17 @@ def test_loaded_tensors_own_their_memory(tmp_path):
 
 def test_save_bad_arguments(tmp_path):
     p = tmp_path / "b.safetensors"
-    with pytest.raises(TypeError, match=r"\[save\] tensor names must be str"):
+    with pytest.raises(TypeError, match=r"\[save\] '.*b\.safetensors': tensor names must be str"):
         ember.save({1: np.ones(1)}, p)
-    with pytest.raises(TypeError, match=r"\[save\] tensor 'x'.*got object"):
+    with pytest.raises(TypeError, match=r"\[save\] '.*': tensor 'x'.*got object"):
         ember.save({"x": object()}, p)
-    with pytest.raises(TypeError, match=r"\[save\] tensor 'x': NumPy dtype uint64"):
+    with pytest.raises(TypeError, match=r"\[save\] '.*': tensor 'x': NumPy dtype uint64"):
         ember.save({"x": np.ones(1, np.uint64)}, p)
-    with pytest.raises(TypeError, match=r"\[save\] metadata must map str to str"):
+    with pytest.raises(TypeError, match=r"\[save\] '.*': metadata must map str to str"):
         ember.save({"x": np.ones(1)}, p, metadata={"k": 1})
-    with pytest.raises(TypeError, match=r"\[save\] metadata must be a dict"):
+    with pytest.raises(TypeError, match=r"\[save\] '.*': metadata must be a dict"):
         ember.save({"x": np.ones(1)}, p, metadata=[("k", "v")])
-    with pytest.raises(TypeError, match=r"\[save\] expected a dict"):
+    with pytest.raises(TypeError, match=r"\[save\] '.*': expected a dict"):
         ember.save([np.ones(1)], p)
     with pytest.raises(ValueError, match=r"\[save\].*__metadata__.*reserved"):
         ember.save({"__metadata__": np.ones(1)}, p)
@@ -171,6 +171,12 @@ def test_save_bad_arguments(tmp_path):
         ember.save({"x": np.ones(1)}, tmp_path / "missing" / "x.safetensors")
     with pytest.raises(OSError, match=r"\[save\]"):
         ember.save({"x": np.ones(1)}, tmp_path)  # a directory
+    with pytest.raises(FileNotFoundError, match=r"\[load\] '.*\\xff\\xfe\.st'"):
+        ember.load(os.fsencode(str(tmp_path)) + b"/\xff\xfe.st")  # non-UTF-8 file name
+    odd = os.fsencode(str(tmp_path)) + b"/\xff.st"
+    ember.save({"x": np.ones(2)}, odd)
+    assert_same(ember.load(odd), {"x": np.ones(2)})
+    os.remove(odd)
     assert not os.path.exists(p)
 
 

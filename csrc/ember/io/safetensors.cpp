@@ -78,6 +78,25 @@ std::string quoted(const std::string& s) {
   return out;
 }
 
+// The path as messages show it: bytes that are not UTF-8 become \xNN, so the message can
+// always become a Python str.
+std::string context(const char* op, const std::string& path) {
+  std::string shown;
+  std::string_view rest(path);
+  while (!rest.empty()) {
+    size_t bad = json::utf8_error_at(rest);
+    shown.append(rest.data(), bad);
+    if (bad == rest.size()) break;
+    static const char* hex = "0123456789abcdef";
+    auto b = static_cast<unsigned char>(rest[bad]);
+    shown += "\\x";
+    shown += hex[b >> 4];
+    shown += hex[b & 15];
+    rest.remove_prefix(bad + 1);
+  }
+  return detail::cat("[", op, "] '", shown, "'");
+}
+
 [[noreturn]] void throw_errno(const std::string& ctx, const char* action, int err) {
   std::string msg = detail::cat(ctx, ": cannot ", action, ": ", std::strerror(err));
   if (err == ENOENT) throw FileNotFoundError(msg);
@@ -428,7 +447,7 @@ struct TempFile {
 
 void save(const NamedTensors& tensors, const std::string& path,
           const std::map<std::string, std::string>& metadata) {
-  const std::string ctx = "[save] '" + path + "'";
+  const std::string ctx = context("save", path);
   EMBER_CHECK(host_is_little_endian(), NotImplementedError, ctx,
               ": safetensors I/O needs a little-endian host");
   EMBER_CHECK(!path.empty(), ValueError, "[save] expected a file path, got an empty string");
@@ -534,7 +553,7 @@ void save(const NamedTensors& tensors, const std::string& path,
 }
 
 NamedTensors load(const std::string& path) {
-  const std::string ctx = "[load] '" + path + "'";
+  const std::string ctx = context("load", path);
   OpenedFile f = open_and_validate(path, ctx);
   for (const Entry& e : f.header.entries) {
     const FileDtype& fd = kFileDtypes[e.dtype];
@@ -549,7 +568,7 @@ NamedTensors load(const std::string& path) {
 }
 
 std::map<std::string, std::string> load_metadata(const std::string& path) {
-  return open_and_validate(path, "[load_metadata] '" + path + "'").header.metadata;
+  return open_and_validate(path, context("load_metadata", path)).header.metadata;
 }
 
 }  // namespace ember
