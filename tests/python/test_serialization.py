@@ -277,8 +277,17 @@ CORRUPT = [
     ("truncated json", raw_file('{"a": {"dtype": "F32"'), ValueError, "invalid JSON"),
     ("trailing junk", raw_file('{} x'), ValueError, "after the end"),
     ("nul in padding", raw_file(b'{}\0\0\0\0\0\0', pad=False), ValueError, "after the end"),
-    ("array header", raw_file("[1, 2]"), ValueError, "must be a JSON object"),
-    ("deep nesting", raw_file("[" * 100000), ValueError, "nesting deeper"),
+    ("array header", raw_file("[1, 2]"), ValueError, "must be a JSON object, got an array"),
+    ("null header", raw_file("null"), ValueError, "must be a JSON object, got null"),
+    ("deep nesting", raw_file('{"a": {"x": ' + "[" * 100000), ValueError, "nesting deeper"),
+    ("deep object", raw_file('{"a": {"x": ' + '{"y":' * 100000), ValueError, "nesting deeper"),
+    ("repeated field", raw_file('{"a": {"dtype": "F32", "dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}',
+                                b"\0" * 8), ValueError, "repeated field \"dtype\""),
+    ("trailing comma", raw_file('{"a": %s,}' % json.dumps(entry()), b"\0" * 8), ValueError, "expected a string key"),
+    ("missing comma", raw_file('{"a": %s "b": 1}' % json.dumps(entry()), b"\0" * 8), ValueError, "expected ','"),
+    ("too many dims", raw_file({"a": entry(shape=[1] * 1025, offsets=(0, 4))}, b"\0" * 4), ValueError,
+     "more than 1024 dims"),
+    ("nested shape", raw_file({"a": entry(shape=[[2]])}, b"\0" * 8), ValueError, "non-negative integers, got an array"),
     ("raw control char", raw_file('{"a\n": 1}'), ValueError, "control character"),
     ("bad escape", raw_file(r'{"\q": 1}'), ValueError, "invalid escape"),
     ("lone surrogate", raw_file(r'{"\ud800": 1}'), ValueError, "surrogate"),
@@ -339,7 +348,8 @@ def test_official_package_agrees_on_corrupted_files(tmp_path):
     # Every file ember rejects as malformed, the official package rejects too (ember is
     # stricter only on repeated names and on dtypes it cannot hold).
     for name, content, exc, _ in CORRUPT:
-        if exc is TypeError or name in ("duplicate name", "leading zero", "f4 odd", "deep nesting"):
+        if exc is TypeError or name in ("duplicate name", "leading zero", "f4 odd", "deep nesting",
+                                        "deep object", "repeated field", "too many dims"):
             continue
         with pytest.raises(Exception):
             st_numpy.load(content)
@@ -365,6 +375,8 @@ def test_accepted_variants(tmp_path):
     assert out["e"].shape == (0,) and out["f"].shape == (0, 5)
     np.testing.assert_array_equal(to_np(out["b"]), [False, True, True])
     assert ember.load(write(tmp_path, raw_file({}))) == {}
+    assert ember.load(write(tmp_path, raw_file({"d": entry(shape=[1] * 1024, offsets=(0, 4))},
+                                               b"\0" * 4)))["d"].ndim == 1024
     assert ember.load(write(tmp_path, st_numpy.save({}))) == {}
 
 

@@ -25,6 +25,9 @@ namespace {
 
 // The official package refuses larger headers; so do we (it also bounds our parse work).
 constexpr uint64_t kMaxHeaderSize = 100'000'000;
+// No real tensor comes near this; the cap stops a hostile "shape": [0, 0, ...] of millions
+// of entries from costing gigabytes of shape and stride vectors.
+constexpr size_t kMaxDims = 1024;
 
 // Every dtype of the spec in the official package's enum order: the writer sorts tensors
 // by this order (descending), which keeps each tensor aligned to its element size.
@@ -160,41 +163,77 @@ struct Header {
   std::map<std::string, std::string> metadata;
 };
 
-const json::Value* find_member(const json::Value& obj, const char* key) {
-  for (const auto& m : obj.members)
-    if (m.first == key) return &m.second;
-  return nullptr;
-}
-
-Entry parse_entry(const std::string& name, const json::Value& info, const std::string& ctx) {
+// Reads one tensor's {"dtype", "shape", "data_offsets"} object from r and checks it.
+// Only the fields are kept (pulling, not building a tree), so memory stays proportional
+// to the names and shapes even for a hostile header.
+Entry parse_entry(const std::string& name, json::Reader& r, const std::string& ctx) {
   using Kind = json::Value::Kind;
   const std::string tn = "tensor " + quoted(name);
-  EMBER_CHECK(info.kind == Kind::Object, ValueError, ctx, ": ", tn,
-              ": expected an object with dtype, shape and data_offsets, got ", info.describe());
-  // Unknown fields are ignored, as the official package does.
-  const json::Value* dt = find_member(info, "dtype");
-  const json::Value* shape = find_member(info, "shape");
-  const json::Value* offs = find_member(info, "data_offsets");
-  EMBER_CHECK(dt && shape && offs, ValueError, ctx, ": ", tn, ": missing field \"",
-              !dt ? "dtype" : !shape ? "shape" : "data_offsets", "\"");
-  EMBER_CHECK(dt->kind == Kind::String, ValueError, ctx, ": ", tn,
-              ": expected \"dtype\" to be a string, got ", dt->describe());
+  EMBER_CHECK(r.peek() == Kind::Object, ValueError, ctx, ": ", tn,
+              ": expected an object with dtype, shape and data_offsets, got ", r.describe_next());
+  bool has_dtype = false, has_shape = false, has_offsets = false;
+  std::string dtype;
   Entry e;
   e.name = name;
-  e.dtype = file_dtype_index(dt->str);
-  EMBER_CHECK(e.dtype >= 0, TypeError, ctx, ": ", tn, " has unknown dtype ", quoted(dt->str));
+  std::vector<json::Value> offs;
+  std::string key;
+  r.begin_object();
+  while (r.next_key(key)) {
+    if (key == "dtype") {
+      EMBER_CHECK(!has_dtype, ValueError, ctx, ": ", tn, ": repeated field \"dtype\"");
+      has_dtype = true;
+      EMBER_CHECK(r.peek() == Kind::String, ValueError, ctx, ": ", tn,
+                  ": expected \"dtype\" to be a string, got ", r.describe_next());
+      dtype = r.read_value().str;
+    } else if (key == "shape") {
+      EMBER_CHECK(!has_shape, ValueError, ctx, ": ", tn, ": repeated field \"shape\"");
+      has_shape = true;
+      EMBER_CHECK(r.peek() == Kind::Array, ValueError, ctx, ": ", tn,
+                  ": expected \"shape\" to be an array of integers, got ", r.describe_next());
+      r.begin_array();
+      while (r.next_item()) {
+        Kind k = r.peek();
+        std::string got = k == Kind::Array || k == Kind::Object ? r.describe_next() : "";
+        json::Value s = got.empty() ? r.read_value() : json::Value();
+        EMBER_CHECK(got.empty() && s.kind == Kind::Int && s.integer >= 0, ValueError, ctx, ": ",
+                    tn, ": shape entries must be non-negative integers, got ",
+                    got.empty() ? s.describe() : got);
+        EMBER_CHECK(e.shape.size() < kMaxDims, ValueError, ctx, ": ", tn,
+                    ": shape has more than ", kMaxDims, " dims");
+        e.shape.push_back(s.integer);
+      }
+    } else if (key == "data_offsets") {
+      EMBER_CHECK(!has_offsets, ValueError, ctx, ": ", tn, ": repeated field \"data_offsets\"");
+      has_offsets = true;
+      bool ok = r.peek() == Kind::Array;
+      if (ok) {
+        r.begin_array();
+        while (ok && r.next_item()) {
+          Kind k = r.peek();
+          ok = k != Kind::Array && k != Kind::Object && offs.size() < 2;
+          if (ok) offs.push_back(r.read_value());
+        }
+      }
+      ok = ok && offs.size() == 2 && offs[0].kind == Kind::Int && offs[1].kind == Kind::Int &&
+           offs[0].integer >= 0 && offs[1].integer >= 0;
+      EMBER_CHECK(ok, ValueError, ctx, ": ", tn,
+                  ": expected \"data_offsets\" to be two non-negative integers [begin, end]");
+    } else {
+      r.skip_value();  // unknown fields are ignored, as the official package does
+    }
+  }
+  EMBER_CHECK(has_dtype && has_shape && has_offsets, ValueError, ctx, ": ", tn,
+              ": missing field \"", !has_dtype ? "dtype" : !has_shape ? "shape" : "data_offsets",
+              "\"");
+  e.dtype = file_dtype_index(dtype);
+  EMBER_CHECK(e.dtype >= 0, TypeError, ctx, ": ", tn, " has unknown dtype ", quoted(dtype));
 
-  EMBER_CHECK(shape->kind == Kind::Array, ValueError, ctx, ": ", tn,
-              ": expected \"shape\" to be an array of integers, got ", shape->describe());
   // numel * bits is checked against overflow step by step (like the official package,
   // even when a later size is 0), so no product below can wrap.
   uint64_t bits = static_cast<uint64_t>(kFileDtypes[e.dtype].bits);
   constexpr uint64_t kLimit = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-  for (const auto& s : shape->items) {
-    EMBER_CHECK(s.kind == Kind::Int && s.integer >= 0, ValueError, ctx, ": ", tn,
-                ": shape entries must be non-negative integers, got ", s.describe());
-    e.shape.push_back(s.integer);
-    uint64_t d = static_cast<uint64_t>(s.integer);
+  for (int64_t s : e.shape) {
+    uint64_t d = static_cast<uint64_t>(s);
     EMBER_CHECK(d == 0 || bits <= kLimit / d, ValueError, ctx, ": ", tn, ": shape ",
                 shape_str(e.shape), " has too many elements");
     bits *= d;
@@ -202,14 +241,8 @@ Entry parse_entry(const std::string& name, const json::Value& info, const std::s
   EMBER_CHECK(bits % 8 == 0, ValueError, ctx, ": ", tn, ": shape ", shape_str(e.shape), " of ",
               kFileDtypes[e.dtype].name, " is not a whole number of bytes");
   uint64_t nbytes = bits / 8;
-
-  EMBER_CHECK(offs->kind == Kind::Array && offs->items.size() == 2 &&
-                  offs->items[0].kind == Kind::Int && offs->items[1].kind == Kind::Int &&
-                  offs->items[0].integer >= 0 && offs->items[1].integer >= 0,
-              ValueError, ctx, ": ", tn,
-              ": expected \"data_offsets\" to be two non-negative integers [begin, end]");
-  e.begin = static_cast<uint64_t>(offs->items[0].integer);
-  e.end = static_cast<uint64_t>(offs->items[1].integer);
+  e.begin = static_cast<uint64_t>(offs[0].integer);
+  e.end = static_cast<uint64_t>(offs[1].integer);
   EMBER_CHECK(e.begin <= e.end, ValueError, ctx, ": ", tn, ": data_offsets [", e.begin, ", ",
               e.end, "] end before they begin");
   EMBER_CHECK(e.end - e.begin == nbytes, ValueError, ctx, ": ", tn, ": shape ",
@@ -221,25 +254,48 @@ Entry parse_entry(const std::string& name, const json::Value& info, const std::s
 // Parses and validates the header against a data buffer of buffer_len bytes.
 Header parse_header(std::string_view text, uint64_t buffer_len, const std::string& ctx) {
   using Kind = json::Value::Kind;
-  json::Value root = json::parse(text, ctx);
-  EMBER_CHECK(root.kind == Kind::Object, ValueError, ctx,
-              ": the header must be a JSON object, got ", root.describe());
+  json::Reader r(text, ctx);
+  EMBER_CHECK(r.peek() == Kind::Object, ValueError, ctx,
+              ": the header must be a JSON object, got ", r.describe_next());
   Header h;
-  for (const auto& [name, value] : root.members) {
-    if (name == "__metadata__") {
-      if (value.kind == Kind::Null) continue;
-      EMBER_CHECK(value.kind == Kind::Object, ValueError, ctx,
-                  ": \"__metadata__\" must be an object of strings, got ", value.describe());
-      for (const auto& [k, v] : value.members) {
-        EMBER_CHECK(v.kind == Kind::String, ValueError, ctx, ": metadata value for key ",
-                    quoted(k), " must be a string, got ", v.describe());
-        h.metadata[k] = v.str;
-      }
+  bool has_metadata = false;
+  std::string name;
+  r.begin_object();
+  while (r.next_key(name)) {
+    if (name != "__metadata__") {
+      h.entries.push_back(parse_entry(name, r, ctx));
       continue;
     }
-    h.entries.push_back(parse_entry(name, value, ctx));
+    EMBER_CHECK(!has_metadata, ValueError, ctx, ": repeated key \"__metadata__\"");
+    has_metadata = true;
+    if (r.peek() == Kind::Null) {
+      r.skip_value();
+      continue;
+    }
+    EMBER_CHECK(r.peek() == Kind::Object, ValueError, ctx,
+                ": \"__metadata__\" must be an object of strings, got ", r.describe_next());
+    std::string k;
+    r.begin_object();
+    while (r.next_key(k)) {
+      EMBER_CHECK(r.peek() == Kind::String, ValueError, ctx, ": metadata value for key ",
+                  quoted(k), " must be a string, got ", r.describe_next());
+      EMBER_CHECK(h.metadata.count(k) == 0, ValueError, ctx, ": repeated metadata key ",
+                  quoted(k));
+      h.metadata[k] = r.read_value().str;
+    }
   }
+  r.finish();
   auto& es = h.entries;
+  {
+    // Repeated names are ambiguous (parsers disagree on which one wins): reject them.
+    std::vector<const std::string*> names;
+    names.reserve(es.size());
+    for (const Entry& e : es) names.push_back(&e.name);
+    std::sort(names.begin(), names.end(), [](auto a, auto b) { return *a < *b; });
+    for (size_t i = 1; i < names.size(); ++i)
+      EMBER_CHECK(*names[i] != *names[i - 1], ValueError, ctx, ": duplicate key ",
+                  quoted(*names[i]), " (a tensor name appears twice)");
+  }
   std::stable_sort(es.begin(), es.end(), [](const Entry& a, const Entry& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
   });

@@ -31,8 +31,8 @@ void save(const NamedTensors& tensors, const std::string& path,
 // owns freshly allocated memory (the file may be changed or deleted afterwards).
 // F32, F64, I64 and BOOL load as they are; F16 and BF16 become float32, I8, I16, I32, U8,
 // U16 and U32 become int64. Other dtypes raise TypeError naming the tensor and the dtype.
-// A malformed file (bad header size, JSON, shapes, offsets, holes or overlaps in the data)
-// raises ValueError "[load] '<path>': <problem>"; a missing file FileNotFoundError; other
+// A malformed file (bad header size, JSON, shapes, offsets, holes or overlaps in the data,
+// repeated names; also shapes of more than 1024 dims, an ember limit) raises ValueError "[load] '<path>': <problem>"; a missing file FileNotFoundError; other
 // read failures OSError.
 NamedTensors load(const std::string& path);
 
