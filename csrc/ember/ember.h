@@ -24,3 +24,4 @@
 #include "ember/ops/dropout.h"
 #include "ember/ops/embedding.h"
 #include "ember/nn/init.h"
+#include "ember/io/safetensors.h"

@@ -30,6 +30,10 @@ PYBIND11_MODULE(_C, m) {
       PyErr_SetString(PyExc_MemoryError, e.what());
     } catch (const NotImplementedError& e) {
       PyErr_SetString(PyExc_NotImplementedError, e.what());
+    } catch (const FileNotFoundError& e) {
+      PyErr_SetString(PyExc_FileNotFoundError, e.what());
+    } catch (const OSError& e) {
+      PyErr_SetString(PyExc_OSError, e.what());
     } catch (const Error& e) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
     } catch (const std::bad_alloc&) {
@@ -70,4 +74,5 @@ PYBIND11_MODULE(_C, m) {
   python::bind_autograd(m, cls);
   python::bind_functional(m, cls);
   python::bind_init(m, cls);
+  python::bind_io(m, cls);
 }

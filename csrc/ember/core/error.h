@@ -18,6 +18,8 @@ struct IndexError : Error { using Error::Error; };           // index or dim out
 struct RuntimeError : Error { using Error::Error; };         // bad state (autograd, ...)
 struct MemoryError : Error { using Error::Error; };          // allocation failure
 struct NotImplementedError : Error { using Error::Error; };  // feature not built or not there yet
+struct OSError : Error { using Error::Error; };              // file I/O failed (permissions, disk full)
+struct FileNotFoundError : OSError { using OSError::OSError; };  // a file or directory is missing
 
 // Formats a shape like PyTorch prints sizes: (3, 32, 32), (5,), ().
 std::string shape_str(const std::vector<int64_t>& shape);
