@@ -92,4 +92,74 @@ inline float tanh_f32(float x) {
 
 inline float sigmoid_f32(float x) { return 1.0f / (1.0f + exp_f32(-x)); }
 
+// log(1 + x) without losing small x: the rounding of 1 + x is undone by x / (u - 1).
+inline float log1p_f32(float x) {
+  float u = 1.0f + x;
+  float d = u - 1.0f;
+  float r = log_f32(u) * (x / (d == 0.0f ? 1.0f : d));
+  r = d == 0.0f ? x : r;
+  return x == __builtin_inff() ? x : r;
+}
+
+// erfc for x >= 0 by a Chebyshev-fitted exp(-x^2 + poly(t)), t = 1 / (1 + x / 2): about
+// 1.2e-7 relative error over the whole range (so its far tail stays accurate, which
+// gelu(x) for x << 0 needs); exact 0 past x = 10.
+inline float erfc_pos_f32(float x) {
+  float t = 1.0f / (1.0f + 0.5f * x);
+  float p = 0.17087277f;
+  p = p * t - 0.82215223f;
+  p = p * t + 1.48851587f;
+  p = p * t - 1.13520398f;
+  p = p * t + 0.27886807f;
+  p = p * t - 0.18628806f;
+  p = p * t + 0.09678418f;
+  p = p * t + 0.37409196f;
+  p = p * t + 1.00002368f;
+  p = p * t - 1.26551223f;
+  float r = t * exp_f32(p - x * x);
+  return x > 10.0f ? 0.0f : r;
+}
+
+inline float erfc_f32(float x) {
+  float a = x < 0.0f ? -x : x;
+  float r = erfc_pos_f32(a);
+  r = x < 0.0f ? 2.0f - r : r;
+  return x != x ? x : r;
+}
+
+// erf: odd Taylor series below 0.5 (relative accuracy near 0), 1 - erfc above.
+inline float erf_f32(float x) {
+  float a = x < 0.0f ? -x : x;
+  float z = x * x;
+  float p = 1.0f / 9360.0f;
+  p = p * z - 1.0f / 1320.0f;
+  p = p * z + 1.0f / 216.0f;
+  p = p * z - 1.0f / 42.0f;
+  p = p * z + 0.1f;
+  p = p * z - 1.0f / 3.0f;
+  p = p * z + 1.0f;
+  float small = 1.12837916709551257f * x * p;
+  float big = 1.0f - erfc_pos_f32(a);
+  big = x < 0.0f ? -big : big;
+  float r = a < 0.5f ? small : big;
+  return x != x ? x : r;
+}
+
+// gelu(x) = x * Phi(x) = x * erfc(-x / sqrt(2)) / 2, accurate in the negative tail too.
+inline float gelu_f32(float x) { return 0.5f * x * erfc_f32(-0.707106781186547524f * x); }
+
+inline float gelu_tanh_f32(float x) {
+  float inner = 0.797884560802865356f * (x + 0.044715f * x * x * x);
+  return 0.5f * x * (1.0f + tanh_f32(inner));
+}
+
+inline float silu_f32(float x) { return x * sigmoid_f32(x); }
+
+// softplus(x) = log(1 + exp(beta x)) / beta, or x where beta x > threshold (PyTorch).
+inline float softplus_f32(float x, float beta, float threshold) {
+  float bx = beta * x;
+  float r = log1p_f32(exp_f32(bx)) / beta;
+  return bx > threshold ? x : r;
+}
+
 }  // namespace ember::cpu::EMBER_ISA

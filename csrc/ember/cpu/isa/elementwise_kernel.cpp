@@ -1,0 +1,89 @@
+// Contiguous float32 elementwise kernels (one per ISA, see cpu/isa.h): the bodies of
+// cpu::unary / cpu::binary for runs where every operand has unit stride (or one binary
+// operand is a broadcast scalar). Single-threaded; the callers cut the work into chunks.
+// Ops without a case here (sin, cos, pow, ...) return false and take the generic loop.
+#include <cstdint>
+
+#include "ember/cpu/elementwise_ops.h"
+#include "ember/cpu/isa/vec_math.h"
+
+namespace ember::cpu::EMBER_ISA {
+
+namespace {
+
+template <class F>
+void map1(float* out, const float* in, int64_t n, F f) {
+  for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]);
+}
+
+template <class F>
+void map2(RunMode mode, float* out, const float* a, const float* b, int64_t n, F f) {
+  if (mode == RunMode::Both) {
+    for (int64_t i = 0; i < n; ++i) out[i] = f(a[i], b[i]);
+  } else if (mode == RunMode::BScalar) {
+    const float y = *b;
+    for (int64_t i = 0; i < n; ++i) out[i] = f(a[i], y);
+  } else {
+    const float x = *a;
+    for (int64_t i = 0; i < n; ++i) out[i] = f(x, b[i]);
+  }
+}
+
+}  // namespace
+
+bool unary_f32(UnaryOp op, float* out, const float* in, int64_t n, float p0, float p1) {
+  switch (op) {
+    case UnaryOp::Neg: map1(out, in, n, [](float x) { return -x; }); return true;
+    case UnaryOp::Abs: map1(out, in, n, [](float x) { return __builtin_fabsf(x); }); return true;
+    case UnaryOp::Exp: map1(out, in, n, [](float x) { return exp_f32(x); }); return true;
+    case UnaryOp::Log: map1(out, in, n, [](float x) { return log_f32(x); }); return true;
+    case UnaryOp::Sqrt: map1(out, in, n, [](float x) { return __builtin_sqrtf(x); }); return true;
+    case UnaryOp::Rsqrt:
+      map1(out, in, n, [](float x) { return 1.0f / __builtin_sqrtf(x); });
+      return true;
+    case UnaryOp::Tanh: map1(out, in, n, [](float x) { return tanh_f32(x); }); return true;
+    case UnaryOp::Sigmoid: map1(out, in, n, [](float x) { return sigmoid_f32(x); }); return true;
+    case UnaryOp::Relu: map1(out, in, n, [](float x) { return x < 0.0f ? 0.0f : x; }); return true;
+    case UnaryOp::Gelu: map1(out, in, n, [](float x) { return gelu_f32(x); }); return true;
+    case UnaryOp::GeluTanh: map1(out, in, n, [](float x) { return gelu_tanh_f32(x); }); return true;
+    case UnaryOp::Silu: map1(out, in, n, [](float x) { return silu_f32(x); }); return true;
+    case UnaryOp::Erf: map1(out, in, n, [](float x) { return erf_f32(x); }); return true;
+    case UnaryOp::Softplus:
+      map1(out, in, n, [p0, p1](float x) { return softplus_f32(x, p0, p1); });
+      return true;
+    case UnaryOp::Clamp:
+      map1(out, in, n, [p0, p1](float x) {
+        float r = x < p0 ? p0 : x;  // NaN stays NaN; min > max gives max, like PyTorch
+        return r > p1 ? p1 : r;
+      });
+      return true;
+    default: return false;
+  }
+}
+
+bool binary_f32(BinaryOp op, RunMode mode, float* out, const float* a, const float* b,
+                int64_t n) {
+  switch (op) {
+    case BinaryOp::Add: map2(mode, out, a, b, n, [](float x, float y) { return x + y; }); return true;
+    case BinaryOp::Sub: map2(mode, out, a, b, n, [](float x, float y) { return x - y; }); return true;
+    case BinaryOp::Mul: map2(mode, out, a, b, n, [](float x, float y) { return x * y; }); return true;
+    case BinaryOp::Div: map2(mode, out, a, b, n, [](float x, float y) { return x / y; }); return true;
+    case BinaryOp::Maximum:
+      map2(mode, out, a, b, n, [](float x, float y) {
+        float r = x > y ? x : y;
+        r = y != y ? y : r;
+        return x != x ? x : r;
+      });
+      return true;
+    case BinaryOp::Minimum:
+      map2(mode, out, a, b, n, [](float x, float y) {
+        float r = x < y ? x : y;
+        r = y != y ? y : r;
+        return x != x ? x : r;
+      });
+      return true;
+    default: return false;
+  }
+}
+
+}  // namespace ember::cpu::EMBER_ISA
