@@ -31,9 +31,9 @@ Tensor float_unary(UnaryOp op, const Tensor& a, const char* name, const char* no
     record(node, {a}, {out},
            [d, sa = saves_input ? SavedTensor(a) : SavedTensor(),
             so = saves_output ? SavedTensor(out, true) : SavedTensor()](const Grads& g,
-                                                                        const auto&) {
+                                                                        const auto& node) {
              Tensor x = sa.defined() ? sa.get() : Tensor();
-             Tensor y = so.defined() ? so.get() : Tensor();
+             Tensor y = so.defined() ? detail::saved_output(so, node) : Tensor();
              return Grads{mul(g[0], d(x, y))};
            });
   return out;

@@ -54,6 +54,16 @@ Tensor grad_like(const Tensor& g, const Shape& shape, DType dtype) {
   return r.dtype() == dtype ? r : to_dtype(r, dtype);
 }
 
+Tensor saved_output(const autograd::SavedTensor& saved, const autograd::Node& node) {
+  const Tensor& t = saved.get();
+  if (!autograd::GradMode::is_enabled()) return t;
+  Tensor r = Tensor::view_of(t.storage(), t.shape(), t.strides(), t.offset(), t.dtype());
+  r.impl()->grad_fn = std::const_pointer_cast<autograd::Node>(node.shared_from_this());
+  r.impl()->output_nr = 0;
+  r.impl()->requires_grad = true;
+  return r;
+}
+
 Tensor& inplace(Tensor& a, const std::function<Tensor(const Tensor&)>& outofplace,
                 const char* name) {
   check_defined(a, name);
@@ -75,6 +85,24 @@ Tensor& inplace(Tensor& a, const std::function<Tensor(const Tensor&)>& outofplac
   return a;
 }
 
+namespace {
+// Whether the memory spans of two tensors intersect (views made from NumPy arrays may
+// share memory without sharing a Storage object).
+bool overlaps(const Tensor& a, const Tensor& b) {
+  if (a.numel() == 0 || b.numel() == 0) return false;
+  auto span = [](const Tensor& t, const char*& lo, const char*& hi) {
+    int64_t extent = 0;
+    for (int64_t d = 0; d < t.dim(); ++d) extent += (t.shape()[d] - 1) * t.strides()[d];
+    lo = static_cast<const char*>(t.raw_data());
+    hi = lo + (extent + 1) * static_cast<int64_t>(t.itemsize());
+  };
+  const char *alo, *ahi, *blo, *bhi;
+  span(a, alo, ahi);
+  span(b, blo, bhi);
+  return alo < bhi && blo < ahi;
+}
+}  // namespace
+
 Tensor& binary_inplace(BinaryOp op, Tensor& a, const Tensor& b, DType compute, const char* name,
                        const std::function<Tensor(const Tensor&)>& outofplace) {
   check_defined(a, name);
@@ -91,8 +119,8 @@ Tensor& binary_inplace(BinaryOp op, Tensor& a, const Tensor& b, DType compute, c
     bb = to_dtype(bb, compute);
   }
   // other overlapping a's memory in another layout would be read after being written.
-  if (bb.storage() == a.storage() &&
-      !(bb.offset() == a.offset() && bb.shape() == a.shape() && bb.strides() == a.strides())) {
+  if (overlaps(a, bb) && !(bb.raw_data() == a.raw_data() && bb.shape() == a.shape() &&
+                           bb.strides() == a.strides())) {
     autograd::NoGradGuard guard;
     bb = clone(bb);
   }
@@ -123,8 +151,14 @@ DType arith_type(const Tensor& a, const Tensor& b, const char* name) {
 }
 
 void check_not_bool_sub(DType t, const char* name) {
-  EMBER_CHECK(t != DType::Bool, TypeError, "[", name, "] subtraction of bool tensors is not "
-              "supported; use logical_xor");
+  EMBER_CHECK(t != DType::Bool, TypeError, "[", name, "] subtraction with bool operands is not "
+              "supported; use logical_xor or ~");
+}
+void check_not_bool_sub(const Tensor& a, const Scalar& b, const char* name) {
+  check_defined(a, name);
+  check_not_bool_sub(a.dtype(), name);
+  EMBER_CHECK(b.kind() != Scalar::Kind::Bool, TypeError, "[", name, "] subtraction with bool "
+              "operands is not supported; use logical_xor or ~");
 }
 
 // alpha * b for add/sub; integral tensors refuse a floating alpha like PyTorch.
@@ -182,7 +216,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 
 Tensor sub(const Tensor& a, const Tensor& b) {
   DType dt = arith_type(a, b, "sub");
-  check_not_bool_sub(dt, "sub");
+  check_not_bool_sub(a.dtype() == DType::Bool ? a.dtype() : b.dtype(), "sub");
   Tensor out = detail::binary_op(BinaryOp::Sub, a, b, dt, dt, "sub");
   if (autograd::any_requires_grad({a, b}))
     record("SubBackward", {a, b}, {out},
@@ -240,11 +274,11 @@ Tensor add(const Tensor& a, const Scalar& b) {
   return add(a, scalar_tensor(b, result_type({a}, {b})));
 }
 Tensor sub(const Tensor& a, const Scalar& b) {
-  check_defined(a, "sub");
+  check_not_bool_sub(a, b, "sub");
   return sub(a, scalar_tensor(b, result_type({a}, {b})));
 }
 Tensor rsub(const Tensor& a, const Scalar& b) {
-  check_defined(a, "rsub");
+  check_not_bool_sub(a, b, "sub");
   return sub(scalar_tensor(b, result_type({a}, {b})), a);
 }
 Tensor mul(const Tensor& a, const Scalar& b) {
@@ -267,11 +301,12 @@ Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) {
   return add(a, scalar_tensor(b, result_type({a}, {b})), alpha);
 }
 Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  check_not_bool_sub(arith_type(a, b, "sub"), "sub");
+  arith_type(a, b, "sub");
+  check_not_bool_sub(a.dtype() == DType::Bool ? a.dtype() : b.dtype(), "sub");
   return sub(a, scaled(a, b, alpha, "sub"));
 }
 Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) {
-  check_defined(a, "sub");
+  check_not_bool_sub(a, b, "sub");
   return sub(a, scalar_tensor(b, result_type({a}, {b})), alpha);
 }
 Tensor div(const Tensor& a, const Tensor& b, const std::string& rounding_mode) {
@@ -303,7 +338,7 @@ Tensor pow(const Tensor& a, const Tensor& b) {
              if (node.needs_input_grad(1)) {
                // d/de x^e = x^e log x, taken as 0 where x == 0 and e >= 0.
                Tensor zero_base = logical_and(eq(x, Scalar(int64_t{0})), ge(e, Scalar(int64_t{0})));
-               Tensor d = where(zero_base, Scalar(0.0), mul(so.get(), log(x)));
+               Tensor d = where(zero_base, Scalar(0.0), mul(detail::saved_output(so, node), log(x)));
                r[1] = grad_like(mul(g[0], d), e.shape(), e.dtype());
              }
              return r;
@@ -579,12 +614,12 @@ Tensor& sub_(Tensor& a, const Tensor& b) {
   check_defined(a, "sub_");
   check_defined(b, "sub_", "other");
   DType dt = result_type({a, b});
-  check_not_bool_sub(dt, "sub_");
+  check_not_bool_sub(a.dtype() == DType::Bool ? a.dtype() : b.dtype(), "sub_");
   return detail::binary_inplace(BinaryOp::Sub, a, b, dt, "sub_",
                                 [&](const Tensor& x) { return sub(x, b); });
 }
 Tensor& sub_(Tensor& a, const Scalar& b) {
-  check_defined(a, "sub_");
+  check_not_bool_sub(a, b, "sub_");
   return sub_(a, scalar_tensor(b, result_type({a}, {b})));
 }
 Tensor& sub_(Tensor& a, const Tensor& b, const Scalar& alpha) {

@@ -33,6 +33,10 @@ Tensor& unary_inplace(cpu::UnaryOp op, Tensor& a, DType compute, const char* nam
                       const std::function<Tensor(const Tensor&)>& outofplace,
                       double p0 = 0.0, double p1 = 0.0);
 
+// A saved output (kept detached, see SavedTensor) put back as output 0 of node when grad
+// mode is on during backward (create_graph), so formulas using it stay differentiable.
+Tensor saved_output(const autograd::SavedTensor& saved, const autograd::Node& node);
+
 // Floating dtype ops like exp compute in: the input's, or float32 for bool/int64 inputs.
 inline DType float_compute(DType t) { return is_floating(t) ? t : default_float; }
 

@@ -87,7 +87,8 @@ inline float tanh_f32(float x) {
   float small = x + x * z * p;
   float big = 1.0f - 2.0f / (exp_f32(2.0f * (a < 44.0f ? a : 44.0f)) + 1.0f);
   big = x < 0.0f ? -big : big;
-  return a < 0.625f ? small : big;
+  float r = a < 0.625f ? small : big;
+  return x != x ? x : r;  // NaN would otherwise take the clamped branch
 }
 
 inline float sigmoid_f32(float x) { return 1.0f / (1.0f + exp_f32(-x)); }
