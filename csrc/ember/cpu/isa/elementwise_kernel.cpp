@@ -2,6 +2,12 @@
 // cpu::unary / cpu::binary for runs where every operand has unit stride (or one binary
 // operand is a broadcast scalar). Single-threaded; the callers cut the work into chunks.
 // Ops without a case here (sin, cos, pow, ...) return false and take the generic loop.
+// Let GCC if-convert the NaN-safe selects of vec_math.h and inline sqrt: comparisons are
+// treated as non-trapping and sqrt sets no errno. No reassociation (not -ffast-math), so
+// results are unchanged; without this the loops stay scalar.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math", "no-math-errno")
+#endif
 #include <cstdint>
 
 #include "ember/cpu/elementwise_ops.h"

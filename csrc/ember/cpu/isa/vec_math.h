@@ -27,8 +27,10 @@ inline float exp_f32(float x) {
   float c = x < hi ? x : hi;
   c = c > lo ? c : lo;
   float fx = c * 1.44269504088896341f + 0.5f;
-  float n = static_cast<float>(static_cast<int32_t>(fx));
-  n -= n > fx ? 1.0f : 0.0f;  // floor without SSE4.1
+  // floor without SSE4.1, corrected in integers: this form lets GCC vectorise the caller.
+  int32_t k = static_cast<int32_t>(fx);
+  k -= static_cast<float>(k) > fx;
+  float n = static_cast<float>(k);
   float r = c - n * 0.693359375f;
   r = r + n * 2.12194440e-4f;
   float z = r * r;
@@ -39,11 +41,17 @@ inline float exp_f32(float x) {
   y = y * r + 1.6666665459E-1f;
   y = y * r + 5.0000001201E-1f;
   y = y * z + r + 1.0f;
-  float p = bits_to_float((static_cast<int32_t>(n) + 127) << 23);
+  float p = bits_to_float((k + 127) << 23);
   float out = y * p;
-  out = x > hi ? __builtin_inff() : out;
-  out = x < lo ? 0.0f : out;
-  return x != x ? x : out;
+  // Overflow -> inf, underflow -> 0, NaN -> NaN as bit masks: plain selects here keep GCC
+  // from vectorising loops that call this.
+  int32_t ob = float_to_bits(out);
+  int32_t over = -static_cast<int32_t>(x > hi), under = -static_cast<int32_t>(x < lo);
+  int32_t nan = -static_cast<int32_t>(x != x);
+  ob = (ob & ~over) | (0x7f800000 & over);
+  ob &= ~under;
+  ob = (ob & ~nan) | (float_to_bits(x) & nan);
+  return bits_to_float(ob);
 }
 
 // Natural log; -inf at 0, NaN below 0, +inf at +inf, NaN stays NaN.
@@ -104,7 +112,7 @@ inline float log1p_f32(float x) {
 
 // erfc for x >= 0 by a Chebyshev-fitted exp(-x^2 + poly(t)), t = 1 / (1 + x / 2): about
 // 1.2e-7 relative error over the whole range (so its far tail stays accurate, which
-// gelu(x) for x << 0 needs); exact 0 past x = 10.
+// gelu(x) for x << 0 needs).
 inline float erfc_pos_f32(float x) {
   float t = 1.0f / (1.0f + 0.5f * x);
   float p = 0.17087277f;
@@ -117,8 +125,7 @@ inline float erfc_pos_f32(float x) {
   p = p * t + 0.37409196f;
   p = p * t + 1.00002368f;
   p = p * t - 1.26551223f;
-  float r = t * exp_f32(p - x * x);
-  return x > 10.0f ? 0.0f : r;
+  return t * exp_f32(p - x * x);  // underflows to exactly 0 past x = 9.3
 }
 
 inline float erfc_f32(float x) {
