@@ -462,6 +462,28 @@ def test_inplace_values_identity_and_version():
     np.testing.assert_array_equal(to_np(t), [81, 0.25, 1])
 
 
+def test_inplace_integer_and_selection_forms():
+    i = tensor(np.array([7, -7, 9]))
+    v = i._version
+    ptr = i.data_ptr()
+    i.div_(2, rounding_mode="floor")
+    np.testing.assert_array_equal(to_np(i), [3, -4, 4])
+    i.pow_(2)
+    np.testing.assert_array_equal(to_np(i), [9, 16, 16])
+    i.masked_fill_(tensor(np.array([False, True, False])), -1)
+    np.testing.assert_array_equal(to_np(i), [9, -1, 16])
+    i.clamp_(0, 10)
+    np.testing.assert_array_equal(to_np(i), [9, 0, 10])
+    assert i.data_ptr() == ptr and i._version >= v + 4 and i.dtype == ember.int64
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        i.div_(tensor(np.array([1, 0, 1])), rounding_mode="trunc")
+    with pytest.raises(TypeError, match=r"\[div_\]"):
+        i.div_(2)  # true division gives float, which can't be written into int64
+    f = tensor(np.array([[1.0, 2.0], [3.0, 4.0]], np.float32))
+    f.masked_fill_(tensor(np.array([True, False])), tensor(np.array(0.5)))
+    np.testing.assert_array_equal(to_np(f), [[0.5, 2.0], [0.5, 4.0]])
+
+
 def test_inplace_on_noncontiguous_view_and_self_overlap():
     base = np.arange(12, dtype=np.float32).reshape(3, 4)
     arr = base.copy()

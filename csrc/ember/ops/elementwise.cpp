@@ -651,16 +651,38 @@ Tensor& div_(Tensor& a, const Scalar& b) {
   return div_(a, scalar_tensor(b, result_type({a}, {b})));
 }
 Tensor& div_(Tensor& a, const Tensor& b, const std::string& rounding_mode) {
+  check_defined(a, "div_");
+  check_defined(b, "div_", "other");
+  if (rounding_mode.empty()) return div_(a, b);
+  DType dt = result_type({a, b});
+  bool direct = (rounding_mode == "trunc" || rounding_mode == "floor") && dt == a.dtype() &&
+                dt != DType::Bool && !autograd::any_requires_grad({a, b});
+  // Integer division by zero goes the long way so that div raises its error.
+  if (direct && (is_floating(dt) || !cpu::any_zero(to_dtype(b, dt))))
+    return detail::binary_inplace(rounding_mode == "trunc" ? BinaryOp::DivTrunc
+                                                           : BinaryOp::DivFloor,
+                                  a, b, dt, "div_",
+                                  [&](const Tensor& x) { return div(x, b, rounding_mode); });
   return detail::inplace(a, [&](const Tensor& x) { return div(x, b, rounding_mode); }, "div_");
 }
 Tensor& div_(Tensor& a, const Scalar& b, const std::string& rounding_mode) {
-  return detail::inplace(a, [&](const Tensor& x) { return div(x, b, rounding_mode); }, "div_");
+  check_defined(a, "div_");
+  return div_(a, scalar_tensor(b, result_type({a}, {b})), rounding_mode);
 }
 Tensor& pow_(Tensor& a, const Tensor& b) {
-  return detail::inplace(a, [&](const Tensor& x) { return pow(x, b); }, "pow_");
+  check_defined(a, "pow_");
+  check_defined(b, "pow_", "exponent");
+  DType dt = result_type({a, b});
+  EMBER_CHECK(dt != DType::Bool, TypeError, "[pow_] expected numeric tensors, got bool ** bool");
+  return detail::binary_inplace(BinaryOp::Pow, a, b, dt, "pow_",
+                                [&](const Tensor& x) { return pow(x, b); });
 }
 Tensor& pow_(Tensor& a, const Scalar& b) {
-  return detail::inplace(a, [&](const Tensor& x) { return pow(x, b); }, "pow_");
+  check_defined(a, "pow_");
+  DType dt = result_type({a}, {b});
+  if (!is_floating(dt) && b.to_int() < 0)  // let pow raise its error
+    return detail::inplace(a, [&](const Tensor& x) { return pow(x, b); }, "pow_");
+  return pow_(a, scalar_tensor(b, dt));
 }
 Tensor& neg_(Tensor& a) {
   check_defined(a, "neg_");
@@ -681,7 +703,17 @@ Tensor& sign_(Tensor& a) {
                                [](const Tensor& x) { return sign(x); });
 }
 Tensor& clamp_(Tensor& a, const std::optional<Scalar>& min, const std::optional<Scalar>& max) {
-  return detail::inplace(a, [&](const Tensor& x) { return clamp(x, min, max); }, "clamp_");
+  check_defined(a, "clamp_");
+  std::vector<Scalar> bounds;
+  if (min) bounds.push_back(*min);
+  if (max) bounds.push_back(*max);
+  DType dt = result_type({a}, bounds);
+  if (bounds.empty() || dt == DType::Bool)  // let clamp raise its error
+    return detail::inplace(a, [&](const Tensor& x) { return clamp(x, min, max); }, "clamp_");
+  const double inf = std::numeric_limits<double>::infinity();
+  return detail::unary_inplace(UnaryOp::Clamp, a, dt, "clamp_",
+                               [&](const Tensor& x) { return clamp(x, min, max); },
+                               min ? min->to_double() : -inf, max ? max->to_double() : inf);
 }
 Tensor& clamp_(Tensor& a, const Tensor& min, const Tensor& max) {
   return detail::inplace(a, [&](const Tensor& x) { return clamp(x, min, max); }, "clamp_");
@@ -694,8 +726,19 @@ Tensor& masked_fill_(Tensor& a, const Tensor& mask, const Tensor& value) {
   EMBER_CHECK(broadcast_shapes(a.shape(), mask.shape(), "masked_fill_") == a.shape(), ValueError,
               "[masked_fill_] mask of shape ", shape_str(mask.shape()),
               " can't be broadcast to the shape ", shape_str(a.shape()));
-  return detail::inplace(a, [&](const Tensor& x) { return masked_fill(x, mask, value); },
-                         "masked_fill_");
+  check_defined(value, "masked_fill_", "value");
+  if (value.dim() != 0 || autograd::any_requires_grad({a, value}))
+    return detail::inplace(a, [&](const Tensor& x) { return masked_fill(x, mask, value); },
+                           "masked_fill_");
+  autograd::check_inplace(a, "masked_fill_");
+  Tensor v = value;
+  if (v.dtype() != a.dtype()) {
+    autograd::NoGradGuard guard;
+    v = to_dtype(v, a.dtype());
+  }
+  cpu::where(a, mask, v, a);  // each element reads and writes only its own slot
+  a.bump_version();
+  return a;
 }
 Tensor& masked_fill_(Tensor& a, const Tensor& mask, const Scalar& value) {
   check_defined(a, "masked_fill_");
