@@ -1,6 +1,8 @@
 // Bindings for elementwise ops: module functions and Tensor methods with PyTorch's names
 // and arguments, their in-place forms (returning self), and the Tensor arithmetic,
 // comparison and bitwise operators. `other` operands may be tensors or Python numbers.
+#include <cstring>
+
 #include "bind.h"
 
 namespace ember::python {
@@ -9,8 +11,25 @@ namespace {
 
 using Release = py::call_guard<py::gil_scoped_release>;
 
+// NumPy scalars (np.float32(2), np.int64(3)) count as numbers too; arrays do not.
+bool is_numpy_scalar(PyObject* o) {
+  const char* name = Py_TYPE(o)->tp_name;
+  return std::strncmp(name, "numpy.", 6) == 0 && std::strcmp(name, "numpy.ndarray") != 0 &&
+         (PyIndex_Check(o) || (Py_TYPE(o)->tp_as_number && Py_TYPE(o)->tp_as_number->nb_float));
+}
+
 bool is_number(py::handle h) {
-  return PyBool_Check(h.ptr()) || PyLong_Check(h.ptr()) || PyFloat_Check(h.ptr());
+  PyObject* o = h.ptr();
+  return PyBool_Check(o) || PyLong_Check(o) || PyFloat_Check(o) || is_numpy_scalar(o);
+}
+
+Scalar number(py::handle h, const char* op) {
+  PyObject* o = h.ptr();
+  if (!PyBool_Check(o) && !PyLong_Check(o) && !PyFloat_Check(o) && is_numpy_scalar(o)) {
+    if (PyIndex_Check(o)) return Scalar(py::reinterpret_steal<py::int_>(PyNumber_Index(o)).cast<int64_t>());
+    return Scalar(py::reinterpret_steal<py::float_>(PyNumber_Float(o)).cast<double>());
+  }
+  return to_scalar(h, op);
 }
 
 py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotImplemented); }
@@ -27,7 +46,7 @@ py::object dispatch_other(const Tensor& a, py::handle other, const char* op, boo
     py::gil_scoped_release release;
     r = ft(a, b);
   } else if (is_number(other)) {
-    Scalar s = to_scalar(other, op);
+    Scalar s = number(other, op);
     py::gil_scoped_release release;
     r = fs(a, s);
   } else if (operator_form) {
@@ -47,7 +66,7 @@ py::object dispatch_inplace(py::object self, py::handle other, const char* op, F
     py::gil_scoped_release release;
     ft(a, b);
   } else {
-    Scalar s = to_scalar(other, op);
+    Scalar s = number(other, op);
     py::gil_scoped_release release;
     fs(a, s);
   }
@@ -420,6 +439,8 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
 #undef EMBER_OPERATOR
   // __eq__ makes Python drop the default hash; tensors hash by identity like PyTorch's.
   cls.attr("__hash__") = py::module_::import("builtins").attr("object").attr("__hash__");
+  // NumPy defers to our reflected operators (np.float32(2) * t gives a Tensor), like torch.
+  cls.attr("__array_priority__") = 1000;
 
   cls.def("__iadd__", [](py::object self, py::handle o) -> py::object {
     if (!py::isinstance<Tensor>(o) && !is_number(o)) return not_implemented();

@@ -569,6 +569,14 @@ def test_python_operators():
         ta + "x"
 
 
+def test_numpy_scalars_are_numbers():
+    t = tensor(np.array([1.0, 2.0], np.float32))
+    for out in [t * np.float32(2), np.float32(2) * t, t + np.int64(1), np.float64(1) - t]:
+        assert isinstance(out, ember.Tensor) and out.dtype == ember.float32
+    np.testing.assert_array_equal(to_np(np.float32(2) * t), [2.0, 4.0])
+    np.testing.assert_array_equal(to_np(np.float64(1) - t), [0.0, -1.0])
+
+
 def test_tensors_hash_by_identity():
     a, b = tensor(np.ones(2)), tensor(np.ones(2))
     d = {a: 1, b: 2}
