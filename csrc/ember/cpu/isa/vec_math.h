@@ -113,8 +113,10 @@ inline float log1p_f32(float x) {
 // erfc for x >= 0 by a Chebyshev-fitted exp(-x^2 + poly(t)), t = 1 / (1 + x / 2): about
 // 1.2e-7 relative error over the whole range (so its far tail stays accurate, which
 // gelu(x) for x << 0 needs).
-inline float erfc_pos_f32(float x) {
-  float t = 1.0f / (1.0f + 0.5f * x);
+// The two halves of erfc_pos_f32 (so a kernel can run them as separate vectorised passes):
+// t = 1 / (1 + x / 2), and the exponent -x^2 + poly(t).
+inline float erfc_t_f32(float x) { return 1.0f / (1.0f + 0.5f * x); }
+inline float erfc_exponent_f32(float x, float t) {
   float p = 0.17087277f;
   p = p * t - 0.82215223f;
   p = p * t + 1.48851587f;
@@ -125,7 +127,12 @@ inline float erfc_pos_f32(float x) {
   p = p * t + 0.37409196f;
   p = p * t + 1.00002368f;
   p = p * t - 1.26551223f;
-  return t * exp_f32(p - x * x);  // underflows to exactly 0 past x = 9.3
+  return p - x * x;
+}
+
+inline float erfc_pos_f32(float x) {
+  float t = erfc_t_f32(x);
+  return t * exp_f32(erfc_exponent_f32(x, t));  // underflows to exactly 0 past x = 9.3
 }
 
 inline float erfc_f32(float x) {
