@@ -27,8 +27,10 @@ inline float exp_f32(float x) {
   float c = x < hi ? x : hi;
   c = c > lo ? c : lo;
   float fx = c * 1.44269504088896341f + 0.5f;
-  float n = static_cast<float>(static_cast<int32_t>(fx));
-  n -= n > fx ? 1.0f : 0.0f;  // floor without SSE4.1
+  // floor without SSE4.1, corrected in integers: this form lets GCC vectorise the caller.
+  int32_t k = static_cast<int32_t>(fx);
+  k -= static_cast<float>(k) > fx;
+  float n = static_cast<float>(k);
   float r = c - n * 0.693359375f;
   r = r + n * 2.12194440e-4f;
   float z = r * r;
@@ -39,11 +41,17 @@ inline float exp_f32(float x) {
   y = y * r + 1.6666665459E-1f;
   y = y * r + 5.0000001201E-1f;
   y = y * z + r + 1.0f;
-  float p = bits_to_float((static_cast<int32_t>(n) + 127) << 23);
+  float p = bits_to_float((k + 127) << 23);
   float out = y * p;
-  out = x > hi ? __builtin_inff() : out;
-  out = x < lo ? 0.0f : out;
-  return x != x ? x : out;
+  // Overflow -> inf, underflow -> 0, NaN -> NaN as bit masks: plain selects here keep GCC
+  // from vectorising loops that call this.
+  int32_t ob = float_to_bits(out);
+  int32_t over = -static_cast<int32_t>(x > hi), under = -static_cast<int32_t>(x < lo);
+  int32_t nan = -static_cast<int32_t>(x != x);
+  ob = (ob & ~over) | (0x7f800000 & over);
+  ob &= ~under;
+  ob = (ob & ~nan) | (float_to_bits(x) & nan);
+  return bits_to_float(ob);
 }
 
 // Natural log; -inf at 0, NaN below 0, +inf at +inf, NaN stays NaN.
@@ -87,9 +95,86 @@ inline float tanh_f32(float x) {
   float small = x + x * z * p;
   float big = 1.0f - 2.0f / (exp_f32(2.0f * (a < 44.0f ? a : 44.0f)) + 1.0f);
   big = x < 0.0f ? -big : big;
-  return a < 0.625f ? small : big;
+  float r = a < 0.625f ? small : big;
+  return x != x ? x : r;  // NaN would otherwise take the clamped branch
 }
 
 inline float sigmoid_f32(float x) { return 1.0f / (1.0f + exp_f32(-x)); }
+
+// log(1 + x) without losing small x: the rounding of 1 + x is undone by x / (u - 1).
+inline float log1p_f32(float x) {
+  float u = 1.0f + x;
+  float d = u - 1.0f;
+  float r = log_f32(u) * (x / (d == 0.0f ? 1.0f : d));
+  r = d == 0.0f ? x : r;
+  return x == __builtin_inff() ? x : r;
+}
+
+// erfc for x >= 0 by a Chebyshev-fitted exp(-x^2 + poly(t)), t = 1 / (1 + x / 2): about
+// 1.2e-7 relative error over the whole range (so its far tail stays accurate, which
+// gelu(x) for x << 0 needs).
+// The two halves of erfc_pos_f32 (so a kernel can run them as separate vectorised passes):
+// t = 1 / (1 + x / 2), and the exponent -x^2 + poly(t).
+inline float erfc_t_f32(float x) { return 1.0f / (1.0f + 0.5f * x); }
+inline float erfc_exponent_f32(float x, float t) {
+  float p = 0.17087277f;
+  p = p * t - 0.82215223f;
+  p = p * t + 1.48851587f;
+  p = p * t - 1.13520398f;
+  p = p * t + 0.27886807f;
+  p = p * t - 0.18628806f;
+  p = p * t + 0.09678418f;
+  p = p * t + 0.37409196f;
+  p = p * t + 1.00002368f;
+  p = p * t - 1.26551223f;
+  return p - x * x;
+}
+
+inline float erfc_pos_f32(float x) {
+  float t = erfc_t_f32(x);
+  return t * exp_f32(erfc_exponent_f32(x, t));  // underflows to exactly 0 past x = 9.3
+}
+
+inline float erfc_f32(float x) {
+  float a = x < 0.0f ? -x : x;
+  float r = erfc_pos_f32(a);
+  r = x < 0.0f ? 2.0f - r : r;
+  return x != x ? x : r;
+}
+
+// erf: odd Taylor series below 0.5 (relative accuracy near 0), 1 - erfc above.
+inline float erf_f32(float x) {
+  float a = x < 0.0f ? -x : x;
+  float z = x * x;
+  float p = 1.0f / 9360.0f;
+  p = p * z - 1.0f / 1320.0f;
+  p = p * z + 1.0f / 216.0f;
+  p = p * z - 1.0f / 42.0f;
+  p = p * z + 0.1f;
+  p = p * z - 1.0f / 3.0f;
+  p = p * z + 1.0f;
+  float small = 1.12837916709551257f * x * p;
+  float big = 1.0f - erfc_pos_f32(a);
+  big = x < 0.0f ? -big : big;
+  float r = a < 0.5f ? small : big;
+  return x != x ? x : r;
+}
+
+// gelu(x) = x * Phi(x) = x * erfc(-x / sqrt(2)) / 2, accurate in the negative tail too.
+inline float gelu_f32(float x) { return 0.5f * x * erfc_f32(-0.707106781186547524f * x); }
+
+inline float gelu_tanh_f32(float x) {
+  float inner = 0.797884560802865356f * (x + 0.044715f * x * x * x);
+  return 0.5f * x * (1.0f + tanh_f32(inner));
+}
+
+inline float silu_f32(float x) { return x * sigmoid_f32(x); }
+
+// softplus(x) = log(1 + exp(beta x)) / beta, or x where beta x > threshold (PyTorch).
+inline float softplus_f32(float x, float beta, float threshold) {
+  float bx = beta * x;
+  float r = log1p_f32(exp_f32(bx)) / beta;
+  return bx > threshold ? x : r;
+}
 
 }  // namespace ember::cpu::EMBER_ISA

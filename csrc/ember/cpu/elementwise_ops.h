@@ -1,0 +1,23 @@
+// The op codes of the elementwise kernels, shared by cpu/binary, cpu/unary and the per-ISA
+// float32 kernels in cpu/isa/elementwise_kernel.cpp (so this header holds enums only).
+#pragma once
+
+namespace ember::cpu {
+
+enum class BinaryOp {
+  Add, Sub, Mul, Div, DivTrunc, DivFloor, Pow, Maximum, Minimum,
+  Eq, Ne, Lt, Le, Gt, Ge,  // out is bool
+  And, Or, Xor,            // logical on bool, bitwise on int64
+};
+
+// Clamp: p0 = min, p1 = max (a missing bound is -inf / +inf). Softplus: p0 = beta,
+// p1 = threshold.
+enum class UnaryOp {
+  Neg, Abs, Sign, Exp, Log, Sqrt, Rsqrt, Sin, Cos, Tanh, Sigmoid, Relu, Gelu, GeluTanh, Silu,
+  Softplus, Erf, Clamp, LogicalNot, BitNot,
+};
+
+// Layout of a contiguous float32 binary run: both operands advance, or one is a scalar.
+enum class RunMode { Both, AScalar, BScalar };
+
+}  // namespace ember::cpu
