@@ -18,3 +18,6 @@
 #include "ember/ops/reduce.h"
 #include "ember/ops/scalar.h"
 #include "ember/ops/view.h"
+#include "ember/nn/module.h"
+#include "ember/nn/container.h"
+#include "ember/nn/basic.h"

@@ -20,3 +20,4 @@ from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled  #
 from . import autograd  # noqa: E402
 
 __version__ = _C.config()["version"]
+import ember.nn as nn  # noqa: E402 - the Python package (replaces ember._C.nn from the star import)
