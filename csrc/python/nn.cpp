@@ -187,9 +187,12 @@ std::string module_repr(const py::handle& self) {
   }, type_name(self), extra);
 }
 
-template <class T>
-std::shared_ptr<T> make_alias() {
-  return std::make_shared<PyModule<T>>();
+// The plain C++ class for exact types, the trampoline for Python subclasses: C++ callers of
+// a plain module never touch the GIL (py::init(class_factory, alias_factory) picks).
+template <class C, class... A>
+std::shared_ptr<C> make(bool alias, A&&... a) {
+  if (alias) return std::make_shared<PyModule<C>>(std::forward<A>(a)...);
+  return std::make_shared<C>(std::forward<A>(a)...);
 }
 
 // Normalises a Python index for a sequence container (IndexError like list).
@@ -500,8 +503,8 @@ void bind_sequence(ContainerClass<C>& c) {
 void bind_containers(py::module_& nn) {
   ContainerClass<nn::Sequential> seq(nn, "Sequential",
       "Sequential(*modules) or Sequential(OrderedDict): runs the modules in order.");
-  seq.def(py::init([](py::args args) {
-    std::shared_ptr<nn::Sequential> s = make_alias<nn::Sequential>();
+  auto make_seq = [](bool alias, const py::args& args) {
+    std::shared_ptr<nn::Sequential> s = make<nn::Sequential>(alias);
     if (args.size() == 1 && py::isinstance<py::dict>(args[0])) {
       for (const auto& kv : args[0].attr("items")()) {
         auto t = kv.cast<py::tuple>();
@@ -518,18 +521,23 @@ void bind_containers(py::module_& nn) {
       s->push_back(module_ptr(args[i], "Sequential"));
     }
     return s;
-  }));
+  };
+  seq.def(py::init([make_seq](py::args a) { return make_seq(false, a); },
+                   [make_seq](py::args a) { return make_seq(true, a); }));
   seq.def("forward", [](nn::Sequential& s, const Tensor& x) { return s.forward(x); },
           py::arg("input"), py::call_guard<py::gil_scoped_release>());
   bind_sequence(seq);
 
   ContainerClass<nn::ModuleList> list(nn, "ModuleList", "A list of modules, registered as children.");
-  list.def(py::init([](const py::object& modules) {
-    std::shared_ptr<nn::ModuleList> l = make_alias<nn::ModuleList>();
+  auto make_list = [](bool alias, const py::object& modules) {
+    std::shared_ptr<nn::ModuleList> l = make<nn::ModuleList>(alias);
     if (!modules.is_none())
       for (const auto& m : modules) l->push_back(module_ptr(m, "ModuleList"));
     return l;
-  }), py::arg("modules") = py::none());
+  };
+  list.def(py::init([make_list](const py::object& m) { return make_list(false, m); },
+                    [make_list](const py::object& m) { return make_list(true, m); }),
+           py::arg("modules") = py::none());
   bind_sequence(list);
   list.def("__iadd__", [](const py::handle& self, const py::iterable& mods) {
     for (const auto& m : mods) self.cast<nn::ModuleList&>().push_back(module_ptr(m, "ModuleList"));
@@ -549,11 +557,14 @@ void bind_containers(py::module_& nn) {
       d.set(pair[0].cast<std::string>(), module_ptr(pair[1], "ModuleDict"));
     }
   };
-  dict.def(py::init([update](const py::object& modules) {
-    std::shared_ptr<nn::ModuleDict> d = make_alias<nn::ModuleDict>();
+  auto make_dict = [update](bool alias, const py::object& modules) {
+    std::shared_ptr<nn::ModuleDict> d = make<nn::ModuleDict>(alias);
     if (!modules.is_none()) update(*d, modules);
     return d;
-  }), py::arg("modules") = py::none())
+  };
+  dict.def(py::init([make_dict](const py::object& m) { return make_dict(false, m); },
+                    [make_dict](const py::object& m) { return make_dict(true, m); }),
+           py::arg("modules") = py::none())
       .def("update", update, py::arg("modules"))
       .def("__len__", &nn::ModuleDict::size)
       .def("__contains__", &nn::ModuleDict::contains)
@@ -582,19 +593,20 @@ void bind_containers(py::module_& nn) {
 void bind_basic(py::module_& nn) {
   py::class_<nn::Identity, Module, PyModule<nn::Identity>, std::shared_ptr<nn::Identity>>(
       nn, "Identity", "Returns its input unchanged; arguments are accepted and ignored.")
-      .def(py::init([](py::args, py::kwargs) { return make_alias<nn::Identity>(); }));
+      .def(py::init([](py::args, py::kwargs) { return make<nn::Identity>(false); },
+                    [](py::args, py::kwargs) { return make<nn::Identity>(true); }));
   py::class_<nn::Flatten, Module, PyModule<nn::Flatten>, std::shared_ptr<nn::Flatten>>(
       nn, "Flatten", "Flattens dims start_dim..end_dim into one (a view when possible).")
-      .def(py::init([](int64_t s, int64_t e) {
-        return std::shared_ptr<nn::Flatten>(std::make_shared<PyModule<nn::Flatten>>(s, e));
-      }), py::arg("start_dim") = 1, py::arg("end_dim") = -1)
+      .def(py::init([](int64_t s, int64_t e) { return make<nn::Flatten>(false, s, e); },
+                    [](int64_t s, int64_t e) { return make<nn::Flatten>(true, s, e); }),
+           py::arg("start_dim") = 1, py::arg("end_dim") = -1)
       .def_readwrite("start_dim", &nn::Flatten::start_dim)
       .def_readwrite("end_dim", &nn::Flatten::end_dim);
   py::class_<nn::Unflatten, Module, PyModule<nn::Unflatten>, std::shared_ptr<nn::Unflatten>>(
       nn, "Unflatten", "Splits dim into unflattened_size (one entry may be -1).")
-      .def(py::init([](int64_t dim, const std::vector<int64_t>& sizes) {
-        return std::shared_ptr<nn::Unflatten>(std::make_shared<PyModule<nn::Unflatten>>(dim, sizes));
-      }), py::arg("dim"), py::arg("unflattened_size"))
+      .def(py::init([](int64_t d, std::vector<int64_t> s) { return make<nn::Unflatten>(false, d, s); },
+                    [](int64_t d, std::vector<int64_t> s) { return make<nn::Unflatten>(true, d, s); }),
+           py::arg("dim"), py::arg("unflattened_size"))
       .def_readwrite("dim", &nn::Unflatten::dim)
       .def_property_readonly("unflattened_size", [](const nn::Unflatten& u) {
         return py::tuple(py::cast(u.unflattened_size));

@@ -86,6 +86,8 @@ def test_torch_state_dict_loads_and_forward_matches(torch):
     e, t = build(_ember_kit(), seed=1), build(_torch_kit(torch), seed=2)
     result = e.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
     assert result.missing_keys == [] and result.unexpected_keys == []
+    assert repr(result) == "<All keys matched successfully>"
+    missing, unexpected = result
     for (k, v), (k2, v2) in zip(e.state_dict().items(), t.state_dict().items()):
         assert k == k2
         np.testing.assert_array_equal(to_np(v), v2.numpy())
@@ -508,3 +510,44 @@ def test_get_submodule_and_concurrent_forward():
         th.join()
     for i in range(2):
         np.testing.assert_array_equal(to_np(outs[i]), to_np(xs[i]).reshape(8, 4, 3))
+
+
+def test_lifetime_of_python_modules_held_by_cpp():
+    import weakref
+
+    class Keep(nn.Module):
+        def forward(self, x):
+            return x
+
+    child = Keep()
+    ref = weakref.ref(child)
+    seq = nn.Sequential(child)
+    holder = nn.Module()
+    holder.seq = seq
+    del child, seq
+    gc.collect()
+    assert ref() is not None and isinstance(holder.seq[0], Keep)
+    del holder
+    gc.collect()
+    assert ref() is None  # released with the tree: nothing leaked
+
+
+def test_python_subclasses_of_cpp_modules():
+    class Twice(nn.Flatten):  # overrides a C++ layer's forward
+        def forward(self, x):
+            return super().forward(x) + super().forward(x)
+
+    class Chain(nn.Sequential):
+        def forward(self, x):
+            for m in self:
+                x = m(x) + x
+            return x
+
+    x = randn(2, 3, dtype=np.float32)
+    t = Twice()
+    assert repr(t) == "Twice(start_dim=1, end_dim=-1)"
+    np.testing.assert_allclose(to_np(nn.Sequential(t)(x)), 2 * to_np(x))  # called from C++
+    c = Chain(nn.Identity(), nn.Identity())
+    assert len(c) == 2 and isinstance(c[0:1], Chain)
+    np.testing.assert_allclose(to_np(c(x)), 4 * to_np(x))
+    np.testing.assert_allclose(to_np(nn.Sequential(c)(x)), 4 * to_np(x))  # from C++ too

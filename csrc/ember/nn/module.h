@@ -25,16 +25,20 @@
 //        };
 //      Add the header to csrc/ember/ember.h.
 //   2. Binding (csrc/python/nn_<topic>.cpp, called after bind_nn in module.cpp):
-//        py::module_ nn = m.attr("nn");
+//        py::module_ nn = m.attr("nn").cast<py::module_>();
 //        py::class_<nn::Linear, nn::Module, std::shared_ptr<nn::Linear>>(nn, "Linear")
 //            .def(py::init<int64_t, int64_t, bool>(), py::arg("in_features"),
 //                 py::arg("out_features"), py::arg("bias") = true)
 //            .def_property_readonly("in_features", ...);
 //      Nothing else: forward, __call__, attribute access to weight/bias, repr, state_dict,
 //      train/eval come from the Module binding (forward dispatches virtually). To let Python
-//      subclasses of the layer override forward when called from C++ (inside Sequential),
-//      use the trampoline: py::class_<Linear, Module, python::PyModule<Linear>, ...>
-//      (csrc/python/nn.h).
+//      subclasses of the layer override forward / extra_repr also when called from C++
+//      (inside Sequential), add the trampoline of csrc/python/nn.h:
+//        py::class_<nn::Linear, nn::Module, python::PyModule<nn::Linear>,
+//                   std::shared_ptr<nn::Linear>>
+//      (py::init<...> then builds the trampoline only for Python subclasses). A layer that
+//      takes modules from Python (TransformerEncoder(layer)) converts them with
+//      python::module_ptr(obj, "op"), which keeps the Python object alive.
 //   3. Re-export it in python/ember/nn/__init__.py.
 #pragma once
 #include <cstdint>
@@ -94,12 +98,9 @@ class Module {
   // register_parameter marks t as a parameter and sets requires_grad (if t is defined).
   size_t register_parameter(const std::string& name, Tensor t, bool requires_grad = true);
   size_t register_buffer(const std::string& name, Tensor t, bool persistent = true);
+  // Layers with children keep the slot and use child_as<M>(slot) in forward (Python may
+  // replace the child).
   size_t register_module(const std::string& name, ModulePtr module);
-  template <class M>
-  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
-    register_module(name, ModulePtr(module));
-    return module;
-  }
 
   // ---- slot access (what layers use in forward)
   const Tensor& param(size_t slot) const { return params_.at(slot).value; }
