@@ -46,7 +46,31 @@ bool is_parameter(const py::handle& v) {
   return t.defined() && t.impl()->is_parameter;
 }
 
-py::object tensor_or_none(const Tensor& t) { return t.defined() ? py::cast(t) : py::none(); }
+// Registered tensors keep one Python object while it lives (m.w is m.w, parameters()
+// yields the objects assigned), through a weak map from TensorImpl to its wrapper. Used
+// only with the GIL held; a live wrapper holds its impl, so an address cannot be reused.
+PyObject* g_wrappers = nullptr;  // weakref.WeakValueDictionary, set by bind_nn (kept forever)
+
+py::object wrap(const Tensor& t) {
+  if (!t.defined()) return py::none();
+  py::handle cache(g_wrappers);
+  py::int_ key(reinterpret_cast<uintptr_t>(t.impl()));
+  py::object w = cache.attr("get")(key);
+  if (!w.is_none() && w.cast<const Tensor&>().is_same(t)) return w;
+  w = py::cast(t);
+  cache[key] = w;
+  return w;
+}
+
+// Remembers value as the wrapper of its tensor (the object the user assigned).
+void remember(const py::handle& value) {
+  const Tensor& t = value.cast<const Tensor&>();
+  if (!t.defined()) return;
+  py::handle cache(g_wrappers);
+  cache[py::int_(reinterpret_cast<uintptr_t>(t.impl()))] = value;
+}
+
+py::object tensor_or_none(const Tensor& t) { return wrap(t); }
 py::object module_or_none(const ModulePtr& m) { return m ? py::cast(m) : py::none(); }
 
 std::string join(const std::string& prefix, const std::string& name) {
@@ -109,13 +133,13 @@ void walk_modules(const py::handle& obj, Module* m, const std::string& prefix, b
 
 py::list named_tensor_list(const nn::NamedTensors& v) {
   py::list out;
-  for (const auto& [n, t] : v) out.append(py::make_tuple(n, py::cast(t)));
+  for (const auto& [n, t] : v) out.append(py::make_tuple(n, wrap(t)));
   return out;
 }
 
 py::list tensor_list(const nn::NamedTensors& v) {
   py::list out;
-  for (const auto& [n, t] : v) out.append(py::cast(t));
+  for (const auto& [n, t] : v) out.append(wrap(t));
   return out;
 }
 
@@ -130,6 +154,7 @@ void module_setattr(const py::handle& self, const py::str& pyname, const py::obj
     if (!mod.find_parameter(name)) mod.remove(name);
     const Tensor& t = value.cast<const Tensor&>();
     mod.register_parameter(name, t, t.requires_grad());
+    remember(value);
     return;
   }
   if (m && m->find_parameter(name)) {
@@ -159,6 +184,7 @@ void module_setattr(const py::handle& self, const py::str& pyname, const py::obj
       throw py::type_error("cannot assign '" + type_name(value) + "' as buffer '" + name +
                            "' (ember.Tensor or None expected)");
     *m->find_buffer(name) = value.is_none() ? Tensor() : value.cast<Tensor>();
+    if (!value.is_none()) remember(value);
     return;
   }
   generic_setattr(self, pyname, value.ptr());
@@ -278,6 +304,7 @@ ember.nn.Parameter / Module / buffers as attributes and define forward().)doc");
         check_free(self, m, n, 0);
         Tensor t = param.is_none() ? Tensor() : param.cast<Tensor>();
         m.register_parameter(n, t, t.defined() && t.requires_grad());
+        if (t.defined()) remember(param);
       }, py::arg("name"), py::arg("param"))
       .def("register_buffer", [](const py::handle& self, const py::handle& name,
                                  const py::handle& tensor, bool persistent) {
@@ -288,6 +315,7 @@ ember.nn.Parameter / Module / buffers as attributes and define forward().)doc");
                                "' (ember.Tensor or None required)");
         check_free(self, m, n, 1);
         m.register_buffer(n, tensor.is_none() ? Tensor() : tensor.cast<Tensor>(), persistent);
+        if (!tensor.is_none()) remember(tensor);
       }, py::arg("name"), py::arg("tensor"), py::arg("persistent") = true);
   auto add_module = [](const py::handle& self, const py::handle& name, const py::handle& module) {
     Module& m = get(self, "assign module");
@@ -412,7 +440,7 @@ ember.nn.Parameter / Module / buffers as attributes and define forward().)doc");
         if (destination.is_none()) destination = py::module_::import("collections").attr("OrderedDict")();
         std::string p = prefix;
         if (!p.empty() && p.back() == '.') p.pop_back();  // PyTorch passes prefix with the dot
-        for (const auto& [k, t] : m.state_dict(p, keep_vars)) destination[py::str(k)] = py::cast(t);
+        for (const auto& [k, t] : m.state_dict(p, keep_vars)) destination[py::str(k)] = keep_vars ? wrap(t) : py::cast(t);
         return destination;
       }, py::arg("destination") = py::none(), py::arg("prefix") = "", py::arg("keep_vars") = false)
       .def("load_state_dict", [](Module& m, const py::handle& state, bool strict, bool assign) {
@@ -630,6 +658,7 @@ void bind_nn(py::module_& m, TensorClass& cls) {
       PyErr_SetString(PyExc_KeyError, e.what());
     }
   });
+  g_wrappers = py::module_::import("weakref").attr("WeakValueDictionary")().release().ptr();
   bind_module(nn, cls);
   bind_containers(nn);
   bind_basic(nn);

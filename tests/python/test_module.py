@@ -255,6 +255,20 @@ def test_parameter_semantics():
         nn.Parameter(tensor(np.arange(3)))
 
 
+def test_parameter_objects_are_stable():
+    m = build(_ember_kit())
+    p = nn.Parameter(tensor(np.ones(2, np.float32)))
+    m.extra = p
+    assert m.extra is p and m.first.w is m.first.w
+    assert any(q is p for q in m.parameters())
+    ids = {id(q) for q in m.parameters()}
+    assert ids == {id(q) for _, q in m.named_parameters()}
+    assert m.first.running is m.first.running
+    assert m.state_dict(keep_vars=True)["extra"] is p
+    names = {q: n for n, q in m.named_parameters()}  # torch idiom: tensors as dict keys
+    assert names[m.first.w] == "first.w" and names[p] == "extra"
+
+
 def test_setattr_routing_none_and_delattr(torch):
     m = nn.Module()
     m.w = nn.Parameter(tensor(np.ones(2, np.float32)))
