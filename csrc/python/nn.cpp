@@ -222,7 +222,14 @@ std::shared_ptr<C> make(bool alias, A&&... a) {
 }
 
 // Normalises a Python index for a sequence container (IndexError like list).
-int64_t seq_index(const py::handle& idx) { return idx.cast<int64_t>(); }
+int64_t seq_index(const py::handle& idx, const char* op) {
+  if (!PyIndex_Check(idx.ptr()))
+    throw py::type_error(std::string("[") + op + "] indices must be integers or slices, got " +
+                         type_name(idx));
+  Py_ssize_t i = PyNumber_AsSsize_t(idx.ptr(), PyExc_IndexError);
+  if (i == -1 && PyErr_Occurred()) throw py::error_already_set();
+  return static_cast<int64_t>(i);
+}
 
 }  // namespace
 
@@ -491,10 +498,10 @@ void bind_sequence(ContainerClass<C>& c) {
             return py::type::of(self)(mods[sl]);
           }
         }
-        return py::cast(s.at(seq_index(idx)));
+        return py::cast(s.at(seq_index(idx, "getitem")));
       })
-      .def("__setitem__", [](C& s, int64_t idx, const py::handle& m) {
-        s.set(idx, module_ptr(m, "setitem"));
+      .def("__setitem__", [](C& s, const py::handle& idx, const py::handle& m) {
+        s.set(seq_index(idx, "setitem"), module_ptr(m, "setitem"));
       })
       .def("__delitem__", [](C& s, const py::handle& idx) {
         if (py::isinstance<py::slice>(idx)) {
@@ -507,7 +514,7 @@ void bind_sequence(ContainerClass<C>& c) {
           for (int64_t i : drop) s.erase(i);
           return;
         }
-        s.erase(seq_index(idx));
+        s.erase(seq_index(idx, "delitem"));
       })
       .def("append", [](const py::handle& self, const py::handle& m) {
         self.cast<C&>().push_back(module_ptr(m, "append"));

@@ -420,6 +420,12 @@ def test_sequential_container(torch):
     assert nn.Sequential()(x) is not None and nn.Sequential()(x).shape == (2, 4)
     with pytest.raises(IndexError, match="out of range"):
         e[7]
+    with pytest.raises(IndexError):
+        e[10**30]
+    with pytest.raises(TypeError, match=r"\[getitem\] indices must be integers"):
+        e["a"]
+    with pytest.raises(TypeError, match=r"\[setitem\]"):
+        e[0] = 3
 
 
 def test_module_list_and_dict(torch):
