@@ -25,3 +25,6 @@
 #include "ember/ops/embedding.h"
 #include "ember/nn/init.h"
 #include "ember/io/safetensors.h"
+#include "ember/nn/module.h"
+#include "ember/nn/container.h"
+#include "ember/nn/basic.h"

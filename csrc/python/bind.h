@@ -31,6 +31,7 @@ std::optional<DType> dtype_arg(const py::handle& obj, const char* op);
 // __dlpack__, __dlpack_device__ on cls and ember.from_dlpack; called by bind_tensor. (dlpack.cpp)
 void bind_dlpack(py::module_& m, TensorClass& cls);
 void bind_io(py::module_& m, TensorClass& cls);          // safetensors save / load
+void bind_nn(py::module_& m, TensorClass& cls);          // ember._C.nn: Module, containers
 
 // Converts a Python int/float/bool to a Scalar (TypeError otherwise).
 Scalar to_scalar(const py::handle& obj, const char* op);

@@ -75,4 +75,5 @@ PYBIND11_MODULE(_C, m) {
   python::bind_functional(m, cls);
   python::bind_init(m, cls);
   python::bind_io(m, cls);
+  python::bind_nn(m, cls);
 }

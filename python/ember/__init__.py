@@ -60,3 +60,4 @@ def is_nonzero(input):
     """The truth value of a one-element tensor."""
     return _builtins.bool(input)
 from .serialization import save, load  # noqa: E402
+import ember.nn as nn  # noqa: E402 - the Python package (replaces ember._C.nn from the star import)

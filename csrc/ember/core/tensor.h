@@ -92,6 +92,7 @@ struct TensorImpl {
   std::shared_ptr<autograd::Node> grad_fn;  // null for leaves
   uint32_t output_nr = 0;                   // which output of grad_fn this is
   std::weak_ptr<autograd::Node> grad_accumulator;  // leaves only; created on demand
+  bool is_parameter = false;  // set by nn::Module::register_parameter / ember.nn.Parameter
 };
 
 inline const Shape& Tensor::shape() const { return impl_->shape; }

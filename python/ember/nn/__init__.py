@@ -1,0 +1,32 @@
+"""ember.nn: modules (layers) and their base class.
+
+``Module`` is the C++ base class of every layer (ember._C.nn.Module); Python models
+subclass it exactly like torch.nn.Module. Standard layers are implemented in C++ and
+re-exported here.
+"""
+import collections as _collections
+
+from .. import _C
+from .._C.nn import Module, Sequential, ModuleList, ModuleDict  # noqa: F401
+from .._C.nn import Identity, Flatten, Unflatten  # noqa: F401
+from .parameter import Parameter  # noqa: F401
+
+
+class _IncompatibleKeys(
+        _collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What load_state_dict returns; prints like PyTorch's."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
+
+
+_C.nn._IncompatibleKeys = _IncompatibleKeys  # the binding builds its result from this
+
+__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Identity",
+           "Flatten", "Unflatten"]
