@@ -26,7 +26,7 @@ Tensor rand_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
 Tensor randn_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
 Tensor randint_like(const Tensor& t, int64_t low, int64_t high,
                     std::optional<DType> dtype = std::nullopt);
-// A random permutation of 0..n-1 (sorts one random key per index: thread-count independent).
+// A random permutation of 0..n-1 (Fisher-Yates on per-index draws: thread-count independent).
 Tensor randperm(int64_t n, DType dtype = DType::Int64);
 // Draws 1 with probability p[i] (p in [0, 1], floating); result has p's shape and dtype.
 Tensor bernoulli(const Tensor& p);
