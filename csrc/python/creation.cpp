@@ -178,7 +178,7 @@ void bind_creation(py::module_& m, TensorClass& cls) {
   def_sized(m, "rand", [](const Shape& s, DType d) { return rand(s, d); }, default_float,
             "rand(*size, dtype=None, requires_grad=False): uniform on [0, 1).\n\n"
             "ember's generator is Philox4x32-10 (counter based): element i of a fill draws from "
-            "counter offset + i, so values are the same for any thread count and machine. "
+            "counter offset + i / 4 (i / 2 for 64-bit values), so values are the same for any thread count and machine. "
             "Streams differ from PyTorch's: the same seed gives different numbers.");
   def_sized(m, "randn", [](const Shape& s, DType d) { return randn(s, d); }, default_float,
             "randn(*size, dtype=None, requires_grad=False): standard normal samples.\n\n"

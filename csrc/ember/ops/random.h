@@ -1,6 +1,7 @@
 // Random factories and in-place random fills. All draw from ember's Philox4x32-10 generator
-// (core/random.h): element i of a fill uses counter (offset + i), so a seed gives the same
-// values for any thread count and on every machine. The streams differ from PyTorch's.
+// (core/random.h): element i of a fill uses counter (offset + i / V), V = 4 or 2 values
+// per block, so a seed gives the same values for any thread count (and machine; float32
+// normals may differ in the last bit between SIMD levels, see cpu/isa/random.cpp). The streams differ from PyTorch's.
 #pragma once
 #include <cstdint>
 #include <optional>
