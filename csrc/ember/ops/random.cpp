@@ -187,7 +187,17 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, DType dtype) {
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* o = out.data<T>();
-    // Multiply-shift maps 64 random bits onto [0, range); bias <= range / 2^64.
+    // Multiply-shift maps random bits onto [0, range): 32-bit draws (4 per block) when the
+    // range fits in 32 bits (bias <= range / 2^32, as PyTorch's), else 64-bit draws.
+    if (range <= (uint64_t{1} << 32)) {
+      for_each_block<4>(out.numel(), [=](int64_t first, int count, const Block& r) {
+        for (int j = 0; j < count; ++j) {
+          uint64_t k = (uint64_t{r[j]} * range) >> 32;
+          o[first + j] = static_cast<T>(static_cast<int64_t>(static_cast<uint64_t>(low) + k));
+        }
+      });
+      return;
+    }
     for_each_block<2>(out.numel(), [=](int64_t first, int count, const Block& r) {
       for (int j = 0; j < count; ++j) {
         uint64_t k = static_cast<uint64_t>((static_cast<unsigned __int128>(bits64(r, j)) * range) >> 64);
