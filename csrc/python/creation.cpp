@@ -16,7 +16,13 @@ std::string type_name(const py::handle& obj) {
 int64_t int_arg(const py::handle& obj, const char* op, const char* what) {
   EMBER_CHECK(!py::isinstance<py::float_>(obj) && PyIndex_Check(obj.ptr()), TypeError, "[", op,
               "] ", what, " must be an int, got ", type_name(obj));
-  return py::reinterpret_steal<py::object>(PyNumber_Index(obj.ptr())).cast<int64_t>();
+  py::object i = py::reinterpret_steal<py::object>(PyNumber_Index(obj.ptr()));
+  if (!i) throw py::error_already_set();
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  EMBER_CHECK(overflow == 0, ValueError, "[", op, "] ", what, " ",
+              std::string(py::str(i)), " does not fit in a 64-bit integer");
+  return static_cast<int64_t>(v);
 }
 
 // A Python bool/int/float (or NumPy scalar) as a Scalar.
@@ -172,7 +178,7 @@ void bind_creation(py::module_& m, TensorClass& cls) {
   def_sized(m, "rand", [](const Shape& s, DType d) { return rand(s, d); }, default_float,
             "rand(*size, dtype=None, requires_grad=False): uniform on [0, 1).\n\n"
             "ember's generator is Philox4x32-10 (counter based): element i of a fill draws from "
-            "counter offset + i, so values are the same for any thread count and machine. "
+            "counter offset + i / 4 (i / 2 for 64-bit values), so values are the same for any thread count and machine. "
             "Streams differ from PyTorch's: the same seed gives different numbers.");
   def_sized(m, "randn", [](const Shape& s, DType d) { return randn(s, d); }, default_float,
             "randn(*size, dtype=None, requires_grad=False): standard normal samples.\n\n"
@@ -348,8 +354,22 @@ void bind_creation(py::module_& m, TensorClass& cls) {
      "normal(mean, std, size, dtype=None): normal samples with float mean and std.");
 
   m.def("manual_seed", [](py::object s) {
-    int64_t v = int_arg(s, "manual_seed", "seed");
-    manual_seed(static_cast<uint64_t>(v));
+    // Seeds in [-2^63, 2^64): negative ones wrap to uint64, as in PyTorch.
+    EMBER_CHECK(!py::isinstance<py::float_>(s) && PyIndex_Check(s.ptr()), TypeError,
+                "[manual_seed] seed must be an int, got ", type_name(s));
+    py::int_ i = py::reinterpret_steal<py::int_>(PyNumber_Index(s.ptr()));
+    uint64_t v;
+    if (i < py::int_(0)) {
+      v = static_cast<uint64_t>(int_arg(i, "manual_seed", "seed"));
+    } else {
+      v = PyLong_AsUnsignedLongLong(i.ptr());
+      if (PyErr_Occurred()) {
+        PyErr_Clear();
+        EMBER_THROW(ValueError, "[manual_seed] seed ", std::string(py::str(i)),
+                    " must be in [-2**63, 2**64)");
+      }
+    }
+    manual_seed(v);
   }, py::arg("seed"),
      "Seeds ember's default generator (Philox4x32-10, counter based) and resets its counter.\n\n"
      "Random ops are reproducible for a seed on any thread count and machine; the streams "

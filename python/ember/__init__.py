@@ -4,8 +4,9 @@ Tensors, autograd and layers are implemented in C++ (ember._C); this package re-
 them and adds the Python conveniences (tensor construction, repr, grad-mode contexts).
 
 Random numbers: ember's generator is Philox4x32-10 (counter based). Element i of a
-random fill draws from counter offset + i, so a seed (ember.manual_seed) gives the same
-values for any thread count and on every machine; the streams differ from PyTorch's.
+random fill draws from counter offset + i / 4 (i / 2 for 64-bit values), so a seed
+(ember.manual_seed) gives the same values for any thread count; the streams differ from
+PyTorch's.
 """
 import builtins as _builtins
 
@@ -23,7 +24,7 @@ double = dtype.float64
 
 from ._C import *  # noqa: E402,F401,F403 - ops bound in C++
 from ._tensor import tensor, as_tensor  # noqa: E402 - also attaches Tensor's Python methods
-from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled  # noqa: E402
+from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode  # noqa: E402,E501
 from . import autograd  # noqa: E402
 
 __version__ = _C.config()["version"]

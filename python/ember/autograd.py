@@ -64,6 +64,24 @@ class set_grad_enabled(_GradMode):
         return wrapper
 
 
+class inference_mode(_GradMode):
+    """Like no_grad (ember has no separate inference tensors): inference_mode(False) keeps
+    grad mode on. Context manager and decorator."""
+
+    def __init__(self, mode=True):
+        self._mode = not mode
+
+    def __call__(self, fn):
+        mode = self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
 def _as_list(x):
     if x is None:
         return None

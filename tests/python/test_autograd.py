@@ -187,6 +187,20 @@ def test_grad_mode_decorators():
     assert ember.is_grad_enabled()
 
 
+def test_inference_mode():
+    x = leaf([1.0])
+    with ember.inference_mode():
+        assert not ember.is_grad_enabled() and not (x * x).requires_grad
+    with ember.inference_mode(False):
+        assert (x * x).requires_grad
+
+    @ember.inference_mode()
+    def f(t):
+        return t * t
+
+    assert not f(x).requires_grad and ember.is_grad_enabled()
+
+
 def test_grad_mode_is_per_thread():
     x = leaf([1.0])
     seen = {}

@@ -79,6 +79,12 @@ def test_bad_sizes():
         ember.zeros(2, device="cuda")
     with pytest.raises(ValueError, match=r"\[device\]"):
         ember.zeros(2, device="tpu")
+    with pytest.raises(ValueError, match=r"\[zeros\].*64-bit"):
+        ember.zeros(2**63)
+    with pytest.raises(ValueError, match=r"\[full\].*64-bit"):
+        ember.full((2,), 2**70)
+    with pytest.raises(ValueError, match=r"\[randint\].*64-bit"):
+        ember.randint(0, 2**64, (2,))
 
 
 def test_factories_match_torch():
@@ -221,6 +227,12 @@ def test_seed_reproducibility():
     assert ember.initial_seed() == s
     with pytest.raises(TypeError, match=r"\[manual_seed\]"):
         ember.manual_seed(1.5)
+    with pytest.raises(ValueError, match=r"\[manual_seed\]"):
+        ember.manual_seed(2**64)
+    ember.manual_seed(2**64 - 1)
+    assert ember.initial_seed() == 2**64 - 1
+    ember.manual_seed(-1)  # negative seeds wrap, as in PyTorch
+    assert ember.initial_seed() == 2**64 - 1
 
 
 def test_random_same_for_threads():
@@ -269,6 +281,12 @@ def test_normal_function_randperm_bernoulli():
     p = to_np(ember.randperm(1000))
     assert sorted(p.tolist()) == list(range(1000)) and not np.array_equal(p, np.arange(1000))
     assert ember.randperm(0).shape == (0,)
+    # Uniform: each value lands in each position equally often.
+    counts = np.zeros((5, 5))
+    for _ in range(5000):
+        counts[np.arange(5), to_np(ember.randperm(5))] += 1
+    assert np.all(np.abs(counts - 1000) < 130)
+    assert ember.randperm(4, dtype=ember.float64).dtype == ember.float64
     with pytest.raises(ValueError, match=r"\[randperm\]"):
         ember.randperm(-1)
     probs = ember.tensor([0.0, 1.0, 0.5] * 20000)

@@ -1,7 +1,8 @@
 // ember's random number generator: Philox4x32-10 (Salmon et al., "Parallel random numbers:
 // as easy as 1, 2, 3", SC'11), a counter-based generator. Element i of a fill draws from
-// counter (offset + i) under key seed, so fills are identical for any thread count and a
-// seed reproduces the same stream on every machine. Streams differ from PyTorch's.
+// counter (offset + i / V) under key seed (V = 4 values per 128-bit block for 32-bit draws,
+// 2 for 64-bit ones; see ops/random.cpp), so fills are identical for any thread count and
+// a seed reproduces the same stream on every machine. Streams differ from PyTorch's.
 #pragma once
 #include <array>
 #include <cstdint>

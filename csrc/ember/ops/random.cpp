@@ -1,6 +1,7 @@
-// Random fills; see random.h. Each kernel maps element index i to Philox block (offset + i)
-// and uses only that block, so chunking (threads) cannot change the values. Float32 uses
-// 24-bit uniforms, float64 53-bit ones; normals use the Box-Muller cosine branch only.
+// Random fills; see random.h. Element i of a fill draws from Philox block (offset + i / V),
+// part i % V, where V = 4 values per block for 32-bit draws (float32) and 2 for 64-bit ones
+// (float64, int64): values depend only on the index, so threads cannot change them.
+// Normals use Box-Muller on pairs of uniforms (both the cosine and the sine branch).
 #include "ember/ops/random.h"
 
 #include <algorithm>
@@ -10,39 +11,51 @@
 #include <utility>
 #include <vector>
 
+#include "ember/autograd/grad_mode.h"
 #include "ember/core/parallel.h"
 #include "ember/core/random.h"
-#include "ember/autograd/grad_mode.h"
+#include "ember/cpu/isa.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/view.h"
 
 namespace ember {
 
+namespace cpu {
+EMBER_ISA_DECLARE(void, box_muller_f32,
+                  (const uint32_t* words, int64_t n_pairs, float mean, float std, float* out))
+}
+
 namespace {
 
-constexpr int64_t kRandomGrain = 16384;
+constexpr int64_t kRandomGrain = 16384;  // elements per parallel chunk
 constexpr double kTwoPi = 6.283185307179586476925286766559;
+using Block = std::array<uint32_t, 4>;
 
-// Calls f(i, block) for i in [0, n) with block = philox4x32(seed, offset + i), in parallel.
-template <class F>
+// Calls f(first, count, block) for each block j of ceil(n / V) blocks: block =
+// philox4x32(seed, offset + j) serves elements [first, first + count), first = j * V.
+template <int V, class F>
 void for_each_block(int64_t n, const F& f) {
   if (n <= 0) return;
-  auto [key, offset] = default_generator().reserve(static_cast<uint64_t>(n));
-  parallel_for(n, kRandomGrain, [&, key = key, offset = offset](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) f(i, philox4x32(key, offset + static_cast<uint64_t>(i)));
+  const int64_t nblocks = (n + V - 1) / V;
+  auto [key, offset] = default_generator().reserve(static_cast<uint64_t>(nblocks));
+  parallel_for(nblocks, kRandomGrain / V, [&, key = key, offset = offset](int64_t b, int64_t e) {
+    for (int64_t j = b; j < e; ++j) {
+      const int64_t first = j * V;
+      f(first, static_cast<int>(std::min<int64_t>(V, n - first)),
+        philox4x32(key, offset + static_cast<uint64_t>(j)));
+    }
   });
 }
 
-// Uniform in (0, 1]: safe for log().
+// Values per block for a dtype: four 32-bit or two 64-bit draws.
 template <class T>
-T open_uniform(const std::array<uint32_t, 4>& r, int k) {
-  if constexpr (std::is_same_v<T, float>) return 1.0f - uniform_float(r[k]);
-  else return 1.0 - uniform_double(r[k], r[k + 1]);
-}
+constexpr int values_per_block() { return sizeof(T) <= 4 ? 4 : 2; }
+
+// Uniform [0, 1) number k of a block: 24 bits for float, 53 bits for double.
 template <class T>
-T half_open_uniform(const std::array<uint32_t, 4>& r) {
-  if constexpr (std::is_same_v<T, float>) return uniform_float(r[0]);
-  else return uniform_double(r[0], r[1]);
+T uniform_part(const Block& r, int k) {
+  if constexpr (sizeof(T) <= 4) return static_cast<T>(uniform_float(r[k]));
+  else return static_cast<T>(uniform_double(r[2 * k], r[2 * k + 1]));
 }
 
 // Fills a fresh contiguous tensor out; floating dtypes only.
@@ -51,26 +64,70 @@ void fill_uniform(Tensor& out, double from, double to, const char* op) {
     using T = decltype(tag);
     T* o = out.data<T>();
     const T lo = static_cast<T>(from), span = static_cast<T>(to - from);
-    for_each_block(out.numel(), [=](int64_t i, const std::array<uint32_t, 4>& r) {
-      T v = lo + span * half_open_uniform<T>(r);
-      // Rounding of lo + span * u can reach `to`; keep the interval half-open.
-      o[i] = span > T(0) && v >= static_cast<T>(lo + span) ? std::nextafter(v, lo) : v;
+    const T hi = static_cast<T>(lo + span);
+    for_each_block<values_per_block<T>()>(out.numel(), [=](int64_t first, int count, const Block& r) {
+      for (int k = 0; k < count; ++k) {
+        T v = lo + span * uniform_part<T>(r, k);
+        // Rounding of lo + span * u can reach `to`; keep the interval half-open.
+        o[first + k] = span > T(0) && v >= hi ? std::nextafter(hi, lo) : v;
+      }
     });
   });
 }
 
+// float32: the same values as the generic path below (element 4j + k from block j), with
+// the transform in a SIMD kernel; blocks are generated per chunk into a small buffer.
+void fill_normal_f32(Tensor& out, float mean, float std) {
+  const int64_t n = out.numel();
+  if (n == 0) return;
+  float* o = out.data<float>();
+  const int64_t nblocks = (n + 3) / 4;
+  auto [key, offset] = default_generator().reserve(static_cast<uint64_t>(nblocks));
+  constexpr int64_t kBlocks = 256;  // per inner step: 1024 values on the stack
+  parallel_for(nblocks, kRandomGrain / 4, [&, key = key, offset = offset](int64_t b, int64_t e) {
+    uint32_t words[4 * kBlocks];
+    float z[4 * kBlocks];
+    for (int64_t j0 = b; j0 < e; j0 += kBlocks) {
+      const int64_t nb = std::min(kBlocks, e - j0);
+      for (int64_t j = 0; j < nb; ++j) {
+        Block r = philox4x32(key, offset + static_cast<uint64_t>(j0 + j));
+        for (int k = 0; k < 4; ++k) words[4 * j + k] = r[k];
+      }
+      const int64_t first = 4 * j0, count = std::min<int64_t>(4 * nb, n - first);
+      if (count == 4 * nb) {
+        EMBER_ISA_CALL(box_muller_f32, words, 2 * nb, mean, std, o + first);
+      } else {
+        EMBER_ISA_CALL(box_muller_f32, words, 2 * nb, mean, std, z);
+        std::copy(z, z + count, o + first);
+      }
+    }
+  });
+}
+
 void fill_normal(Tensor& out, double mean, double std, const char* op) {
+  if (out.dtype() == DType::Float32)
+    return fill_normal_f32(out, static_cast<float>(mean), static_cast<float>(std));
   dispatch_float(out.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
+    constexpr int V = values_per_block<T>();
     T* o = out.data<T>();
     const T m = static_cast<T>(mean), s = static_cast<T>(std);
-    for_each_block(out.numel(), [=](int64_t i, const std::array<uint32_t, 4>& r) {
-      T u1 = open_uniform<T>(r, 0);
-      T u2 = std::is_same_v<T, float> ? uniform_float(r[2]) : static_cast<T>(uniform_double(r[2], r[3]));
-      o[i] = m + s * std::sqrt(T(-2) * std::log(u1)) * std::cos(static_cast<T>(kTwoPi) * u2);
+    for_each_block<V>(out.numel(), [=](int64_t first, int count, const Block& r) {
+      T z[V];
+      for (int p = 0; p < V / 2; ++p) {
+        const T u1 = T(1) - uniform_part<T>(r, 2 * p);  // (0, 1]: safe for log
+        const T u2 = uniform_part<T>(r, 2 * p + 1);
+        const T rad = std::sqrt(T(-2) * std::log(u1));
+        const T theta = static_cast<T>(kTwoPi) * u2;
+        z[2 * p] = rad * std::cos(theta);
+        z[2 * p + 1] = rad * std::sin(theta);
+      }
+      for (int k = 0; k < count; ++k) o[first + k] = m + s * z[k];
     });
   });
 }
+
+uint64_t bits64(const Block& r, int k) { return (uint64_t{r[2 * k]} << 32) | r[2 * k + 1]; }
 
 // Writes a fresh contiguous fill back into t (any layout), then handles versions/autograd.
 Tensor& write_back(Tensor& t, const Tensor& fresh, const char* op, const char* node) {
@@ -130,11 +187,22 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, DType dtype) {
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* o = out.data<T>();
-    // Multiply-shift maps 64 random bits onto [0, range); bias <= range / 2^64.
-    for_each_block(out.numel(), [=](int64_t i, const std::array<uint32_t, 4>& r) {
-      uint64_t x = (uint64_t{r[0]} << 32) | r[1];
-      uint64_t k = static_cast<uint64_t>((static_cast<unsigned __int128>(x) * range) >> 64);
-      o[i] = static_cast<T>(static_cast<int64_t>(static_cast<uint64_t>(low) + k));
+    // Multiply-shift maps random bits onto [0, range): 32-bit draws (4 per block) when the
+    // range fits in 32 bits (bias <= range / 2^32, as PyTorch's), else 64-bit draws.
+    if (range <= (uint64_t{1} << 32)) {
+      for_each_block<4>(out.numel(), [=](int64_t first, int count, const Block& r) {
+        for (int j = 0; j < count; ++j) {
+          uint64_t k = (uint64_t{r[j]} * range) >> 32;
+          o[first + j] = static_cast<T>(static_cast<int64_t>(static_cast<uint64_t>(low) + k));
+        }
+      });
+      return;
+    }
+    for_each_block<2>(out.numel(), [=](int64_t first, int count, const Block& r) {
+      for (int j = 0; j < count; ++j) {
+        uint64_t k = static_cast<uint64_t>((static_cast<unsigned __int128>(bits64(r, j)) * range) >> 64);
+        o[first + j] = static_cast<T>(static_cast<int64_t>(static_cast<uint64_t>(low) + k));
+      }
     });
   });
   return out;
@@ -158,17 +226,24 @@ Tensor randperm(int64_t n, DType dtype) {
   EMBER_CHECK(dtype != DType::Bool, TypeError, "[randperm] expected a numeric dtype, got bool");
   EMBER_CHECK(dtype == DType::Int64 || n <= (int64_t{1} << 24) || dtype == DType::Float64,
               ValueError, "[randperm] n = ", n, " is too large to be exact in ", dtype_name(dtype));
-  // Sort (random key, index): ties (probability ~n^2/2^65) fall back to index order.
-  std::vector<std::pair<uint64_t, int64_t>> keys(static_cast<size_t>(n));
-  for_each_block(n, [&](int64_t i, const std::array<uint32_t, 4>& r) {
-    keys[static_cast<size_t>(i)] = {(uint64_t{r[0]} << 32) | r[1], i};
+  // Fisher-Yates driven by one 64-bit draw per index (drawn in parallel, applied in order):
+  // O(n) and independent of the thread count.
+  std::vector<uint64_t> draws(static_cast<size_t>(n));
+  for_each_block<2>(n, [&](int64_t first, int count, const Block& r) {
+    for (int j = 0; j < count; ++j) draws[static_cast<size_t>(first + j)] = bits64(r, j);
   });
-  std::sort(keys.begin(), keys.end());
+  std::vector<int64_t> perm(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) perm[static_cast<size_t>(i)] = i;
+  for (int64_t i = n - 1; i > 0; --i) {
+    auto j = static_cast<int64_t>((static_cast<unsigned __int128>(draws[static_cast<size_t>(i)]) *
+                                   static_cast<uint64_t>(i + 1)) >> 64);
+    std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(j)]);
+  }
   Tensor out = Tensor::empty({n}, dtype);
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* o = out.data<T>();
-    for (int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(keys[static_cast<size_t>(i)].second);
+    for (int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(perm[static_cast<size_t>(i)]);
   });
   return out;
 }
@@ -184,8 +259,8 @@ Tensor bernoulli(const Tensor& p) {
     for (int64_t i = 0; i < probs.numel(); ++i)
       if (!(q[i] >= T(0) && q[i] <= T(1))) return false;
     T* o = out.data<T>();
-    for_each_block(out.numel(), [=](int64_t i, const std::array<uint32_t, 4>& r) {
-      o[i] = half_open_uniform<T>(r) < q[i] ? T(1) : T(0);
+    for_each_block<values_per_block<T>()>(out.numel(), [=](int64_t first, int count, const Block& r) {
+      for (int k = 0; k < count; ++k) o[first + k] = uniform_part<T>(r, k) < q[first + k] ? T(1) : T(0);
     });
     return true;
   });
@@ -219,8 +294,8 @@ Tensor& bernoulli_(Tensor& t, double p) {
   dispatch(t.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* o = fresh.data<T>();
-    for_each_block(fresh.numel(), [=](int64_t i, const std::array<uint32_t, 4>& r) {
-      o[i] = uniform_double(r[0], r[1]) < p ? T(1) : T(0);
+    for_each_block<2>(fresh.numel(), [=](int64_t first, int count, const Block& r) {
+      for (int k = 0; k < count; ++k) o[first + k] = uniform_part<double>(r, k) < p ? T(1) : T(0);
     });
   });
   return write_back(t, fresh, "bernoulli_", "BernoulliBackward");

@@ -1,6 +1,7 @@
 // Random factories and in-place random fills. All draw from ember's Philox4x32-10 generator
-// (core/random.h): element i of a fill uses counter (offset + i), so a seed gives the same
-// values for any thread count and on every machine. The streams differ from PyTorch's.
+// (core/random.h): element i of a fill uses counter (offset + i / V), V = 4 or 2 values
+// per block, so a seed gives the same values for any thread count (and machine; float32
+// normals may differ in the last bit between SIMD levels, see cpu/isa/random.cpp). The streams differ from PyTorch's.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -26,7 +27,7 @@ Tensor rand_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
 Tensor randn_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
 Tensor randint_like(const Tensor& t, int64_t low, int64_t high,
                     std::optional<DType> dtype = std::nullopt);
-// A random permutation of 0..n-1 (sorts one random key per index: thread-count independent).
+// A random permutation of 0..n-1 (Fisher-Yates on per-index draws: thread-count independent).
 Tensor randperm(int64_t n, DType dtype = DType::Int64);
 // Draws 1 with probability p[i] (p in [0, 1], floating); result has p's shape and dtype.
 Tensor bernoulli(const Tensor& p);
