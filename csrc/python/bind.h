@@ -21,6 +21,7 @@ void bind_reduce(py::module_& m, TensorClass& cls);      // reductions, softmax 
 void bind_view(py::module_& m, TensorClass& cls);        // views, indexing, joining, gathering
 void bind_linalg(py::module_& m, TensorClass& cls);      // matmul family
 void bind_autograd(py::module_& m, TensorClass& cls);    // grad mode, backward, autograd.grad
+void bind_optim(py::module_& m, TensorClass& cls);       // ember._C.optim: optimizers, schedulers
 
 // Converts a Python int/float/bool to a Scalar (TypeError otherwise).
 Scalar to_scalar(const py::handle& obj, const char* op);

@@ -68,4 +68,5 @@ PYBIND11_MODULE(_C, m) {
   python::bind_view(m, cls);
   python::bind_linalg(m, cls);
   python::bind_autograd(m, cls);
+  python::bind_optim(m, cls);
 }
