@@ -60,18 +60,18 @@ void Adagrad::init_state(const ParamGroup& g) {
   }
 }
 
-void Adagrad::check_group(const ParamGroup& g) const {
+void Adagrad::check_group(const ParamGroup& g, bool ranges) const {
   const char* op = "Adagrad";
   double lr = g.number("lr", op), lr_decay = g.number("lr_decay", op),
          wd = g.number("weight_decay", op), init = g.number("initial_accumulator_value", op),
          eps = g.number("eps", op);
-  EMBER_CHECK(lr >= 0.0, ValueError, "[Adagrad] Invalid learning rate: ", format_number(lr));
-  EMBER_CHECK(lr_decay >= 0.0, ValueError, "[Adagrad] Invalid lr_decay value: ",
+  EMBER_CHECK(!ranges || lr >= 0.0, ValueError, "[Adagrad] Invalid learning rate: ", format_number(lr));
+  EMBER_CHECK(!ranges || lr_decay >= 0.0, ValueError, "[Adagrad] Invalid lr_decay value: ",
               format_number(lr_decay));
-  EMBER_CHECK(wd >= 0.0, ValueError, "[Adagrad] Invalid weight_decay value: ", format_number(wd));
-  EMBER_CHECK(init >= 0.0, ValueError, "[Adagrad] Invalid initial_accumulator_value value: ",
+  EMBER_CHECK(!ranges || wd >= 0.0, ValueError, "[Adagrad] Invalid weight_decay value: ", format_number(wd));
+  EMBER_CHECK(!ranges || init >= 0.0, ValueError, "[Adagrad] Invalid initial_accumulator_value value: ",
               format_number(init));
-  EMBER_CHECK(eps >= 0.0, ValueError, "[Adagrad] Invalid epsilon value: ", format_number(eps));
+  EMBER_CHECK(!ranges || eps >= 0.0, ValueError, "[Adagrad] Invalid epsilon value: ", format_number(eps));
   EMBER_CHECK(!g.flag("differentiable", op), NotImplementedError,
               "[Adagrad] differentiable=True is not supported");
   g.flag("maximize", op);

@@ -22,7 +22,7 @@ class Adagrad : public Optimizer {
       : Adagrad(std::vector<ParamGroup>{ParamGroup(params)}, options) {}
 
  protected:
-  void check_group(const ParamGroup& group) const override;
+  void check_group(const ParamGroup& group, bool ranges = true) const override;
   void step_group(ParamGroup& group) override;
   void init_state(const ParamGroup& group);
 };

@@ -69,17 +69,17 @@ Adam::Adam(const std::vector<ParamGroup>& groups, const AdamOptions& o, bool dec
   check_all_groups();
 }
 
-void Adam::check_group(const ParamGroup& g) const {
+void Adam::check_group(const ParamGroup& g, bool ranges) const {
   const char* op = name_.c_str();
   double lr = g.number("lr", op), eps = g.number("eps", op), wd = g.number("weight_decay", op);
   auto [b1, b2] = g.pair("betas", op);
-  EMBER_CHECK(lr >= 0.0, ValueError, "[", op, "] Invalid learning rate: ", format_number(lr));
-  EMBER_CHECK(eps >= 0.0, ValueError, "[", op, "] Invalid epsilon value: ", format_number(eps));
-  EMBER_CHECK(b1 >= 0.0 && b1 < 1.0, ValueError, "[", op, "] Invalid beta parameter at index 0: ",
+  EMBER_CHECK(!ranges || lr >= 0.0, ValueError, "[", op, "] Invalid learning rate: ", format_number(lr));
+  EMBER_CHECK(!ranges || eps >= 0.0, ValueError, "[", op, "] Invalid epsilon value: ", format_number(eps));
+  EMBER_CHECK(!ranges || (b1 >= 0.0 && b1 < 1.0), ValueError, "[", op, "] Invalid beta parameter at index 0: ",
               format_number(b1));
-  EMBER_CHECK(b2 >= 0.0 && b2 < 1.0, ValueError, "[", op, "] Invalid beta parameter at index 1: ",
+  EMBER_CHECK(!ranges || (b2 >= 0.0 && b2 < 1.0), ValueError, "[", op, "] Invalid beta parameter at index 1: ",
               format_number(b2));
-  EMBER_CHECK(wd >= 0.0, ValueError, "[", op, "] Invalid weight_decay value: ", format_number(wd));
+  EMBER_CHECK(!ranges || wd >= 0.0, ValueError, "[", op, "] Invalid weight_decay value: ", format_number(wd));
   EMBER_CHECK(!g.flag("differentiable", op), NotImplementedError, "[", op,
               "] differentiable=True is not supported");
   g.flag("amsgrad", op);

@@ -24,7 +24,7 @@ class Adam : public Optimizer {
  protected:
   Adam(const std::vector<ParamGroup>& groups, const AdamOptions& options, bool decoupled,
        const char* name);
-  void check_group(const ParamGroup& group) const override;
+  void check_group(const ParamGroup& group, bool ranges = true) const override;
   void step_group(ParamGroup& group) override;
 };
 

@@ -141,7 +141,7 @@ void Optimizer::zero_grad(bool set_to_none) {
 void Optimizer::step() {
   // Check everything first so a bad group leaves no parameter half-updated.
   for (const ParamGroup& g : groups_) {
-    check_group(g);
+    check_group(g, false);
     for (const Tensor& p : g.params)
       if (p.grad().defined()) check_param(p, name_.c_str());
   }

@@ -101,8 +101,10 @@ class Optimizer {
   const std::map<const TensorImpl*, ParamState>& all_state() const { return state_; }
 
  protected:
-  // Validates a group's options (ValueError like torch); runs on add and before each step.
-  virtual void check_group(const ParamGroup& group) const {}
+  // Validates a group's options: types always (before each step too), value ranges (ValueError
+  // like torch) only when `ranges` (construction, add_param_group, load_state_dict), since
+  // torch lets schedulers or users set any lr later (e.g. a LambdaLR going negative).
+  virtual void check_group(const ParamGroup& group, bool ranges = true) const {}
   // Updates the parameters of one group that have a grad.
   virtual void step_group(ParamGroup& group);
   // Checks before any parameter is touched: grad dtype/shape/device match the param.

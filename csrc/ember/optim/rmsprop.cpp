@@ -67,15 +67,15 @@ RMSprop::RMSprop(const std::vector<ParamGroup>& groups, const RMSpropOptions& o)
   check_all_groups();
 }
 
-void RMSprop::check_group(const ParamGroup& g) const {
+void RMSprop::check_group(const ParamGroup& g, bool ranges) const {
   const char* op = "RMSprop";
   double lr = g.number("lr", op), eps = g.number("eps", op), m = g.number("momentum", op),
          wd = g.number("weight_decay", op), alpha = g.number("alpha", op);
-  EMBER_CHECK(lr >= 0.0, ValueError, "[RMSprop] Invalid learning rate: ", format_number(lr));
-  EMBER_CHECK(eps >= 0.0, ValueError, "[RMSprop] Invalid epsilon value: ", format_number(eps));
-  EMBER_CHECK(m >= 0.0, ValueError, "[RMSprop] Invalid momentum value: ", format_number(m));
-  EMBER_CHECK(wd >= 0.0, ValueError, "[RMSprop] Invalid weight_decay value: ", format_number(wd));
-  EMBER_CHECK(alpha >= 0.0, ValueError, "[RMSprop] Invalid alpha value: ", format_number(alpha));
+  EMBER_CHECK(!ranges || lr >= 0.0, ValueError, "[RMSprop] Invalid learning rate: ", format_number(lr));
+  EMBER_CHECK(!ranges || eps >= 0.0, ValueError, "[RMSprop] Invalid epsilon value: ", format_number(eps));
+  EMBER_CHECK(!ranges || m >= 0.0, ValueError, "[RMSprop] Invalid momentum value: ", format_number(m));
+  EMBER_CHECK(!ranges || wd >= 0.0, ValueError, "[RMSprop] Invalid weight_decay value: ", format_number(wd));
+  EMBER_CHECK(!ranges || alpha >= 0.0, ValueError, "[RMSprop] Invalid alpha value: ", format_number(alpha));
   EMBER_CHECK(!g.flag("differentiable", op), NotImplementedError,
               "[RMSprop] differentiable=True is not supported");
   g.flag("centered", op);

@@ -49,13 +49,13 @@ SGD::SGD(const std::vector<ParamGroup>& groups, const SGDOptions& o)
   check_all_groups();
 }
 
-void SGD::check_group(const ParamGroup& g) const {
+void SGD::check_group(const ParamGroup& g, bool ranges) const {
   double lr = g.number("lr", "SGD"), momentum = g.number("momentum", "SGD"),
          dampening = g.number("dampening", "SGD"), wd = g.number("weight_decay", "SGD");
-  EMBER_CHECK(lr >= 0.0, ValueError, "[SGD] Invalid learning rate: ", format_number(lr));
-  EMBER_CHECK(momentum >= 0.0, ValueError, "[SGD] Invalid momentum value: ", format_number(momentum));
-  EMBER_CHECK(wd >= 0.0, ValueError, "[SGD] Invalid weight_decay value: ", format_number(wd));
-  EMBER_CHECK(!g.flag("nesterov", "SGD") || (momentum > 0 && dampening == 0), ValueError,
+  EMBER_CHECK(!ranges || lr >= 0.0, ValueError, "[SGD] Invalid learning rate: ", format_number(lr));
+  EMBER_CHECK(!ranges || momentum >= 0.0, ValueError, "[SGD] Invalid momentum value: ", format_number(momentum));
+  EMBER_CHECK(!ranges || wd >= 0.0, ValueError, "[SGD] Invalid weight_decay value: ", format_number(wd));
+  EMBER_CHECK(!ranges || !g.flag("nesterov", "SGD") || (momentum > 0 && dampening == 0), ValueError,
               "[SGD] Nesterov momentum requires a momentum and zero dampening");
   EMBER_CHECK(!g.flag("differentiable", "SGD"), NotImplementedError,
               "[SGD] differentiable=True is not supported");

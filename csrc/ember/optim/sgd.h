@@ -21,7 +21,7 @@ class SGD : public Optimizer {
       : SGD(std::vector<ParamGroup>{ParamGroup(params)}, options) {}
 
  protected:
-  void check_group(const ParamGroup& group) const override;
+  void check_group(const ParamGroup& group, bool ranges = true) const override;
   void step_group(ParamGroup& group) override;
 };
 
