@@ -19,7 +19,7 @@ class Adagrad : public Optimizer {
  public:
   Adagrad(const std::vector<ParamGroup>& groups, const AdagradOptions& options = {});
   Adagrad(const std::vector<Tensor>& params, const AdagradOptions& options = {})
-      : Adagrad(std::vector<ParamGroup>{ParamGroup(params)}, options) {}
+      : Adagrad(detail::single_group(params), options) {}
 
  protected:
   void check_group(const ParamGroup& group, bool ranges = true) const override;

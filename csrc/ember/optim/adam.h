@@ -19,7 +19,7 @@ class Adam : public Optimizer {
  public:
   Adam(const std::vector<ParamGroup>& groups, const AdamOptions& options = {});
   Adam(const std::vector<Tensor>& params, const AdamOptions& options = {})
-      : Adam(std::vector<ParamGroup>{ParamGroup(params)}, options) {}
+      : Adam(detail::single_group(params), options) {}
 
  protected:
   Adam(const std::vector<ParamGroup>& groups, const AdamOptions& options, bool decoupled,
@@ -38,7 +38,7 @@ class AdamW : public Adam {
   AdamW(const std::vector<ParamGroup>& groups, const AdamOptions& options = default_options())
       : Adam(groups, options, true, "AdamW") {}
   AdamW(const std::vector<Tensor>& params, const AdamOptions& options = default_options())
-      : AdamW(std::vector<ParamGroup>{ParamGroup(params)}, options) {}
+      : AdamW(detail::single_group(params), options) {}
 };
 
 }  // namespace ember::optim

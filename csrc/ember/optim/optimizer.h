@@ -124,6 +124,12 @@ std::string format_number(double v);
 // Runs kernel(p, g, bufs...) on contiguous data: non-contiguous params are updated through
 // a contiguous copy written back. Used by every optimizer's step_group.
 namespace detail {
+// One group of params, or no group when params is empty (so the constructor raises
+// "optimizer got an empty parameter list" like torch).
+inline std::vector<ParamGroup> single_group(const std::vector<Tensor>& params) {
+  if (params.empty()) return {};
+  return {ParamGroup(params)};
+}
 struct Contig {
   Tensor param;        // contiguous (param itself, or a copy)
   Tensor grad;         // contiguous grad

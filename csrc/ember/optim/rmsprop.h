@@ -19,7 +19,7 @@ class RMSprop : public Optimizer {
  public:
   RMSprop(const std::vector<ParamGroup>& groups, const RMSpropOptions& options = {});
   RMSprop(const std::vector<Tensor>& params, const RMSpropOptions& options = {})
-      : RMSprop(std::vector<ParamGroup>{ParamGroup(params)}, options) {}
+      : RMSprop(detail::single_group(params), options) {}
 
  protected:
   void check_group(const ParamGroup& group, bool ranges = true) const override;

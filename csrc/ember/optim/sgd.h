@@ -18,7 +18,7 @@ class SGD : public Optimizer {
  public:
   SGD(const std::vector<ParamGroup>& groups, const SGDOptions& options = {});
   SGD(const std::vector<Tensor>& params, const SGDOptions& options = {})
-      : SGD(std::vector<ParamGroup>{ParamGroup(params)}, options) {}
+      : SGD(detail::single_group(params), options) {}
 
  protected:
   void check_group(const ParamGroup& group, bool ranges = true) const override;
