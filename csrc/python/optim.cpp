@@ -435,12 +435,22 @@ void bind_optim(py::module_& m, TensorClass& cls) {
       .def_property_readonly("base_lrs", &LRScheduler::base_lrs)
       .def_property_readonly("optimizer", &LRScheduler::optimizer)
       .def("state_dict", [](const LRScheduler& s) {
+        SchedulerState st = s.state();
         py::dict d;
-        d["last_epoch"] = s.last_epoch();
-        d["base_lrs"] = s.base_lrs();
-        d["_last_lr"] = s.get_last_lr();
+        d["last_epoch"] = st.last_epoch;
+        d["_step_count"] = st.step_count;
+        d["base_lrs"] = st.base_lrs;
+        d["_last_lr"] = st.last_lr;
         return d;
-      });
+      }, "The progress counters (torch's keys); hyperparameters are not included.")
+      .def("load_state_dict", [](LRScheduler& s, py::dict d) {
+        SchedulerState st = s.state();
+        if (d.contains("last_epoch")) st.last_epoch = d["last_epoch"].cast<int64_t>();
+        if (d.contains("_step_count")) st.step_count = d["_step_count"].cast<int64_t>();
+        if (d.contains("base_lrs")) st.base_lrs = d["base_lrs"].cast<std::vector<double>>();
+        if (d.contains("_last_lr")) st.last_lr = d["_last_lr"].cast<std::vector<double>>();
+        s.load_state(st);
+      }, py::arg("state_dict"));
   using OptPtr = std::shared_ptr<Optimizer>;
   py::class_<StepLR, LRScheduler>(sub, "StepLR", py::dynamic_attr())
       .def(py::init<OptPtr, int64_t, double, int64_t>(), py::arg("optimizer"),
@@ -524,7 +534,22 @@ void bind_optim(py::module_& m, TensorClass& cls) {
       .def_property_readonly("best", &ReduceLROnPlateau::best)
       .def_property_readonly("num_bad_epochs", &ReduceLROnPlateau::num_bad_epochs)
       .def_property_readonly("cooldown_counter", &ReduceLROnPlateau::cooldown_counter)
-      .def_property_readonly("optimizer", &ReduceLROnPlateau::optimizer);
+      .def_property_readonly("optimizer", &ReduceLROnPlateau::optimizer)
+      .def("state_dict", [](const ReduceLROnPlateau& s) {
+        py::dict d;
+        d["best"] = s.best();
+        d["num_bad_epochs"] = s.num_bad_epochs();
+        d["cooldown_counter"] = s.cooldown_counter();
+        d["last_epoch"] = s.last_epoch();
+        d["min_lrs"] = s.min_lrs();
+        d["_last_lr"] = s.get_last_lr();
+        return d;
+      })
+      .def("load_state_dict", [](ReduceLROnPlateau& s, py::dict d) {
+        s.load_state(d["best"].cast<double>(), d["num_bad_epochs"].cast<int64_t>(),
+                     d["cooldown_counter"].cast<int64_t>(), d["last_epoch"].cast<int64_t>(),
+                     d["_last_lr"].cast<std::vector<double>>());
+      }, py::arg("state_dict"));
 
   // ---- gradient clipping (wired as ember.nn.utils.clip_grad_*_ by the package) ----
   sub.def("_clip_grad_norm_", [](py::object params, double max_norm, py::object norm_type,

@@ -180,3 +180,36 @@ def test_scheduler_bad_input():
     s.step()
     with pytest.raises(KeyError, match="boom"):
         s.step()
+
+
+def test_scheduler_state_dict_resume():
+    """A scheduler rebuilt and loaded from state_dict continues like the original (and
+    accepts torch's state_dict keys)."""
+    oa, ot = optimizers("sgd")
+    sa = els.CosineAnnealingLR(oa, 12, eta_min=0.001)
+    st = tls.CosineAnnealingLR(ot, 12, eta_min=0.001)
+    for _ in range(7):
+        sa.step()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            st.step()
+    ob, _ = optimizers("sgd")
+    ob.load_state_dict(oa.state_dict())
+    sb = els.CosineAnnealingLR(ob, 12, eta_min=0.001)
+    sb.load_state_dict(st.state_dict())
+    assert sb.last_epoch == 7 and sb.state_dict()["_step_count"] == 8
+    for _ in range(20):
+        sa.step()
+        sb.step()
+        assert sa.get_last_lr() == sb.get_last_lr()
+        assert [g["lr"] for g in oa.param_groups] == [g["lr"] for g in ob.param_groups]
+    oe, ot = optimizers("sgd")
+    pe, pt = els.ReduceLROnPlateau(oe, patience=1), tls.ReduceLROnPlateau(ot, patience=1)
+    for m in [1.0, 0.9, 0.95]:
+        pe.step(m)
+        pt.step(m)
+    pe2 = els.ReduceLROnPlateau(oe, patience=1)
+    pe2.load_state_dict(pt.state_dict())
+    assert pe2.best == pt.best and pe2.num_bad_epochs == pt.num_bad_epochs
+    with pytest.raises(ValueError, match="param groups"):
+        sb.load_state_dict({"base_lrs": [0.1]})

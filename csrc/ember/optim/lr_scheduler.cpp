@@ -42,6 +42,17 @@ std::vector<double> LRScheduler::group_lrs() const {
   return out;
 }
 
+void LRScheduler::load_state(const SchedulerState& s) {
+  const size_t n = optimizer_->param_groups().size();
+  EMBER_CHECK(s.base_lrs.size() == n && s.last_lr.size() == n, ValueError, "[", name_,
+              "] state has ", s.base_lrs.size(), " base_lrs and ", s.last_lr.size(),
+              " last lrs but the optimizer has ", n, " param groups");
+  last_epoch_ = s.last_epoch;
+  step_count_ = s.step_count;
+  base_lrs_ = s.base_lrs;
+  last_lr_ = s.last_lr;
+}
+
 void LRScheduler::initial_step() {
   step_count_ = 0;
   is_initial_ = true;
@@ -309,6 +320,15 @@ ReduceLROnPlateau::ReduceLROnPlateau(std::shared_ptr<Optimizer> opt, const std::
   for (const ParamGroup& g : optimizer_->param_groups())
     last_lr_.push_back(g.number("lr", "ReduceLROnPlateau"));
   best_ = min_mode_ ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+}
+
+void ReduceLROnPlateau::load_state(double best, int64_t num_bad_epochs, int64_t cooldown_counter,
+                                   int64_t last_epoch, const std::vector<double>& last_lr) {
+  best_ = best;
+  num_bad_epochs_ = num_bad_epochs;
+  cooldown_counter_ = cooldown_counter;
+  last_epoch_ = last_epoch;
+  last_lr_ = last_lr;
 }
 
 bool ReduceLROnPlateau::is_better(double a, double best) const {

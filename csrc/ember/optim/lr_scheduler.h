@@ -12,9 +12,18 @@
 
 namespace ember::optim {
 
+// The progress counters of a scheduler (torch's state_dict keys last_epoch, _step_count,
+// base_lrs, _last_lr); hyperparameters stay those given to the constructor.
+struct SchedulerState {
+  int64_t last_epoch = -1, step_count = 0;
+  std::vector<double> base_lrs, last_lr;
+};
+
 class LRScheduler {
  public:
   virtual ~LRScheduler() = default;
+  SchedulerState state() const { return {last_epoch_, step_count_, base_lrs_, last_lr_}; }
+  void load_state(const SchedulerState& s);
   virtual void step();
   const std::vector<double>& get_last_lr() const { return last_lr_; }
   const std::vector<double>& base_lrs() const { return base_lrs_; }
@@ -137,6 +146,10 @@ class ReduceLROnPlateau {
   int64_t num_bad_epochs() const { return num_bad_epochs_; }
   int64_t cooldown_counter() const { return cooldown_counter_; }
   const std::shared_ptr<Optimizer>& optimizer() const { return optimizer_; }
+  const std::vector<double>& min_lrs() const { return min_lrs_; }
+  // Restores the counters (torch's best, num_bad_epochs, cooldown_counter, last_epoch).
+  void load_state(double best, int64_t num_bad_epochs, int64_t cooldown_counter,
+                  int64_t last_epoch, const std::vector<double>& last_lr);
 
  private:
   bool is_better(double a, double best) const;
