@@ -551,6 +551,14 @@ void bind_optim(py::module_& m, TensorClass& cls) {
                      d["_last_lr"].cast<std::vector<double>>());
       }, py::arg("state_dict"));
 
+  // `import ember` alone exposes ember._C.optim as ember.optim (from ._C import *): give it
+  // the lr_scheduler namespace too, so ember.optim.lr_scheduler.StepLR works either way.
+  py::module_ ls = sub.def_submodule("lr_scheduler", "LR schedulers (also ember.optim.lr_scheduler).");
+  for (const char* name : {"LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR",
+                           "CosineAnnealingLR", "LinearLR", "OneCycleLR", "LambdaLR",
+                           "ReduceLROnPlateau"})
+    ls.attr(name) = sub.attr(name);
+
   // ---- gradient clipping (wired as ember.nn.utils.clip_grad_*_ by the package) ----
   sub.def("_clip_grad_norm_", [](py::object params, double max_norm, py::object norm_type,
                                  bool error_if_nonfinite, py::object) {

@@ -1,5 +1,5 @@
-// RMSprop (optionally centered, with momentum) and Adagrad (lr decay, initial accumulator),
-// matching PyTorch's torch.optim.RMSprop / Adagrad (foreach=False formulas).
+// RMSprop (optionally centered, with momentum, weight decay, maximize), matching PyTorch's
+// torch.optim.RMSprop (foreach=False formulas). float32 uses the fused SIMD kernel.
 #pragma once
 #include "ember/optim/optimizer.h"
 
