@@ -76,4 +76,5 @@ PYBIND11_MODULE(_C, m) {
   python::bind_init(m, cls);
   python::bind_io(m, cls);
   python::bind_nn(m, cls);
+  python::bind_optim(m, cls);
 }
