@@ -16,5 +16,6 @@
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/reduce.h"
+#include "ember/ops/softmax.h"
 #include "ember/ops/scalar.h"
 #include "ember/ops/view.h"

@@ -1,0 +1,177 @@
+// float32 reduction kernels, compiled once per ISA (cpu/isa.h): row sums (blocked pairwise),
+// max/min (NaN propagates), arg max/min, sum of squared deviations, softmax/log_softmax rows,
+// and column kernels for "reduce over an outer dim, inner dim contiguous". Single-threaded;
+// the caller in cpu/reduce.cpp cuts work into fixed chunks. GCC vector types fix the lane
+// layout, so the summation order is the same at every ISA.
+#include <cstdint>
+#include <cstring>
+
+#include "ember/cpu/isa/vec_math.h"
+
+// The vector helpers below are internal and inlined, so the ABI note does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace ember::cpu::EMBER_ISA {
+
+namespace {
+
+typedef float v16 __attribute__((vector_size(64)));
+typedef int32_t m16 __attribute__((vector_size(64)));
+
+constexpr int64_t kBlock = 1024;  // pairwise base block: 64 lanes x at most 16 adds each
+
+v16 load(const float* p) {
+  v16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+v16 splat(float f) { return v16{} + f; }
+
+float hsum(v16 v) {
+  float a[16];
+  std::memcpy(a, &v, sizeof a);
+  for (int w = 8; w >= 1; w /= 2)
+    for (int k = 0; k < w; ++k) a[k] += a[k + w];
+  return a[0];
+}
+
+// NaN-propagating max/min (NaN counts as the extreme, like PyTorch).
+v16 vext(v16 m, v16 x, bool is_max) {
+  m16 take = is_max ? ((x > m) | (x != x)) : ((x < m) | (x != x));
+  return take ? x : m;
+}
+float sext(float m, float x, bool is_max) {
+  bool take = is_max ? (x > m || x != x) : (x < m || x != x);
+  return take ? x : m;
+}
+
+// Mode 0: x, 1: (x - c)^2, 2: exp(x - c). n <= kBlock.
+float block_sum(const float* x, int64_t n, int mode, float c) {
+  float tmp[kBlock];
+  if (mode == 2) {
+    for (int64_t i = 0; i < n; ++i) tmp[i] = exp_f32(x[i] - c);
+    x = tmp;
+  }
+  v16 a0 = {}, a1 = {}, a2 = {}, a3 = {};
+  const v16 vc = splat(c);
+  int64_t i = 0;
+  if (mode == 1) {
+    for (; i + 64 <= n; i += 64) {
+      v16 d0 = load(x + i) - vc, d1 = load(x + i + 16) - vc;
+      v16 d2 = load(x + i + 32) - vc, d3 = load(x + i + 48) - vc;
+      a0 += d0 * d0; a1 += d1 * d1; a2 += d2 * d2; a3 += d3 * d3;
+    }
+    for (; i + 16 <= n; i += 16) { v16 d = load(x + i) - vc; a0 += d * d; }
+  } else {
+    for (; i + 64 <= n; i += 64) {
+      a0 += load(x + i); a1 += load(x + i + 16);
+      a2 += load(x + i + 32); a3 += load(x + i + 48);
+    }
+    for (; i + 16 <= n; i += 16) a0 += load(x + i);
+  }
+  float t = 0.0f;
+  for (; i < n; ++i) {
+    float v = mode == 1 ? (x[i] - c) * (x[i] - c) : x[i];
+    t += v;
+  }
+  return hsum((a0 + a1) + (a2 + a3)) + t;
+}
+
+float pairwise(const float* x, int64_t n, int mode, float c) {
+  if (n <= kBlock) return block_sum(x, n, mode, c);
+  int64_t h = (n / 2 + kBlock - 1) / kBlock * kBlock;
+  return pairwise(x, h, mode, c) + pairwise(x + h, n - h, mode, c);
+}
+
+}  // namespace
+
+float sum_f32(const float* x, int64_t n) { return pairwise(x, n, 0, 0.0f); }
+float sum_sqdev_f32(const float* x, int64_t n, float mean) { return pairwise(x, n, 1, mean); }
+float sum_exp_f32(const float* x, int64_t n, float m) { return pairwise(x, n, 2, m); }
+
+float extreme_f32(const float* x, int64_t n, int is_max) {
+  const bool mx = is_max != 0;
+  if (n < 64) {
+    float m = x[0];
+    for (int64_t i = 1; i < n; ++i) m = sext(m, x[i], mx);
+    return m;
+  }
+  v16 a0 = load(x), a1 = load(x + 16), a2 = load(x + 32), a3 = load(x + 48);
+  int64_t i = 64;
+  for (; i + 64 <= n; i += 64) {
+    a0 = vext(a0, load(x + i), mx); a1 = vext(a1, load(x + i + 16), mx);
+    a2 = vext(a2, load(x + i + 32), mx); a3 = vext(a3, load(x + i + 48), mx);
+  }
+  a0 = vext(vext(a0, a1, mx), vext(a2, a3, mx), mx);
+  float a[16];
+  std::memcpy(a, &a0, sizeof a);
+  float m = a[0];
+  for (int k = 1; k < 16; ++k) m = sext(m, a[k], mx);
+  for (; i < n; ++i) m = sext(m, x[i], mx);
+  return m;
+}
+
+// Index of the first extreme (first NaN when there is one), like PyTorch.
+int64_t arg_extreme_f32(const float* x, int64_t n, int is_max, float* value) {
+  float m = extreme_f32(x, n, is_max);
+  *value = m;
+  if (m != m) {
+    for (int64_t i = 0; i < n; ++i)
+      if (x[i] != x[i]) return i;
+  }
+  for (int64_t i = 0; i < n; ++i)
+    if (x[i] == m) return i;
+  return 0;
+}
+
+// y = softmax(x) (log: log_softmax) over one contiguous row; y may alias nothing of x.
+void softmax_row_f32(const float* x, float* y, int64_t n, int log) {
+  const float m = extreme_f32(x, n, 1);
+  // A row of -inf (or +inf) gives NaN, like PyTorch: (-inf) - (-inf) is NaN.
+  for (int64_t i = 0; i < n; ++i) y[i] = exp_f32(x[i] - m);
+  const float s = pairwise(y, n, 0, 0.0f);
+  if (log) {
+    const float ls = log_f32(s);  // (x - m) is exact near the max, so subtract in two steps
+    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - m) - ls;
+  } else {
+    const float r = 1.0f / s;
+    for (int64_t i = 0; i < n; ++i) y[i] *= r;
+  }
+}
+
+// Column kernels: rows r < nrows at x + r * stride, columns j < w (w <= 256).
+// out[j] = sum_r x[r][j] (mode 0) or sum_r (x[r][j] - mean[j])^2 (mode 1), blocked by 64
+// rows so the error grows like nrows / 64 + 64 rather than nrows.
+void col_sum_f32(const float* x, int64_t nrows, int64_t stride, int64_t w, float* out,
+                 const float* mean, int mode) {
+  float blk[256];
+  for (int64_t j = 0; j < w; ++j) out[j] = 0.0f;
+  for (int64_t r0 = 0; r0 < nrows; r0 += 64) {
+    int64_t r1 = r0 + 64 < nrows ? r0 + 64 : nrows;
+    for (int64_t j = 0; j < w; ++j) blk[j] = 0.0f;
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* row = x + r * stride;
+      if (mode == 1) {
+        for (int64_t j = 0; j < w; ++j) {
+          float d = row[j] - mean[j];
+          blk[j] += d * d;
+        }
+      } else {
+        for (int64_t j = 0; j < w; ++j) blk[j] += row[j];
+      }
+    }
+    for (int64_t j = 0; j < w; ++j) out[j] += blk[j];
+  }
+}
+
+void col_extreme_f32(const float* x, int64_t nrows, int64_t stride, int64_t w, float* out,
+                     int is_max) {
+  const bool mx = is_max != 0;
+  for (int64_t j = 0; j < w; ++j) out[j] = x[j];
+  for (int64_t r = 1; r < nrows; ++r) {
+    const float* row = x + r * stride;
+    for (int64_t j = 0; j < w; ++j) out[j] = sext(out[j], row[j], mx);
+  }
+}
+
+}  // namespace ember::cpu::EMBER_ISA
