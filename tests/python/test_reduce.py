@@ -312,7 +312,29 @@ def test_same_for_threads():
     d = ember.from_numpy(rng.standard_normal((3, 1_000_003)))
     same_for_threads(lambda: (a.sum(), a.mean(), a.var(), a.std(), a.max(), ember.argmax(a), a.amin(),
                               ember.logsumexp(a, 0)))
-    same_for_threads(lambda: (m.sum(0), m.sum(1), m.mean(1), m.var(0), m.var(1), m.max(1), m.min(0),
+    same_for_threads(lambda: (m.sum(0), m.sum(1), m.mean(1), m.var(0), m.var(1), *m.max(1), *m.min(0),
                               m.amax(0), ember.logsumexp(m, 1), ember.logsumexp(m, 0)))
     same_for_threads(lambda: (m.softmax(1), m.log_softmax(1), m.softmax(0), m.log_softmax(0)))
-    same_for_threads(lambda: (d.sum(1), d.var(1), d.max(1), ember.logsumexp(d, 1), d.sum(0)))
+    same_for_threads(lambda: (d.sum(1), d.var(1), *d.max(1), ember.logsumexp(d, 1), d.sum(0)))
+    b = ember.from_numpy(rng.random((7, 300_001)) < 1e-5)
+    i = ember.from_numpy(rng.integers(-9, 9, 2_000_003))
+    same_for_threads(lambda: (b.any(1), b.all(0), b.sum(1), i.sum(), *i.max(0), ember.argmin(i)))
+
+
+def test_dim_forms_and_dtype_arg():
+    a = np.random.default_rng(6).standard_normal((3, 4)).astype(np.float32)
+    t = ember.from_numpy(a)
+    np.testing.assert_allclose(to_np(t.sum(())), a.sum(), rtol=1e-6)
+    np.testing.assert_allclose(to_np(t.sum([])), a.sum(), rtol=1e-6)
+    np.testing.assert_allclose(to_np(t.mean([0, 1], True)), a.mean(keepdims=True), rtol=1e-6)
+    np.testing.assert_allclose(to_np(ember.var(t, 1, False)), a.var(1), rtol=1e-5)  # unbiased=False
+    np.testing.assert_allclose(to_np(ember.var(t, 1, True, True)), a.var(1, ddof=1, keepdims=True), rtol=1e-5)
+    x = tensor(a, requires_grad=True)
+    y = ember.log_softmax(x, 1, dtype=ember.float64)
+    assert y.dtype == ember.float64
+    ember.sum(ember.mul(y, tensor(np.ones((3, 4))))).backward()
+    assert x.grad.dtype == ember.float32
+    np.testing.assert_allclose(to_np(x.grad), 1 - 4 * _np_softmax(a.astype(np.float64), 1), rtol=1e-5, atol=1e-6)
+    s = tensor(a, requires_grad=True)
+    ember.sum(ember.sum(s, 0, dtype=ember.float64)).backward()
+    assert s.grad.dtype == ember.float32 and np.all(to_np(s.grad) == 1)
