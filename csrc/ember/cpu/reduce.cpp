@@ -24,6 +24,10 @@ EMBER_ISA_DECLARE(int64_t, arg_extreme_f32, (const float* x, int64_t n, int is_m
 EMBER_ISA_DECLARE(void, softmax_row_f32, (const float* x, float* y, int64_t n, int log))
 EMBER_ISA_DECLARE(void, col_sum_f32, (const float* x, int64_t nrows, int64_t stride, int64_t w,
                                       float* out, const float* mean, int mode))
+EMBER_ISA_DECLARE(void, col_softmax_f32, (const float* x, float* y, int64_t nrows, int64_t stride,
+                                          int64_t w, int log))
+EMBER_ISA_DECLARE(void, col_logsumexp_f32, (const float* x, int64_t nrows, int64_t stride, int64_t w,
+                                            float* out))
 EMBER_ISA_DECLARE(void, col_extreme_f32, (const float* x, int64_t nrows, int64_t stride, int64_t w,
                                           float* out, int is_max))
 
@@ -106,19 +110,23 @@ bool takes(T cur, T x, bool is_max) {
 // Generic column sum (two-level: blocks of 64 rows) for w columns starting at p.
 template <class T>
 void col_sum_generic(const T* p, int64_t len, int64_t stride, int64_t w, T* out, const T* mean) {
-  T blk[kColW];
+  T blk[kColW], mid[kColW];
   std::fill(out, out + w, T(0));
-  for (int64_t r0 = 0; r0 < len; r0 += 64) {
-    std::fill(blk, blk + w, T(0));
-    for (int64_t r = r0; r < std::min(len, r0 + 64); ++r) {
-      const T* row = p + r * stride;
-      if (mean) {
-        for (int64_t j = 0; j < w; ++j) { T d = row[j] - mean[j]; blk[j] += d * d; }
-      } else {
-        for (int64_t j = 0; j < w; ++j) blk[j] += row[j];
+  for (int64_t r0 = 0; r0 < len; r0 += 4096) {
+    std::fill(mid, mid + w, T(0));
+    for (int64_t r1 = r0; r1 < std::min(len, r0 + 4096); r1 += 64) {
+      std::fill(blk, blk + w, T(0));
+      for (int64_t r = r1; r < std::min(len, r1 + 64); ++r) {
+        const T* row = p + r * stride;
+        if (mean) {
+          for (int64_t j = 0; j < w; ++j) { T d = row[j] - mean[j]; blk[j] += d * d; }
+        } else {
+          for (int64_t j = 0; j < w; ++j) blk[j] += row[j];
+        }
       }
+      for (int64_t j = 0; j < w; ++j) mid[j] += blk[j];
     }
-    for (int64_t j = 0; j < w; ++j) out[j] += blk[j];
+    for (int64_t j = 0; j < w; ++j) out[j] += mid[j];
   }
 }
 
@@ -292,6 +300,10 @@ void logsumexp(const Tensor& x, const ReduceLayout& l, Tensor& out) {
     }
     cols(l, [&](int64_t oi, int64_t j0, int64_t w) {
       const T* p = in + oi * l.len * l.inner + j0;
+      if constexpr (std::is_same_v<T, float>) {
+        EMBER_ISA_CALL(col_logsumexp_f32, p, l.len, l.inner, w, o + oi * l.inner + j0);
+        return;
+      }
       T m[kColW], s[kColW];
       std::copy(p, p + w, m);
       for (int64_t r = 1; r < l.len; ++r)
@@ -334,6 +346,10 @@ void softmax(const Tensor& x, const ReduceLayout& l, bool log, Tensor& out) {
       const int64_t off = oi * l.len * l.inner + j0;
       const T* p = in + off;
       T* y = o + off;
+      if constexpr (std::is_same_v<T, float>) {
+        EMBER_ISA_CALL(col_softmax_f32, p, y, l.len, l.inner, w, log ? 1 : 0);
+        return;
+      }
       T m[kColW], s[kColW];
       std::copy(p, p + w, m);
       for (int64_t r = 1; r < l.len; ++r)

@@ -20,14 +20,14 @@ typedef int32_t m16 __attribute__((vector_size(64)));
 
 constexpr int64_t kBlock = 4096;  // pairwise base block: 128 lanes x at most 32 adds each
 
-v16 load(const float* p) {
+[[gnu::always_inline]] inline v16 load(const float* p) {
   v16 v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-v16 splat(float f) { return v16{} + f; }
+[[gnu::always_inline]] inline v16 splat(float f) { return v16{} + f; }
 
-float hsum(v16 v) {
+[[gnu::always_inline]] inline float hsum(v16 v) {
   float a[16];
   std::memcpy(a, &v, sizeof a);
   for (int w = 8; w >= 1; w /= 2)
@@ -36,7 +36,7 @@ float hsum(v16 v) {
 }
 
 // NaN-propagating max/min (NaN counts as the extreme, like PyTorch).
-v16 vext(v16 m, v16 x, bool is_max) {
+[[gnu::always_inline]] inline v16 vext(v16 m, v16 x, bool is_max) {
   m16 take = is_max ? ((x > m) | (x != x)) : ((x < m) | (x != x));
   return take ? x : m;
 }
@@ -47,7 +47,7 @@ float sext(float m, float x, bool is_max) {
 
 // e^x on 16 lanes, the Cephes polynomial of vec_math.h's exp_f32 written on vector types:
 // GCC 12 does not vectorise loops over the scalar exp_f32 (control flow), this always is.
-v16 vexp(v16 x) {
+[[gnu::always_inline]] inline v16 vexp(v16 x) {
   const v16 hi = splat(88.3762626647949f), lo = splat(-87.33654475f);
   v16 c = x < hi ? x : hi;
   c = c > lo ? c : lo;
@@ -87,6 +87,24 @@ void exp_shift(const float* x, float* y, int64_t n, float m) {
     v16 e = vexp(load(buf) - vm);
     std::memcpy(buf, &e, sizeof e);
     std::memcpy(y + i, buf, static_cast<size_t>(n - i) * sizeof(float));
+  }
+}
+
+// y[j] = e^(x[j] - m[j]) for j < n.
+void exp_sub(const float* x, const float* m, float* y, int64_t n) {
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    v16 e = vexp(load(x + j) - load(m + j));
+    std::memcpy(y + j, &e, sizeof e);
+  }
+  if (j < n) {
+    float bx[16] = {}, bm[16] = {};
+    const size_t k = static_cast<size_t>(n - j) * sizeof(float);
+    std::memcpy(bx, x + j, k);
+    std::memcpy(bm, m + j, k);
+    v16 e = vexp(load(bx) - load(bm));
+    std::memcpy(bx, &e, sizeof e);
+    std::memcpy(y + j, bx, k);
   }
 }
 
@@ -189,23 +207,29 @@ void softmax_row_f32(const float* x, float* y, int64_t n, int log) {
 // rows so the error grows like nrows / 64 + 64 rather than nrows.
 void col_sum_f32(const float* x, int64_t nrows, int64_t stride, int64_t w, float* out,
                  const float* mean, int mode) {
-  float blk[256];
+  // Three levels (64 rows, 64 blocks, the rest): error grows like 64 + 64 + nrows / 4096.
+  float blk[256], mid[256];
   for (int64_t j = 0; j < w; ++j) out[j] = 0.0f;
-  for (int64_t r0 = 0; r0 < nrows; r0 += 64) {
-    int64_t r1 = r0 + 64 < nrows ? r0 + 64 : nrows;
-    for (int64_t j = 0; j < w; ++j) blk[j] = 0.0f;
-    for (int64_t r = r0; r < r1; ++r) {
-      const float* row = x + r * stride;
-      if (mode == 1) {
-        for (int64_t j = 0; j < w; ++j) {
-          float d = row[j] - mean[j];
-          blk[j] += d * d;
+  for (int64_t r0 = 0; r0 < nrows; r0 += 4096) {
+    const int64_t r0e = r0 + 4096 < nrows ? r0 + 4096 : nrows;
+    for (int64_t j = 0; j < w; ++j) mid[j] = 0.0f;
+    for (int64_t r1 = r0; r1 < r0e; r1 += 64) {
+      const int64_t r1e = r1 + 64 < r0e ? r1 + 64 : r0e;
+      for (int64_t j = 0; j < w; ++j) blk[j] = 0.0f;
+      for (int64_t r = r1; r < r1e; ++r) {
+        const float* row = x + r * stride;
+        if (mode == 1) {
+          for (int64_t j = 0; j < w; ++j) {
+            float d = row[j] - mean[j];
+            blk[j] += d * d;
+          }
+        } else {
+          for (int64_t j = 0; j < w; ++j) blk[j] += row[j];
         }
-      } else {
-        for (int64_t j = 0; j < w; ++j) blk[j] += row[j];
       }
+      for (int64_t j = 0; j < w; ++j) mid[j] += blk[j];
     }
-    for (int64_t j = 0; j < w; ++j) out[j] += blk[j];
+    for (int64_t j = 0; j < w; ++j) out[j] += mid[j];
   }
 }
 
@@ -217,6 +241,55 @@ void col_extreme_f32(const float* x, int64_t nrows, int64_t stride, int64_t w, f
     const float* row = x + r * stride;
     for (int64_t j = 0; j < w; ++j) out[j] = sext(out[j], row[j], mx);
   }
+}
+
+// softmax / log_softmax along rows for a block of w <= 256 columns (row r at x + r * stride).
+void col_softmax_f32(const float* x, float* y, int64_t nrows, int64_t stride, int64_t w, int log) {
+  float m[256], s[256], blk[256];
+  col_extreme_f32(x, nrows, stride, w, m, 1);
+  for (int64_t j = 0; j < w; ++j) s[j] = 0.0f;
+  for (int64_t r0 = 0; r0 < nrows; r0 += 64) {
+    const int64_t r1 = r0 + 64 < nrows ? r0 + 64 : nrows;
+    for (int64_t j = 0; j < w; ++j) blk[j] = 0.0f;
+    for (int64_t r = r0; r < r1; ++r) {
+      float* yr = y + r * stride;
+      exp_sub(x + r * stride, m, yr, w);
+      for (int64_t j = 0; j < w; ++j) blk[j] += yr[j];
+    }
+    for (int64_t j = 0; j < w; ++j) s[j] += blk[j];
+  }
+  for (int64_t j = 0; j < w; ++j) s[j] = log ? log_f32(s[j]) : 1.0f / s[j];
+  for (int64_t r = 0; r < nrows; ++r) {
+    const float* xr = x + r * stride;
+    float* yr = y + r * stride;
+    if (log) {
+      for (int64_t j = 0; j < w; ++j) yr[j] = (xr[j] - m[j]) - s[j];
+    } else {
+      for (int64_t j = 0; j < w; ++j) yr[j] *= s[j];
+    }
+  }
+}
+
+// out[j] = log(sum_r e^x[r][j]) with the column max subtracted; a non-finite max is the answer.
+void col_logsumexp_f32(const float* x, int64_t nrows, int64_t stride, int64_t w, float* out) {
+  float m[256], ms[256], s[256], blk[256], e[256];
+  col_extreme_f32(x, nrows, stride, w, m, 1);
+  for (int64_t j = 0; j < w; ++j) {
+    bool fin = m[j] - m[j] == 0.0f;  // false for inf and NaN
+    ms[j] = fin ? m[j] : 0.0f;
+    s[j] = 0.0f;
+  }
+  for (int64_t r0 = 0; r0 < nrows; r0 += 64) {
+    const int64_t r1 = r0 + 64 < nrows ? r0 + 64 : nrows;
+    for (int64_t j = 0; j < w; ++j) blk[j] = 0.0f;
+    for (int64_t r = r0; r < r1; ++r) {
+      exp_sub(x + r * stride, ms, e, w);
+      for (int64_t j = 0; j < w; ++j) blk[j] += e[j];
+    }
+    for (int64_t j = 0; j < w; ++j) s[j] += blk[j];
+  }
+  for (int64_t j = 0; j < w; ++j)
+    out[j] = m[j] - m[j] == 0.0f ? m[j] + log_f32(s[j]) : m[j];
 }
 
 }  // namespace ember::cpu::EMBER_ISA
