@@ -65,12 +65,13 @@ void rows_chunked(int64_t rows, int64_t len, const ChunkF& chunk, const FinishF&
 // Column tasks: f(o, j0, w) for each outer index and block of kColW inner columns.
 template <class F>
 void cols(const ReduceLayout& l, const F& f) {
-  const int64_t nb = (l.inner + kColW - 1) / kColW;
-  const int64_t work = std::max<int64_t>(1, l.len * std::min(l.inner, kColW));
+  const int64_t width = kColW;
+  const int64_t nb = (l.inner + width - 1) / width;
+  const int64_t work = std::max<int64_t>(1, l.len * std::min(l.inner, width));
   parallel_for(l.outer * nb, std::max<int64_t>(1, kReduceChunk / work), [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
-      int64_t o = t / nb, j0 = (t % nb) * kColW;
-      f(o, j0, std::min(kColW, l.inner - j0));
+      int64_t o = t / nb, j0 = (t % nb) * width;
+      f(o, j0, std::min(width, l.inner - j0));
     }
   });
 }
