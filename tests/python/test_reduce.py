@@ -338,3 +338,20 @@ def test_dim_forms_and_dtype_arg():
     s = tensor(a, requires_grad=True)
     ember.sum(ember.sum(s, 0, dtype=ember.float64)).backward()
     assert s.grad.dtype == ember.float32 and np.all(to_np(s.grad) == 1)
+
+
+def test_torch_parity_ties_and_corrections():
+    torch = pytest.importorskip("torch")
+    a = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, -1.0, 2.0], [3.0, 0.5, 0.5, 3.0]])
+    cases = [lambda m, x: m.max(x), lambda m, x: m.amin(x, 1), lambda m, x: m.amax(x, (0, 1)),
+             lambda m, x: m.min(x, 0)[0], lambda m, x: m.var(x, 1, correction=0.5),
+             lambda m, x: m.std(x, 0, correction=2), lambda m, x: m.logsumexp(x, (0, 1))]
+    for fn in cases:
+        x = tensor(a, requires_grad=True)
+        out = fn(ember, x)
+        ember.sum(out).backward()
+        tx = torch.from_numpy(a.copy()).requires_grad_()
+        tout = fn(torch, tx)
+        tout.sum().backward()
+        np.testing.assert_allclose(to_np(out), tout.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(to_np(x.grad), tx.grad.numpy(), rtol=1e-12, atol=1e-15)
