@@ -315,6 +315,16 @@ def test_same_for_threads():
     same_for_threads(lambda: (m.sum(0), m.sum(1), m.mean(1), m.var(0), m.var(1), *m.max(1), *m.min(0),
                               m.amax(0), ember.logsumexp(m, 1), ember.logsumexp(m, 0)))
     same_for_threads(lambda: (m.softmax(1), m.log_softmax(1), m.softmax(0), m.log_softmax(0)))
+    gm = ember.from_numpy(rng.standard_normal((1001, 2999)).astype(np.float32))
+    mg = ember.from_numpy(to_np(m))
+    mg.requires_grad_()
+
+    def softmax_grads():
+        outs = [f(mg) for f in (lambda v: v.softmax(1), lambda v: v.log_softmax(1),
+                                lambda v: v.softmax(0), lambda v: v.log_softmax(0))]
+        return tuple(ember.autograd.grad([o], [mg], [gm])[0] for o in outs)
+
+    same_for_threads(softmax_grads)
     same_for_threads(lambda: (d.sum(1), d.var(1), *d.max(1), ember.logsumexp(d, 1), d.sum(0)))
     b = ember.from_numpy(rng.random((7, 300_001)) < 1e-5)
     i = ember.from_numpy(rng.integers(-9, 9, 2_000_003))

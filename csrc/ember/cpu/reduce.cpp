@@ -24,6 +24,8 @@ EMBER_ISA_DECLARE(int64_t, arg_extreme_f32, (const float* x, int64_t n, int is_m
 EMBER_ISA_DECLARE(void, softmax_row_f32, (const float* x, float* y, int64_t n, int log))
 EMBER_ISA_DECLARE(void, col_sum_f32, (const float* x, int64_t nrows, int64_t stride, int64_t w,
                                       float* out, const float* mean, int mode))
+EMBER_ISA_DECLARE(void, softmax_backward_row_f32, (const float* y, const float* g, float* dx,
+                                                   int64_t n, int log))
 EMBER_ISA_DECLARE(void, col_softmax_f32, (const float* x, float* y, int64_t nrows, int64_t stride,
                                           int64_t w, int log))
 EMBER_ISA_DECLARE(void, col_logsumexp_f32, (const float* x, int64_t nrows, int64_t stride, int64_t w,
@@ -367,6 +369,56 @@ void softmax(const Tensor& x, const ReduceLayout& l, bool log, Tensor& out) {
         for (int64_t j = 0; j < w; ++j) {
           T& v = y[r * l.inner + j];
           v = log ? (p[r * l.inner + j] - m[j]) - s[j] : v * s[j];
+        }
+    });
+  });
+}
+
+void softmax_backward(const Tensor& yt, const Tensor& gt, const ReduceLayout& l, bool log, Tensor& dxt) {
+  dispatch_float(yt.dtype(), log ? "log_softmax_backward" : "softmax_backward", [&](auto tag) {
+    using T = decltype(tag);
+    const T* y = yt.data<T>();
+    const T* g = gt.data<T>();
+    T* dx = dxt.data<T>();
+    if (l.inner == 1) {
+      parallel_for(l.outer, std::max<int64_t>(1, 16384 / std::max<int64_t>(l.len, 1)),
+                   [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) {
+          const int64_t off = r * l.len;
+          if constexpr (std::is_same_v<T, float>) {
+            EMBER_ISA_CALL(softmax_backward_row_f32, y + off, g + off, dx + off, l.len, log ? 1 : 0);
+          } else {
+            const T* yr = y + off;
+            const T* gr = g + off;
+            T* d = dx + off;
+            if (log) {
+              T s = pairwise_sum<T>(0, l.len, [gr](int64_t i) { return gr[i]; });
+              for (int64_t i = 0; i < l.len; ++i) d[i] = gr[i] - std::exp(yr[i]) * s;
+            } else {
+              T s = pairwise_sum<T>(0, l.len, [gr, yr](int64_t i) { return gr[i] * yr[i]; });
+              for (int64_t i = 0; i < l.len; ++i) d[i] = yr[i] * (gr[i] - s);
+            }
+          }
+        }
+      });
+      return;
+    }
+    cols(l, [&](int64_t oi, int64_t j0, int64_t w) {
+      const int64_t off = oi * l.len * l.inner + j0;
+      const T* yr = y + off;
+      const T* gr = g + off;
+      T* d = dx + off;
+      T s[kColW];
+      std::fill(s, s + w, T(0));
+      for (int64_t r = 0; r < l.len; ++r)
+        for (int64_t j = 0; j < w; ++j) {
+          const int64_t k = r * l.inner + j;
+          s[j] += log ? gr[k] : gr[k] * yr[k];
+        }
+      for (int64_t r = 0; r < l.len; ++r)
+        for (int64_t j = 0; j < w; ++j) {
+          const int64_t k = r * l.inner + j;
+          d[k] = log ? gr[k] - std::exp(yr[k]) * s[j] : yr[k] * (gr[k] - s[j]);
         }
     });
   });

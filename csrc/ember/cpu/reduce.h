@@ -27,6 +27,9 @@ void extreme(const Tensor& x, const ReduceLayout& l, bool is_max, Tensor* values
 void logsumexp(const Tensor& x, const ReduceLayout& l, Tensor& out);
 // softmax (or log_softmax) along len; out has x's shape.
 void softmax(const Tensor& x, const ReduceLayout& l, bool log, Tensor& out);
+// Fused softmax / log_softmax backward (no graph): y the forward output, g the incoming
+// gradient, both contiguous with y's shape; dx gets the input gradient.
+void softmax_backward(const Tensor& y, const Tensor& g, const ReduceLayout& l, bool log, Tensor& dx);
 // any (is_any) or all over len of a bool tensor.
 void any_all(const Tensor& x, const ReduceLayout& l, bool is_any, Tensor& out);
 

@@ -12,6 +12,7 @@
 #include "ember/ops/elementwise.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/view.h"
+#include "ember/cpu/reduce.h"
 
 namespace ember {
 
@@ -47,25 +48,29 @@ Tensor softmax_impl(const Tensor& t_in, int64_t dim_in, std::optional<DType> dty
   int64_t dim = normalize_dim(dim_in, t_in.dim(), op);
   Tensor t = to_dtype(t_in, dt);  // differentiable cast, like PyTorch's dtype=
   Tensor out = Tensor::empty(t.shape(), dt);
+  cpu::ReduceLayout layout{1, 1, 1};
+  for (int64_t i = 0; i < t.dim(); ++i)
+    (i < dim ? layout.outer : i == dim ? layout.len : layout.inner) *= t.shape()[i];
   {
     autograd::NoGradGuard guard;
     if (t.numel() > 0) {
-      Tensor x = contiguous(t);
-      cpu::ReduceLayout l{1, 1, 1};
-      for (int64_t i = 0; i < t.dim(); ++i)
-        (i < dim ? l.outer : i == dim ? l.len : l.inner) *= t.shape()[i];
-      cpu::softmax(x, l, log, out);
+      cpu::softmax(contiguous(t), layout, log, out);
     }
   }
   std::vector<int64_t> dims;
   if (t.dim() > 0) dims.push_back(dim);
   if (autograd::any_requires_grad({t}))
     autograd::record(log ? "LogSoftmaxBackward" : "SoftmaxBackward", {t}, {out},
-        [st = SavedTensor(t), so = SavedTensor(out, true), dim, dims, log](const Grads& g, const auto&) {
-          // Saved outputs are detached; under create_graph recompute y so the second
-          // derivative also flows through it.
-          Tensor y = autograd::GradMode::is_enabled() ? softmax_impl(st.get(), dim, std::nullopt, log)
-                                                      : so.get();
+        [st = SavedTensor(t), so = SavedTensor(out, true), dim, dims, log, layout](
+            const Grads& g, const auto&) {
+          if (!autograd::GradMode::is_enabled()) {  // plain backward: one fused pass
+            Tensor dx = Tensor::empty(g[0].shape(), g[0].dtype());
+            cpu::softmax_backward(so.get(), contiguous(to_dtype(g[0], so.get().dtype())), layout, log, dx);
+            return Grads{dx};
+          }
+          // create_graph: ember ops, with y recomputed because saved outputs are detached
+          // (the second derivative must also flow through y).
+          Tensor y = softmax_impl(st.get(), dim, std::nullopt, log);
           if (log)  // g - softmax * sum(g)
             return Grads{sub(g[0], mul(exp_for_grad(y), sum(g[0], dims, true)))};
           return Grads{mul(y, sub(g[0], sum(mul(g[0], y), dims, true)))};

@@ -202,6 +202,20 @@ void softmax_row_f32(const float* x, float* y, int64_t n, int log) {
   }
 }
 
+// Fused backward over one row: softmax dx = y * (g - sum(g * y)); log_softmax
+// dx = g - exp(y) * sum(g). dx may not alias y or g.
+void softmax_backward_row_f32(const float* y, const float* g, float* dx, int64_t n, int log) {
+  if (log) {
+    const float s = pairwise(g, n, 0, 0.0f);
+    exp_shift(y, dx, n, 0.0f);
+    for (int64_t i = 0; i < n; ++i) dx[i] = g[i] - dx[i] * s;
+  } else {
+    for (int64_t i = 0; i < n; ++i) dx[i] = g[i] * y[i];
+    const float d = pairwise(dx, n, 0, 0.0f);
+    for (int64_t i = 0; i < n; ++i) dx[i] -= y[i] * d;
+  }
+}
+
 // Column kernels: rows r < nrows at x + r * stride, columns j < w (w <= 256).
 // out[j] = sum_r x[r][j] (mode 0) or sum_r (x[r][j] - mean[j])^2 (mode 1), blocked by 64
 // rows so the error grows like nrows / 64 + 64 rather than nrows.
