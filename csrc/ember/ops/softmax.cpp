@@ -64,8 +64,10 @@ Tensor softmax_impl(const Tensor& t_in, int64_t dim_in, std::optional<DType> dty
         [st = SavedTensor(t), so = SavedTensor(out, true), dim, dims, log, layout](
             const Grads& g, const auto&) {
           if (!autograd::GradMode::is_enabled()) {  // plain backward: one fused pass
-            Tensor dx = Tensor::empty(g[0].shape(), g[0].dtype());
-            cpu::softmax_backward(so.get(), contiguous(to_dtype(g[0], so.get().dtype())), layout, log, dx);
+            const Tensor& y = so.get();
+            Tensor dx = Tensor::empty(y.shape(), y.dtype());
+            if (y.numel() > 0)
+              cpu::softmax_backward(y, contiguous(to_dtype(g[0], y.dtype())), layout, log, dx);
             return Grads{dx};
           }
           // create_graph: ember ops, with y recomputed because saved outputs are detached
