@@ -17,6 +17,7 @@
 #include "ember/ops/elementwise.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/random.h"
+#include "ember/ops/softmax.h"
 #include "ember/ops/scalar.h"
 #include "ember/ops/view.h"
 #include "ember/ops/norm.h"

@@ -1,15 +1,21 @@
-// Reductions; see reduce.h.
+// Reductions: argument checks, dtype rules, layout preparation and backward formulas; the
+// kernels live in cpu/reduce.cpp. See reduce.h.
 #include "ember/ops/reduce.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "ember/autograd/function.h"
 #include "ember/core/parallel.h"
+#include "ember/cpu/loop.h"
+#include "ember/ops/creation.h"
+#include "ember/ops/elementwise.h"
 #include "ember/ops/view.h"
-
 
 namespace ember {
 
+using autograd::SavedTensor;
 using Grads = std::vector<Tensor>;
 
 std::vector<int64_t> reduction_dims(const Tensor& t, const std::vector<int64_t>& dims,
@@ -22,7 +28,7 @@ std::vector<int64_t> reduction_dims(const Tensor& t, const std::vector<int64_t>&
   for (int64_t d : dims) {
     int64_t n = normalize_dim(d, t.dim(), op);
     EMBER_CHECK(std::find(out.begin(), out.end(), n) == out.end(), ValueError, "[", op,
-                "] dim ", d, " appears more than once in the reduction dims");
+                "] dim ", n, " appears more than once in the reduction dims");
     out.push_back(n);
   }
   if (t.dim() == 0) out.clear();
@@ -40,32 +46,180 @@ Shape reduced_shape(const Shape& shape, const std::vector<int64_t>& dims, bool k
   return out;
 }
 
-namespace {
+namespace detail {
 
-// Moves the reduced dims last and makes the data contiguous: each output element then
-// reduces one contiguous row of length R.
-Tensor rows_last(const Tensor& t, const std::vector<int64_t>& dims) {
+Prepared prepare_reduction(const Tensor& t, const std::vector<int64_t>& dims) {
+  const Shape& s = t.shape();
+  const int64_t nd = t.dim();
+  if (dims.empty()) return {contiguous(t), {t.numel(), 1, 1}};
+  bool adjacent = dims.back() - dims.front() + 1 == static_cast<int64_t>(dims.size());
+  if (adjacent && t.is_contiguous()) {
+    cpu::ReduceLayout l{1, 1, 1};
+    for (int64_t i = 0; i < nd; ++i)
+      (i < dims.front() ? l.outer : i <= dims.back() ? l.len : l.inner) *= s[i];
+    return {t, l};
+  }
+  // Reduced dims moved last: each output element then reduces one contiguous row. A view
+  // that is already contiguous after the permutation (a transposed array) is not copied.
   std::vector<int64_t> perm;
-  for (int64_t i = 0; i < t.dim(); ++i)
-    if (std::find(dims.begin(), dims.end(), i) == dims.end()) perm.push_back(i);
-  for (int64_t d : dims) perm.push_back(d);
-  return contiguous(permute(t, perm));
+  cpu::ReduceLayout l{1, 1, 1};
+  for (int64_t i = 0; i < nd; ++i)
+    if (std::find(dims.begin(), dims.end(), i) == dims.end()) { perm.push_back(i); l.outer *= s[i]; }
+  for (int64_t d : dims) { perm.push_back(d); l.len *= s[d]; }
+  return {contiguous(permute(t, perm)), l};
 }
 
-// Blocked pairwise sum of a contiguous row: accuracy O(log n) and a fixed order.
-template <class T, class A>
-A row_sum(const T* x, int64_t n) {
-  if (n <= 64) {
-    A acc[8] = {};
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-      for (int k = 0; k < 8; ++k) acc[k] += static_cast<A>(x[i + k]);
-    A s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    for (; i < n; ++i) s += static_cast<A>(x[i]);
-    return s;
+Tensor keep_dims(const Tensor& g, const Shape& in_shape, const std::vector<int64_t>& dims,
+                 bool keepdim) {
+  if (keepdim) return g;
+  return reshape(g, reduced_shape(in_shape, dims, true));
+}
+
+}  // namespace detail
+
+using detail::keep_dims;
+using detail::prepare_reduction;
+
+namespace {
+
+// 1 where x equals y (y broadcast against x), else 0, in x's dtype; not differentiable.
+Tensor equal_mask(const Tensor& x, const Tensor& y) {
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  Tensor yb = expand(y, x.shape());
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cpu::StridedLoop<3> loop(x.shape(), {&out, &x, &yb});
+    loop.run([](char** p, const int64_t* st, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) {
+        T a = *reinterpret_cast<const T*>(p[1] + i * st[1]);
+        T b = *reinterpret_cast<const T*>(p[2] + i * st[2]);
+        *reinterpret_cast<T*>(p[0] + i * st[0]) = (a == b || (a != a && b != b)) ? T(1) : T(0);
+      }
+    });
+  });
+  return out;
+}
+
+// One-hot along dim: 1 at indices (keepdim shape, int64) in a zero tensor of in_shape.
+Tensor index_mask(const Tensor& indices, const Shape& in_shape, int64_t dim, DType dtype) {
+  Tensor out = zeros(in_shape, dtype);
+  Tensor idx = contiguous(indices);
+  int64_t len = in_shape.empty() ? 1 : in_shape[dim], inner = 1;
+  for (size_t i = dim + 1; i < in_shape.size(); ++i) inner *= in_shape[i];
+  const int64_t* ip = idx.data<int64_t>();
+  const int64_t n = idx.numel();
+  dispatch_float(dtype, "max", [&](auto tag) {
+    using T = decltype(tag);
+    T* o = out.data<T>();
+    parallel_for(n, 32768, [&](int64_t b, int64_t e) {
+      for (int64_t k = b; k < e; ++k) {
+        int64_t oi = k / inner, ii = k % inner;
+        o[(oi * len + ip[k]) * inner + ii] = T(1);
+      }
+    });
+  });
+  return out;
+}
+
+void check_nonempty(const Tensor& t, const std::vector<int64_t>& dims, const char* op) {
+  if (t.numel() != 0) return;
+  EMBER_CHECK(!dims.empty() || t.dim() == 0, IndexError, "[", op,
+              "] expected a non-empty tensor or a reduction dim, got an empty tensor of shape ",
+              shape_str(t.shape()), "; specify dim");
+  for (int64_t d : dims)
+    EMBER_CHECK(t.shape()[d] != 0, IndexError, "[", op, "] expected reduction dim ", d,
+                " to have non-zero size, got shape ", shape_str(t.shape()),
+                " (the op has no identity)");
+}
+
+// amax/amin and whole-tensor max/min: gradient split evenly among ties.
+Tensor extreme_all(const Tensor& t, const std::vector<int64_t>& dims_in, bool keepdim,
+                   bool is_max, const char* op) {
+  check_defined(t, op);
+  std::vector<int64_t> dims = reduction_dims(t, dims_in, op);
+  if (dims_in.empty() && t.numel() == 0 && t.dim() > 0)
+    EMBER_THROW(IndexError, "[", op, "] expected a non-empty tensor, got an empty tensor of shape ",
+                shape_str(t.shape()), "; specify a reduction dim");
+  check_nonempty(t, dims, op);
+  Tensor out = Tensor::empty(reduced_shape(t.shape(), dims, keepdim), t.dtype());
+  {
+    autograd::NoGradGuard guard;
+    if (out.numel() > 0) {
+      auto p = prepare_reduction(t, dims);
+      cpu::extreme(p.x, p.layout, is_max, &out, nullptr);
+    }
   }
-  int64_t h = (n / 2 + 7) / 8 * 8;
-  return row_sum<T, A>(x, h) + row_sum<T, A>(x + h, n - h);
+  if (autograd::any_requires_grad({t}) && is_floating(t.dtype()))
+    autograd::record(is_max ? "AmaxBackward" : "AminBackward", {t}, {out},
+        [st = SavedTensor(t), so = SavedTensor(out, true), dims, keepdim](const Grads& g, const auto&) {
+          const Tensor& x = st.get();
+          Tensor mask;
+          {
+            autograd::NoGradGuard guard;
+            mask = equal_mask(x, keep_dims(so.get(), x.shape(), dims, keepdim));
+          }
+          Tensor count = sum(mask, dims, true);
+          return Grads{div(mul(mask, keep_dims(g[0], x.shape(), dims, keepdim)), count)};
+        });
+  return out;
+}
+
+ValuesIndices extreme_dim(const Tensor& t, int64_t dim_in, bool keepdim, bool is_max,
+                          const char* op) {
+  check_defined(t, op);
+  int64_t dim = normalize_dim(dim_in, t.dim(), op);
+  std::vector<int64_t> dims;
+  if (t.dim() > 0) dims.push_back(dim);
+  check_nonempty(t, dims, op);
+  Shape shape = reduced_shape(t.shape(), dims, keepdim);
+  ValuesIndices r{Tensor::empty(shape, t.dtype()), Tensor::empty(shape, DType::Int64)};
+  {
+    autograd::NoGradGuard guard;
+    if (r.values.numel() > 0) {
+      auto p = prepare_reduction(t, dims);
+      cpu::extreme(p.x, p.layout, is_max, &r.values, &r.indices);
+    }
+  }
+  if (autograd::any_requires_grad({t}) && is_floating(t.dtype()))
+    autograd::record(is_max ? "MaxBackward" : "MinBackward", {t}, {r.values},
+        [in_shape = t.shape(), dtype = t.dtype(), idx = r.indices, dims, dim, keepdim](
+            const Grads& g, const auto&) {
+          Tensor mask;
+          {
+            autograd::NoGradGuard guard;
+            mask = index_mask(keep_dims(idx, in_shape, dims, keepdim), in_shape, dim, dtype);
+          }
+          return Grads{mul(mask, keep_dims(g[0], in_shape, dims, keepdim))};
+        });
+  return r;
+}
+
+Tensor arg_extreme(const Tensor& t, std::optional<int64_t> dim, bool keepdim, bool is_max,
+                   const char* op) {
+  check_defined(t, op);
+  if (!dim) {
+    EMBER_CHECK(t.numel() > 0, IndexError, "[", op, "] expected a non-empty tensor when dim is "
+                "None, got shape ", shape_str(t.shape()));
+    autograd::NoGradGuard guard;
+    Tensor flat = reshape(t, {t.numel()});
+    Tensor r = extreme_dim(flat, 0, false, is_max, op).indices;
+    return keepdim ? reshape(r, Shape(t.dim(), 1)) : r;
+  }
+  autograd::NoGradGuard guard;
+  return extreme_dim(t, *dim, keepdim, is_max, op).indices;
+}
+
+Tensor any_all(const Tensor& t, const std::vector<int64_t>& dims_in, bool keepdim, bool is_any,
+               const char* op) {
+  check_defined(t, op);
+  std::vector<int64_t> dims = reduction_dims(t, dims_in, op);
+  Tensor out = Tensor::empty(reduced_shape(t.shape(), dims, keepdim), DType::Bool);
+  autograd::NoGradGuard guard;
+  if (out.numel() > 0) {
+    auto p = prepare_reduction(to_dtype(t, DType::Bool), dims);
+    cpu::any_all(p.x, p.layout, is_any, out);
+  }
+  return out;
 }
 
 }  // namespace
@@ -75,42 +229,128 @@ Tensor sum(const Tensor& t, const std::vector<int64_t>& dims_in, bool keepdim,
   check_defined(t, "sum");
   std::vector<int64_t> dims = reduction_dims(t, dims_in, "sum");
   DType out_dtype = dtype.value_or(is_floating(t.dtype()) ? t.dtype() : DType::Int64);
-  Shape out_shape = reduced_shape(t.shape(), dims, keepdim);
-  Tensor out = Tensor::empty(out_shape, out_dtype);
+  EMBER_CHECK(out_dtype != DType::Bool, TypeError, "[sum] expected dtype float32, float64 or "
+              "int64, got bool");
+  Tensor out = Tensor::empty(reduced_shape(t.shape(), dims, keepdim), out_dtype);
   {
     autograd::NoGradGuard guard;
-    Tensor x = to_dtype(rows_last(t, dims), out_dtype);
-    const int64_t rows = out.numel(), len = rows ? x.numel() / std::max<int64_t>(rows, 1) : 0;
-    dispatch(out_dtype, [&](auto tag) {
-      using T = decltype(tag);
-      using A = std::conditional_t<std::is_same_v<T, bool>, int64_t, T>;
-      const T* in = x.data<T>();
-      T* o = out.data<T>();
-      if (rows == 1 && len > 0) {
-        constexpr int64_t kChunk = 1 << 16;  // fixed chunk: same sum for any thread count
-        A s = parallel_reduce<A>(len, kChunk, A(0),
-            [&](int64_t b, int64_t e) { return row_sum<T, A>(in + b, e - b); },
-            [](A a, A b) { return a + b; });
-        o[0] = static_cast<T>(s);
-        return;
-      }
-      parallel_for(rows, std::max<int64_t>(1, 32768 / std::max<int64_t>(len, 1)),
-                   [&](int64_t b, int64_t e) {
-                     for (int64_t r = b; r < e; ++r) o[r] = static_cast<T>(row_sum<T, A>(in + r * len, len));
-                   });
-    });
+    if (out.numel() > 0) {
+      auto p = prepare_reduction(to_dtype(t, out_dtype), dims);
+      cpu::sum(p.x, p.layout, out);
+    }
   }
-  if (autograd::any_requires_grad({t}) && is_floating(out_dtype))
+  if (autograd::any_requires_grad({t}) && is_floating(out_dtype) && is_floating(t.dtype()))
     autograd::record("SumBackward", {t}, {out},
-           [in_shape = t.shape(), dims, keepdim](const Grads& g, const auto&) {
-             Tensor gr = g[0];
-             if (!keepdim) {
-               Shape kept = reduced_shape(in_shape, dims, true);
-               gr = reshape(gr, kept);
-             }
-             return Grads{expand(gr, in_shape)};
+           [in_shape = t.shape(), dtype = t.dtype(), dims, keepdim](const Grads& g, const auto&) {
+             return Grads{to_dtype(expand(keep_dims(g[0], in_shape, dims, keepdim), in_shape), dtype)};
            });
   return out;
+}
+
+Tensor mean(const Tensor& t, const std::vector<int64_t>& dims_in, bool keepdim,
+            std::optional<DType> dtype) {
+  check_defined(t, "mean");
+  DType dt = dtype.value_or(t.dtype());
+  EMBER_CHECK(is_floating(dt), TypeError, "[mean] expected a floating point input or dtype "
+              "(float32 or float64), got ", dtype_name(dt), "; pass dtype=ember.float32");
+  std::vector<int64_t> dims = reduction_dims(t, dims_in, "mean");
+  int64_t n = 1;
+  for (int64_t d : dims) n *= t.shape()[d];
+  Tensor out = Tensor::empty(reduced_shape(t.shape(), dims, keepdim), dt);
+  {
+    autograd::NoGradGuard guard;
+    if (out.numel() > 0) {
+      auto p = prepare_reduction(to_dtype(t, dt), dims);
+      cpu::sum(p.x, p.layout, out);
+      dispatch_float(dt, "mean", [&](auto tag) {
+        using T = decltype(tag);
+        T* o = out.data<T>();
+        const T inv = n ? T(1) / static_cast<T>(n) : std::numeric_limits<T>::quiet_NaN();
+        for (int64_t i = 0; i < out.numel(); ++i) o[i] = n ? o[i] * inv : inv;
+      });
+    }
+  }
+  if (autograd::any_requires_grad({t}) && is_floating(t.dtype()))
+    autograd::record("MeanBackward", {t}, {out},
+           [in_shape = t.shape(), dtype = t.dtype(), dims, keepdim, n](const Grads& g, const auto&) {
+             Tensor e = expand(keep_dims(g[0], in_shape, dims, keepdim), in_shape);
+             return Grads{to_dtype(div(e, Scalar(static_cast<double>(n))), dtype)};
+           });
+  return out;
+}
+
+namespace {
+
+Tensor var_impl(const Tensor& t, const std::vector<int64_t>& dims_in, double correction,
+                bool keepdim, bool take_sqrt) {
+  const char* op = take_sqrt ? "std" : "var";
+  check_defined(t, op);
+  EMBER_CHECK(is_floating(t.dtype()), TypeError, "[", op, "] expected a floating point tensor "
+              "(float32 or float64), got ", dtype_name(t.dtype()));
+  std::vector<int64_t> dims = reduction_dims(t, dims_in, op);
+  int64_t n = 1;
+  for (int64_t d : dims) n *= t.shape()[d];
+  Tensor out = Tensor::empty(reduced_shape(t.shape(), dims, keepdim), t.dtype());
+  {
+    autograd::NoGradGuard guard;
+    if (out.numel() > 0) {
+      auto p = prepare_reduction(t, dims);
+      cpu::var(p.x, p.layout, correction, take_sqrt, out);
+    }
+  }
+  if (autograd::any_requires_grad({t}))
+    autograd::record(take_sqrt ? "StdBackward" : "VarBackward", {t}, {out},
+        [st = SavedTensor(t), so = SavedTensor(out, true), dims, keepdim, take_sqrt, n,
+         correction](const Grads& g, const auto&) {
+          const Tensor& x = st.get();
+          const double denom = std::max(0.0, static_cast<double>(n) - correction);
+          Tensor centred = sub(x, mean(x, dims, true));
+          Tensor gk = keep_dims(g[0], x.shape(), dims, keepdim);
+          if (take_sqrt) {  // d std = d var / (2 std); recompute std under create_graph
+            Tensor sd = autograd::GradMode::is_enabled() ? std_dev(x, dims, correction, true)
+                                                         : keep_dims(so.get(), x.shape(), dims, keepdim);
+            return Grads{div(mul(centred, div(gk, sd)),
+                             Scalar(denom))};
+          }
+          return Grads{mul(mul(centred, gk), Scalar(2.0 / denom))};
+        });
+  return out;
+}
+
+}  // namespace
+
+Tensor var(const Tensor& t, const std::vector<int64_t>& dims, double correction, bool keepdim) {
+  return var_impl(t, dims, correction, keepdim, false);
+}
+Tensor std_dev(const Tensor& t, const std::vector<int64_t>& dims, double correction, bool keepdim) {
+  return var_impl(t, dims, correction, keepdim, true);
+}
+
+Tensor max(const Tensor& t) { return extreme_all(t, {}, false, true, "max"); }
+Tensor min(const Tensor& t) { return extreme_all(t, {}, false, false, "min"); }
+ValuesIndices max(const Tensor& t, int64_t dim, bool keepdim) {
+  return extreme_dim(t, dim, keepdim, true, "max");
+}
+ValuesIndices min(const Tensor& t, int64_t dim, bool keepdim) {
+  return extreme_dim(t, dim, keepdim, false, "min");
+}
+Tensor amax(const Tensor& t, const std::vector<int64_t>& dims, bool keepdim) {
+  return extreme_all(t, dims, keepdim, true, "amax");
+}
+Tensor amin(const Tensor& t, const std::vector<int64_t>& dims, bool keepdim) {
+  return extreme_all(t, dims, keepdim, false, "amin");
+}
+Tensor argmax(const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
+  return arg_extreme(t, dim, keepdim, true, "argmax");
+}
+Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
+  return arg_extreme(t, dim, keepdim, false, "argmin");
+}
+Tensor any(const Tensor& t, const std::vector<int64_t>& dims, bool keepdim) {
+  return any_all(t, dims, keepdim, true, "any");
+}
+Tensor all(const Tensor& t, const std::vector<int64_t>& dims, bool keepdim) {
+  return any_all(t, dims, keepdim, false, "all");
 }
 
 }  // namespace ember
