@@ -1,6 +1,8 @@
 // Bindings for views, indexing (t[...], t[...] = v), joining/splitting and gather/scatter.
 // Python indices are parsed here into ember::TensorIndex with the C API (cheap per call);
 // all checks and maths live in ops/view.cpp and ops/index.cpp.
+#include <limits>
+
 #include "bind.h"
 
 namespace ember::python {
@@ -80,12 +82,21 @@ TensorIndex one_index(const py::handle& h, const char* op) {
   } else if (PySlice_Check(o)) {
     ix.kind = K::Slice;
     auto* s = reinterpret_cast<PySliceObject*>(o);
-    auto part = [&](PyObject* p) {
-      return p == Py_None ? kSliceNone : to_int(py::handle(p), op);
+    // Like Python, out-of-range slice bounds clamp instead of raising.
+    auto part = [&](PyObject* p) -> int64_t {
+      if (p == Py_None) return kSliceNone;
+      EMBER_CHECK(!PyFloat_Check(p) && PyIndex_Check(p), TypeError, "[", op,
+                  "] slice indices must be integers or None, got ", type_name(py::handle(p)));
+      py::object i = py::reinterpret_steal<py::object>(PyNumber_Index(p));
+      if (!i) throw py::error_already_set();
+      int overflow = 0;
+      long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+      if (overflow) return overflow > 0 ? std::numeric_limits<int64_t>::max() : kSliceNone + 1;
+      return static_cast<int64_t>(v);
     };
     ix.start = part(s->start);
     ix.stop = part(s->stop);
-    ix.step = s->step == Py_None ? 1 : to_int(py::handle(s->step), op);
+    ix.step = s->step == Py_None ? 1 : part(s->step);
     EMBER_CHECK(ix.step > 0, ValueError, "[", op, "] step must be greater than zero, got ",
                 ix.step);
   } else if (o == Py_None) {

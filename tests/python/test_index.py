@@ -18,6 +18,7 @@ BASIC = [
     (Ellipsis, 1), (None, 0), (0, None, slice(None), None), (Ellipsis, None),
     (slice(-3, -1), Ellipsis, slice(None, None, 3)), (slice(5, 100),), (slice(3, 1),),
     (1, Ellipsis, 2), (), Ellipsis, (slice(None), slice(None), slice(None, 2)), (np.int64(2),),
+    (slice(-2**70, 2**70, 2**70),), (slice(None), slice(-100, 2)),
 ]
 
 
@@ -67,6 +68,30 @@ def test_advanced_index_with_tensor_and_mask():
     np.testing.assert_array_equal(to_np(x[tensor(mask[:, 0])]), n[mask[:, 0]])
     np.testing.assert_array_equal(to_np(x[:, tensor(np.array([True, False, True]))]), n[:, [0, 2]])
     np.testing.assert_array_equal(to_np(x[mask]), n[mask])
+
+
+def test_getitem_edge_cases():
+    s = tensor(np.float64(3.0))
+    assert tuple(s[()].shape) == () and tuple(s[None].shape) == (1,) and tuple(s[...].shape) == ()
+    s[...] = 4.0
+    assert to_np(s) == 4.0
+    x = randn(4, 3)
+    i = idx(np.array([[0, 1], [3, 2]])).t()  # non-contiguous index tensor
+    np.testing.assert_array_equal(to_np(x[i]), to_np(x)[np.array([[0, 3], [1, 2]])])
+    np.testing.assert_array_equal(to_np(x[[True, False, True, True]]), to_np(x)[[0, 2, 3]])
+    z = ember.from_numpy(np.zeros((0, 3)))
+    assert tuple(z[:, 1].shape) == (0,)
+    with pytest.raises(IndexError, match=r"\[index\] index 0 is out of bounds for dim 0 with size 0"):
+        z[0]
+
+
+def test_setitem_value_requiring_grad_into_plain_tensor():
+    y = ember.from_numpy(np.zeros(3))
+    w = randn(2, requires_grad=True)
+    y[1:] = w
+    assert y.requires_grad
+    y.backward(tensor(np.array([1.0, 2.0, 3.0])))
+    np.testing.assert_array_equal(to_np(w.grad), [2.0, 3.0])
 
 
 def test_int_with_advanced_follows_torch():

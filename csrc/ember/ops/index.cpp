@@ -82,7 +82,7 @@ DimSlice make_slice(int64_t size, int64_t start, int64_t stop, int64_t step, con
     return std::clamp<int64_t>(v, 0, size);
   };
   int64_t s = norm(start, 0), e = norm(stop, size);
-  int64_t len = e > s ? (e - s + step - 1) / step : 0;
+  int64_t len = e > s ? 1 + (e - s - 1) / step : 0;
   return {s, step, len, false};
 }
 
