@@ -208,7 +208,15 @@ def test_copy_autograd_and_leaf_check():
     np.testing.assert_allclose(to_np(s.grad), 2 * g)
     with pytest.raises(RuntimeError, match=r"\[copy_\]"):
         s.copy_(tensor(a))
-    del torch
+    # Overwriting a non-leaf cuts its old history: no gradient reaches s through it.
+    def run(mk, S):
+        y = S * mk(np.full((3, 4), 3.0))
+        y.copy_(mk(np.zeros(4)))
+        return y
+    torch_check(lambda S: run(tensor, S), lambda S: run(torch.tensor, S), a)
+    y = s * tensor(np.ones((3, 4)))
+    y.copy_(s.t().t() * tensor(np.full((3, 4), 5.0)))
+    assert gradcheck(lambda S: run(tensor, S).clone().copy_(S[0]), [s])
 
 
 def test_bad_view_args():

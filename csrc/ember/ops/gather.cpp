@@ -97,7 +97,8 @@ Tensor src_block(const Tensor& src, const Tensor& index, DType dtype) {
 void scatter_into(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
                   bool accumulate, const char* op) {
   DimGeometry g = check_and_plan(self, dim, index, &src, op);
-  Tensor ic = contiguous(index);
+  Tensor ic = contiguous(index.detach());
+  if (ic.storage() == self.storage()) ic = clone(ic);  // self.scatter_(d, self, ...) on int64
   Tensor s = src_block(src, index, self.dtype());
   if (s.storage() == self.storage()) s = clone(s.detach());
   cpu::scatter_dim(self.dtype(), self.raw_data(), s.raw_data(), ic.data<int64_t>(),

@@ -308,16 +308,7 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
   autograd::check_inplace(dst, "copy_");
   // Overlapping memory (a[1:] = a[:-1]) would read what it already wrote: copy first.
   Tensor source = src.storage() == dst.storage() ? clone(src.detach()) : src;
-  if (autograd::any_requires_grad({dst, src})) {
-    // Differentiable copy: dst's history becomes "expand(src) converted to dst's dtype".
-    Tensor result = to_dtype(expand(src, dst.shape()), dst.dtype());
-    {
-      autograd::NoGradGuard guard;
-      copy_(dst, result);
-    }
-    autograd::rebase_history(dst, result);
-    return dst;
-  }
+  const bool grad = autograd::any_requires_grad({dst, src});
   dispatch(dst.dtype(), [&](auto dtag) {
     using D = decltype(dtag);
     dispatch(source.dtype(), [&](auto stag) {
@@ -335,6 +326,16 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
     });
   });
   dst.bump_version();
+  // dst's old value is overwritten (no gradient flows to it); record() reads dst's old edge
+  // before making this node dst's grad_fn.
+  if (grad && is_floating(dst.dtype()))
+    record("CopyBackward", {dst, src}, {dst},
+           [ss = src.shape(), sd = src.dtype()](const auto& g, const auto& node) {
+             std::vector<Tensor> r(2);
+             if (node.needs_input_grad(0)) r[0] = zeros_like(g[0]);  // like PyTorch
+             if (node.needs_input_grad(1)) r[1] = to_dtype(autograd::sum_to(g[0], ss), sd);
+             return r;
+           });
   return dst;
 }
 
