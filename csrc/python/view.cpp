@@ -49,6 +49,15 @@ Shape shape_args(const py::args& args, const char* op) {
   return s;
 }
 
+// Method forms that also take the sizes as one keyword (t.flip(dims=(0,)), t.permute(dims=...)).
+Shape shape_args_kw(const py::args& args, const py::kwargs& kw, const char* key, const char* op) {
+  if (kw.size() == 0) return shape_args(args, op);
+  EMBER_CHECK(args.size() == 0 && kw.size() == 1 && kw.contains(key), TypeError, "[", op,
+              "] expected sizes as positional ints or the keyword '", key, "'");
+  py::args wrapped = py::make_tuple(kw[key]);
+  return shape_args(wrapped, op);
+}
+
 Shape int_list(const py::handle& h, const char* op) {
   Shape s;
   if (is_int_like(h)) return {to_int(h, op)};
@@ -209,17 +218,17 @@ std::vector<Tensor> index_list(const py::handle& h) {
 
 void bind_view(py::module_& m, TensorClass& cls) {
   // ---- views ----
-  cls.def("view", [](const Tensor& t, py::args a) {
+  cls.def("view", [](const Tensor& t, py::args a, py::kwargs kw) {
     EMBER_CHECK(!(a.size() == 1 && py::isinstance<DType>(a[0])), NotImplementedError,
                 "[view] view(dtype) is not supported; use to(dtype)");
-    Shape s = shape_args(a, "view");
+    Shape s = shape_args_kw(a, kw, "size", "view");
     py::gil_scoped_release r;
     return view(t, s);
   });
   cls.def("view_as", [](const Tensor& t, const Tensor& o) { return view(t, o.shape()); },
           py::arg("other"), R());
-  cls.def("reshape", [](const Tensor& t, py::args a) {
-    Shape s = shape_args(a, "reshape");
+  cls.def("reshape", [](const Tensor& t, py::args a, py::kwargs kw) {
+    Shape s = shape_args_kw(a, kw, "shape", "reshape");
     py::gil_scoped_release r;
     return reshape(t, s);
   });
@@ -227,8 +236,8 @@ void bind_view(py::module_& m, TensorClass& cls) {
           py::arg("other"), R());
   m.def("reshape", [](const Tensor& t, py::object s) { return reshape(t, int_list(s, "reshape")); },
         py::arg("input"), py::arg("shape"));
-  cls.def("expand", [](const Tensor& t, py::args a) {
-    Shape s = shape_args(a, "expand");
+  cls.def("expand", [](const Tensor& t, py::args a, py::kwargs kw) {
+    Shape s = shape_args_kw(a, kw, "size", "expand");
     py::gil_scoped_release r;
     return expand(t, s);
   });
@@ -237,8 +246,8 @@ void bind_view(py::module_& m, TensorClass& cls) {
   m.def("broadcast_to", [](const Tensor& t, py::object s) {
     return expand(t, int_list(s, "broadcast_to"));
   }, py::arg("input"), py::arg("size"));
-  cls.def("permute", [](const Tensor& t, py::args a) {
-    Shape s = shape_args(a, "permute");
+  cls.def("permute", [](const Tensor& t, py::args a, py::kwargs kw) {
+    Shape s = shape_args_kw(a, kw, "dims", "permute");
     py::gil_scoped_release r;
     return permute(t, s);
   });
@@ -424,17 +433,21 @@ void bind_view(py::module_& m, TensorClass& cls) {
   };
   m.def("tensor_split", tsplit_t, py::arg("input"), py::arg("indices_or_sections"), py::arg("dim") = 0);
   cls.def("tensor_split", tsplit_t, py::arg("indices_or_sections"), py::arg("dim") = 0);
-  cls.def("repeat", [](const Tensor& t, py::args a) {
-    Shape s = shape_args(a, "repeat");
+  cls.def("repeat", [](const Tensor& t, py::args a, py::kwargs kw) {
+    Shape s = shape_args_kw(a, kw, "repeats", "repeat");
     py::gil_scoped_release r;
     return repeat(t, s);
   });
   m.def("tile", [](const Tensor& t, py::object d) { return tile(t, int_list(d, "tile")); },
         py::arg("input"), py::arg("dims"));
-  cls.def("tile", [](const Tensor& t, py::args a) { return tile(t, shape_args(a, "tile")); });
+  cls.def("tile", [](const Tensor& t, py::args a, py::kwargs kw) {
+    return tile(t, shape_args_kw(a, kw, "dims", "tile"));
+  });
   m.def("flip", [](const Tensor& t, py::object d) { return flip(t, int_list(d, "flip")); },
         py::arg("input"), py::arg("dims"));
-  cls.def("flip", [](const Tensor& t, py::args a) { return flip(t, shape_args(a, "flip")); });
+  cls.def("flip", [](const Tensor& t, py::args a, py::kwargs kw) {
+    return flip(t, shape_args_kw(a, kw, "dims", "flip"));
+  });
   auto roll_any = [](const Tensor& t, py::object shifts, py::object dims) {
     return roll(t, int_list(shifts, "roll"), dims.is_none() ? Shape{} : int_list(dims, "roll"));
   };

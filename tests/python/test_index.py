@@ -313,6 +313,8 @@ def test_join_split_torch_parity():
     torch_check(lambda x: x.repeat(2, 1, 1), lambda x: x.repeat(2, 1, 1), a)
     torch_check(lambda x: ember.tile(x, (2,)), lambda x: torch.tile(x, (2,)), a)
     torch_check(lambda x: ember.flip(x, (1,)), lambda x: torch.flip(x, (1,)), a)
+    torch_check(lambda x: x.flip(dims=(0, 1)), lambda x: x.flip(dims=(0, 1)), a)
+    torch_check(lambda x: x.permute(dims=(1, 0)), lambda x: x.permute(dims=(1, 0)), a)
     torch_check(lambda x: x.roll((1, -1), (0, 1)), lambda x: x.roll((1, -1), (0, 1)), a)
     torch_check(lambda x: ember.roll(x, 5), lambda x: torch.roll(x, 5), a)
 
