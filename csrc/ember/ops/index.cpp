@@ -83,7 +83,8 @@ DimSlice make_slice(int64_t size, int64_t start, int64_t stop, int64_t step, con
   };
   int64_t s = norm(start, 0), e = norm(stop, size);
   int64_t len = e > s ? 1 + (e - s - 1) / step : 0;
-  return {s, step, len, false};
+  // With <= 1 element the step is irrelevant; dropping it keeps stride * step from overflowing.
+  return {s, len > 1 ? step : 1, len, false};
 }
 
 int64_t wrap_index(int64_t i, int64_t size, int64_t dim, const char* op) {
