@@ -462,3 +462,38 @@ def test_same_for_threads_large():
     dup = idx(rng.integers(0, 8, size=(400, 300)))
     same_for_threads(lambda: ember.scatter_add(ember.from_numpy(np.zeros((8, 300), np.float32)), 0, dup, x))
     same_for_threads(lambda: ember.index_put(x, [rows[:300]], randn(300, 300, dtype=np.float32), accumulate=True))
+
+
+def test_random_basic_keys_vs_numpy():
+    rng = np.random.default_rng(15)
+    x = randn(4, 2, 3, 5)
+    n = to_np(x)
+
+    def part():
+        r = rng.integers(0, 5)
+        if r == 0:
+            return int(rng.integers(-2, 2))
+        if r == 1:
+            return None
+        vals = [None, *range(-7, 8)]
+        step = [None, 1, 2, 3, 9][rng.integers(0, 5)]
+        return slice(vals[rng.integers(0, len(vals))], vals[rng.integers(0, len(vals))], step)
+
+    for _ in range(300):
+        key = [part() for _ in range(rng.integers(0, 4))]
+        if rng.integers(0, 3) == 0:
+            key.insert(int(rng.integers(0, len(key) + 1)), Ellipsis)
+        key = tuple(key)
+        try:
+            ref = n[key]
+        except IndexError:
+            with pytest.raises(IndexError, match=r"\[index\]"):
+                x[key]
+            continue
+        v = x[key]
+        assert tuple(v.shape) == ref.shape, key
+        np.testing.assert_array_equal(to_np(v), ref)
+        x2, n2 = ember.from_numpy(n.copy()), n.copy()
+        x2[key] = 1.5
+        n2[key] = 1.5
+        np.testing.assert_array_equal(to_np(x2), n2)
