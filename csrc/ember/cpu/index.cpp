@@ -43,7 +43,7 @@ void put_rows(T* dst, const T* values, const int64_t* pre, int64_t npre, const i
               int64_t nb, const int64_t* post, int64_t npost, bool accumulate) {
   // Each unit owns distinct destinations (one pre row, one block of post columns) and walks
   // b in order: duplicates resolve identically for any thread count.
-  constexpr int64_t kBlock = 1024;
+  constexpr int64_t kBlock = 256;
   int64_t nblocks = (npost + kBlock - 1) / kBlock;
   int64_t units = npre * nblocks;
   int64_t work = nb * (npost < kBlock ? npost : kBlock);
@@ -120,7 +120,7 @@ void scatter_dim(DType dtype, void* self, const void* src, const int64_t* index,
     T* d = static_cast<T*>(self);
     const T* s = static_cast<const T*>(src);
     // A destination is fixed by (o, i): units own (o, block of i) and walk j in order.
-    constexpr int64_t kBlock = 1024;
+    constexpr int64_t kBlock = 256;
     int64_t nblocks = (ni + kBlock - 1) / kBlock;
     int64_t work = n * (ni < kBlock ? ni : kBlock);
     int64_t grain = (kGrain + work - 1) / work;
