@@ -99,13 +99,22 @@ void gather_dim(DType dtype, void* out, const void* self, const int64_t* index,
     using T = decltype(tag);
     T* o = static_cast<T*>(out);
     const T* s = static_cast<const T*>(self);
+    // Rows r = (o, j) in fixed chunks; o advances incrementally (no division per row), and
+    // the common case of dim == last (ni == 1) is a tight loop.
     int64_t grain = (kGrain + ni - 1) / ni;
     parallel_for(no * n, grain, [&](int64_t rb, int64_t re) {
+      int64_t oi = rb / n, j = rb % n;
+      const T* base = s + outer[oi];
       for (int64_t r = rb; r < re; ++r) {
-        const T* base = s + outer[r / n];
         const int64_t* ix = index + r * ni;
         T* orow = o + r * ni;
-        for (int64_t i = 0; i < ni; ++i) orow[i] = base[ix[i] * stride + inner[i]];
+        if (ni == 1) orow[0] = base[ix[0] * stride + inner[0]];
+        else
+          for (int64_t i = 0; i < ni; ++i) orow[i] = base[ix[i] * stride + inner[i]];
+        if (++j == n && r + 1 < re) {
+          j = 0;
+          base = s + outer[++oi];
+        }
       }
     });
   });
@@ -129,6 +138,13 @@ void scatter_dim(DType dtype, void* self, const void* src, const int64_t* index,
         int64_t o = u / nblocks, ib = (u % nblocks) * kBlock;
         int64_t ie = ib + kBlock < ni ? ib + kBlock : ni;
         T* base = d + outer[o];
+        if (ni == 1) {
+          T* b0 = base + inner[0];
+          const int64_t* ix = index + o * n;
+          const T* srow = s + o * n;
+          for (int64_t j = 0; j < n; ++j) put_one(b0[ix[j] * stride], srow[j], accumulate);
+          continue;
+        }
         for (int64_t j = 0; j < n; ++j) {
           const int64_t* ix = index + (o * n + j) * ni;
           const T* srow = s + (o * n + j) * ni;
