@@ -456,6 +456,7 @@ def test_same_for_threads_large():
     rows = idx(rng.integers(0, 400, size=5000))
     src = randn(400, 200, dtype=np.float32)
     same_for_threads(lambda: ember.gather(x, 1, i))
+    same_for_threads(lambda: ember.gather(x, 0, idx(rng.integers(0, 400, size=(300, 300)))))
     same_for_threads(lambda: ember.index_select(x, 0, rows))
     same_for_threads(lambda: ember.cat([x, x.t().contiguous().t(), x], 1))
     same_for_threads(lambda: ember.scatter_add(x, 1, i, src))
