@@ -56,6 +56,9 @@ struct TensorIndex {
   ember::Tensor tensor;                            // Tensor (int64 or bool)
 };
 
+// setitem writes in place; when t or value requires grad, t's history becomes an out-of-place
+// scatter of value into t (basic_index_scatter / index_put). Limit: when t is itself a view
+// (y = x[0]; y[1] = v), x's history is not updated (ember does not track view bases).
 Tensor getitem(const Tensor& t, const std::vector<TensorIndex>& index);
 void setitem(Tensor& t, const std::vector<TensorIndex>& index, const Tensor& value);
 void setitem(Tensor& t, const std::vector<TensorIndex>& index, const Scalar& value);
