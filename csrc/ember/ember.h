@@ -15,6 +15,7 @@
 #include "ember/autograd/grad_mode.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/index.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/random.h"
 #include "ember/ops/softmax.h"

@@ -163,6 +163,107 @@ Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1) {
   return permute(t, dims);
 }
 
+Tensor matrix_t(const Tensor& t) {
+  check_defined(t, "t");
+  EMBER_CHECK(t.dim() <= 2, ValueError, "[t] expects a tensor with <= 2 dims, got shape ",
+              shape_str(t.shape()));
+  return t.dim() < 2 ? permute(t, t.dim() == 1 ? std::vector<int64_t>{0} : std::vector<int64_t>{})
+                     : transpose(t, 0, 1);
+}
+
+Tensor reverse_dims(const Tensor& t) {
+  check_defined(t, "T");
+  std::vector<int64_t> dims(static_cast<size_t>(t.dim()));
+  for (int64_t i = 0; i < t.dim(); ++i) dims[i] = t.dim() - 1 - i;
+  return permute(t, dims);
+}
+
+Tensor matrix_transpose(const Tensor& t) {
+  check_defined(t, "mT");
+  EMBER_CHECK(t.dim() >= 2, ValueError, "[mT] expects a tensor with >= 2 dims, got shape ",
+              shape_str(t.shape()));
+  return transpose(t, -2, -1);
+}
+
+Tensor unsqueeze(const Tensor& t, int64_t dim) {
+  check_defined(t, "unsqueeze");
+  int64_t d = normalize_dim(dim, t.dim() + 1, "unsqueeze");
+  Shape s = t.shape(), st = t.strides();
+  int64_t stride = d < t.dim() ? t.shape()[d] * t.strides()[d] : 1;
+  s.insert(s.begin() + d, 1);
+  st.insert(st.begin() + d, stride);
+  return view_impl(t, s, st, "UnsqueezeBackward");
+}
+
+Tensor squeeze(const Tensor& t, const std::optional<std::vector<int64_t>>& dims) {
+  check_defined(t, "squeeze");
+  std::vector<bool> drop(static_cast<size_t>(t.dim()), !dims.has_value());
+  if (dims)
+    for (int64_t dim : *dims) {
+      int64_t d = normalize_dim(dim, t.dim(), "squeeze");
+      if (t.dim() > 0) drop[d] = true;
+    }
+  Shape s, st;
+  for (int64_t i = 0; i < t.dim(); ++i) {
+    if (drop[i] && t.shape()[i] == 1) continue;
+    s.push_back(t.shape()[i]);
+    st.push_back(t.strides()[i]);
+  }
+  return view_impl(t, s, st, "SqueezeBackward");
+}
+
+Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim) {
+  check_defined(t, "flatten");
+  if (t.dim() == 0) return reshape(t, {1});
+  int64_t a = normalize_dim(start_dim, t.dim(), "flatten");
+  int64_t b = normalize_dim(end_dim, t.dim(), "flatten");
+  EMBER_CHECK(a <= b, ValueError, "[flatten] start_dim (", start_dim,
+              ") cannot come after end_dim (", end_dim, ")");
+  Shape s(t.shape().begin(), t.shape().begin() + a);
+  int64_t n = 1;
+  for (int64_t i = a; i <= b; ++i) n *= t.shape()[i];
+  s.push_back(n);
+  s.insert(s.end(), t.shape().begin() + b + 1, t.shape().end());
+  return reshape(t, s);
+}
+
+Tensor unflatten(const Tensor& t, int64_t dim, const Shape& sizes) {
+  check_defined(t, "unflatten");
+  EMBER_CHECK(!sizes.empty(), ValueError, "[unflatten] sizes must be non-empty");
+  int64_t d = normalize_dim(dim, t.dim(), "unflatten");
+  Shape inner = infer_shape(sizes, t.dim() > 0 ? t.shape()[d] : 1, "unflatten",
+                            t.dim() > 0 ? Shape{t.shape()[d]} : Shape{});
+  Shape s(t.shape().begin(), t.shape().begin() + d);
+  s.insert(s.end(), inner.begin(), inner.end());
+  if (t.dim() > 0) s.insert(s.end(), t.shape().begin() + d + 1, t.shape().end());
+  return reshape(t, s);
+}
+
+Tensor movedim(const Tensor& t, const std::vector<int64_t>& source,
+               const std::vector<int64_t>& destination) {
+  check_defined(t, "movedim");
+  EMBER_CHECK(source.size() == destination.size(), ValueError, "[movedim] source and destination "
+              "must have the same number of dims, got ", source.size(), " and ",
+              destination.size());
+  int64_t n = t.dim();
+  std::vector<int64_t> perm(static_cast<size_t>(n), -1);
+  std::vector<bool> used_src(static_cast<size_t>(n), false);
+  for (size_t i = 0; i < source.size(); ++i) {
+    int64_t s = normalize_dim(source[i], n, "movedim"), d = normalize_dim(destination[i], n, "movedim");
+    EMBER_CHECK(perm[d] < 0 && !used_src[s], ValueError, "[movedim] repeated dim in source ",
+                shape_str(source), " or destination ", shape_str(destination));
+    perm[d] = s;
+    used_src[s] = true;
+  }
+  int64_t next = 0;
+  for (int64_t d = 0; d < n; ++d) {
+    if (perm[d] >= 0) continue;
+    while (used_src[next]) ++next;
+    perm[d] = next++;
+  }
+  return permute(t, perm);
+}
+
 Tensor contiguous(const Tensor& t) {
   check_defined(t, "contiguous");
   return t.is_contiguous() ? t : clone(t);
@@ -207,16 +308,7 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
   autograd::check_inplace(dst, "copy_");
   // Overlapping memory (a[1:] = a[:-1]) would read what it already wrote: copy first.
   Tensor source = src.storage() == dst.storage() ? clone(src.detach()) : src;
-  if (autograd::any_requires_grad({dst, src})) {
-    // Differentiable copy: dst's history becomes "expand(src) converted to dst's dtype".
-    Tensor result = to_dtype(expand(src, dst.shape()), dst.dtype());
-    {
-      autograd::NoGradGuard guard;
-      copy_(dst, result);
-    }
-    autograd::rebase_history(dst, result);
-    return dst;
-  }
+  const bool grad = autograd::any_requires_grad({dst, src});
   dispatch(dst.dtype(), [&](auto dtag) {
     using D = decltype(dtag);
     dispatch(source.dtype(), [&](auto stag) {
@@ -234,6 +326,16 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
     });
   });
   dst.bump_version();
+  // dst's old value is overwritten (no gradient flows to it); record() reads dst's old edge
+  // before making this node dst's grad_fn.
+  if (grad && is_floating(dst.dtype()))
+    record("CopyBackward", {dst, src}, {dst},
+           [ss = src.shape(), sd = src.dtype()](const auto& g, const auto& node) {
+             std::vector<Tensor> r(2);
+             if (node.needs_input_grad(0)) r[0] = zeros_like(g[0]);  // like PyTorch
+             if (node.needs_input_grad(1)) r[1] = to_dtype(autograd::sum_to(g[0], ss), sd);
+             return r;
+           });
   return dst;
 }
 
