@@ -646,10 +646,6 @@ void bind_basic(py::module_& nn) {
       .def_property_readonly("unflattened_size", [](const nn::Unflatten& u) {
         return py::tuple(py::cast(u.unflattened_size));
       });
-  nn.def("flatten", &nn::flatten, py::arg("input"), py::arg("start_dim") = 0,
-         py::arg("end_dim") = -1, py::call_guard<py::gil_scoped_release>());
-  nn.def("unflatten", &nn::unflatten, py::arg("input"), py::arg("dim"), py::arg("sizes"),
-         py::call_guard<py::gil_scoped_release>());
 }
 
 }  // namespace

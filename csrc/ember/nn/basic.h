@@ -4,14 +4,9 @@
 #include <vector>
 
 #include "ember/nn/module.h"
+#include "ember/ops/view.h"
 
 namespace ember::nn {
-
-// Flattens dims start_dim..end_dim of t into one (a 0-d tensor becomes 1-d), like
-// torch.flatten; a view when possible.
-Tensor flatten(const Tensor& t, int64_t start_dim = 0, int64_t end_dim = -1);
-// Splits dim of t into sizes (one entry may be -1), like torch.unflatten.
-Tensor unflatten(const Tensor& t, int64_t dim, const std::vector<int64_t>& sizes);
 
 class Identity : public Module {
  public:
@@ -25,7 +20,7 @@ class Flatten : public Module {
       : start_dim(start_dim), end_dim(end_dim) {}
   std::string name() const override { return "Flatten"; }
   std::string extra_repr() const override;
-  Tensor forward(const Tensor& input) override { return flatten(input, start_dim, end_dim); }
+  Tensor forward(const Tensor& input) override { return ember::flatten(input, start_dim, end_dim); }
   int64_t start_dim, end_dim;
 };
 
@@ -34,7 +29,7 @@ class Unflatten : public Module {
   Unflatten(int64_t dim, std::vector<int64_t> unflattened_size);
   std::string name() const override { return "Unflatten"; }
   std::string extra_repr() const override;
-  Tensor forward(const Tensor& input) override { return unflatten(input, dim, unflattened_size); }
+  Tensor forward(const Tensor& input) override { return ember::unflatten(input, dim, unflattened_size); }
   int64_t dim;
   std::vector<int64_t> unflattened_size;
 };
