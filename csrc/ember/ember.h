@@ -15,6 +15,7 @@
 #include "ember/autograd/grad_mode.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/linalg.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/scalar.h"
 #include "ember/ops/view.h"
