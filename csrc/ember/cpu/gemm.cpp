@@ -84,6 +84,9 @@ thread_local PackBuffer tl_pack_a, tl_pack_b;
 // Work per parallel chunk below which threads cost more than they give (multiply-adds).
 constexpr int64_t kMinChunkWork = int64_t{1} << 17;
 
+// Tiles a product is cut into at least (when large enough): enough for a few threads.
+constexpr int64_t kMinTiles = 8;
+
 int64_t grain_for(int64_t task_work) {
   if (task_work <= 0) return 1;
   int64_t g = kMinChunkWork / task_work;
@@ -192,7 +195,14 @@ void gemm_batched(int64_t batch, const int64_t* a_off, const int64_t* b_off,
     }
     // Grid of C tiles per matrix; tile size depends on the shapes and blocking only.
     const Blocking& bk = blocking();
-    const int64_t tm = M < bk.tm ? M : bk.tm, tn = N < bk.tn ? N : bk.tn;
+    int64_t tm = M < bk.tm ? M : bk.tm, tn = N < bk.tn ? N : bk.tn;
+    // A single product big enough to share gets at least kMinTiles tiles, so that threads
+    // have work; split the longer side, keeping tiles whole micro-tiles.
+    while (batch * ceil_div(M, tm) * ceil_div(N, tn) < kMinTiles &&
+           tm * tn * K >= 2 * kMinChunkWork && (tm > bk.mr || tn > bk.nr)) {
+      if (tm > bk.mr && (tm >= tn || tn <= bk.nr)) tm = round_up(ceil_div(tm, 2), bk.mr);
+      else tn = round_up(ceil_div(tn, 2), bk.nr);  // here tn > nr, so tn shrinks
+    }
     const int64_t gm = ceil_div(M, tm), gn = ceil_div(N, tn), per = gm * gn;
     parallel_for(batch * per, grain_for(tm * tn * K), [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) {
