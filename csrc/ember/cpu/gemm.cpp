@@ -195,7 +195,9 @@ void gemm_batched(int64_t batch, const int64_t* a_off, const int64_t* b_off,
     }
     // Grid of C tiles per matrix; tile size depends on the shapes and blocking only.
     const Blocking& bk = blocking();
-    int64_t tm = M < bk.tm ? M : bk.tm, tn = N < bk.tn ? N : bk.tn;
+    // Tiles of at most tm x tn, spread evenly (so no thin leftover tile).
+    int64_t tm = M <= bk.tm ? M : round_up(ceil_div(M, ceil_div(M, bk.tm)), bk.mr);
+    int64_t tn = N <= bk.tn ? N : round_up(ceil_div(N, ceil_div(N, bk.tn)), bk.nr);
     // A single product big enough to share gets at least kMinTiles tiles, so that threads
     // have work; split the longer side, keeping tiles whole micro-tiles.
     while (batch * ceil_div(M, tm) * ceil_div(N, tn) < kMinTiles &&
