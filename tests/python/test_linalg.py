@@ -289,6 +289,8 @@ def test_same_for_threads_large():
     same_for_threads(lambda: ember.matmul(a, b))
     bt = ember.from_numpy(np.transpose(arr(500, 700)))
     same_for_threads(lambda: ember.matmul(a, bt))
+    inp, m1, m2 = tensor(arr(301, 1)), tensor(arr(301, 403)), tensor(arr(403, 299))
+    same_for_threads(lambda: ember.addmm(inp, m1, m2, beta=0.7, alpha=-1.3))
 
 
 def test_same_for_threads_batched_and_vector():

@@ -30,9 +30,11 @@ namespace {
 
 // Blocking for a core with 32 KiB L1d and 1 MiB L2 (AMD Zen 4; fine on most x86-64):
 // a KC x NR micro-panel of B stays in L1 while the MC x KC block of A streams from L2.
-// EMBER_GEMM_BLOCKING="mc,kc,tn,tm" overrides them (tuning aid; read once).
+// A product large enough to share is cut into at least min_tiles tiles of C so threads
+// have work. EMBER_GEMM_BLOCKING="mc,kc,tn,tm,min_tiles" overrides these (tuning aid, read
+// once; any value gives the same results, since K is never split).
 struct Blocking {
-  int64_t mr, nr, mc, kc, tn, tm;
+  int64_t mr, nr, mc, kc, tn, tm, min_tiles;
 };
 
 int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
@@ -42,11 +44,12 @@ const Blocking& blocking() {
   static const Blocking b = [] {
     Blocking r{};
     EMBER_ISA_CALL(gemm_kernel_shape, &r.mr, &r.nr);
-    int64_t mc = 144, kc = 256, tn = 512, tm = 288;
+    int64_t mc = 144, kc = 256, tn = 512, tm = 576;
+    r.min_tiles = 4;
     if (const char* env = std::getenv("EMBER_GEMM_BLOCKING")) {
-      long v[4] = {0, 0, 0, 0};
+      long v[5] = {0, 0, 0, 0, 0};
       char* p = const_cast<char*>(env);
-      for (int i = 0; i < 4 && *p; ++i) {
+      for (int i = 0; i < 5 && *p; ++i) {
         v[i] = std::strtol(p, &p, 10);
         if (*p == ',') ++p;
       }
@@ -54,6 +57,7 @@ const Blocking& blocking() {
       if (v[1] > 0) kc = v[1];
       if (v[2] > 0) tn = v[2];
       if (v[3] > 0) tm = v[3];
+      if (v[4] > 0) r.min_tiles = v[4];
     }
     r.mc = round_up(mc, r.mr);
     r.kc = kc;
@@ -83,9 +87,6 @@ thread_local PackBuffer tl_pack_a, tl_pack_b;
 
 // Work per parallel chunk below which threads cost more than they give (multiply-adds).
 constexpr int64_t kMinChunkWork = int64_t{1} << 17;
-
-// Tiles a product is cut into at least (when large enough): enough for a few threads.
-constexpr int64_t kMinTiles = 8;
 
 int64_t grain_for(int64_t task_work) {
   if (task_work <= 0) return 1;
@@ -198,9 +199,9 @@ void gemm_batched(int64_t batch, const int64_t* a_off, const int64_t* b_off,
     // Tiles of at most tm x tn, spread evenly (so no thin leftover tile).
     int64_t tm = M <= bk.tm ? M : round_up(ceil_div(M, ceil_div(M, bk.tm)), bk.mr);
     int64_t tn = N <= bk.tn ? N : round_up(ceil_div(N, ceil_div(N, bk.tn)), bk.nr);
-    // A single product big enough to share gets at least kMinTiles tiles, so that threads
-    // have work; split the longer side, keeping tiles whole micro-tiles.
-    while (batch * ceil_div(M, tm) * ceil_div(N, tn) < kMinTiles &&
+    // A product big enough to share gets at least min_tiles tiles, so that threads have
+    // work; split the longer side, keeping tiles whole micro-tiles.
+    while (batch * ceil_div(M, tm) * ceil_div(N, tn) < bk.min_tiles &&
            tm * tn * K >= 2 * kMinChunkWork && (tm > bk.mr || tn > bk.nr)) {
       if (tm > bk.mr && (tm >= tn || tn <= bk.nr)) tm = round_up(ceil_div(tm, 2), bk.mr);
       else tn = round_up(ceil_div(tn, 2), bk.nr);  // here tn > nr, so tn shrinks

@@ -24,10 +24,13 @@ constexpr int64_t MR = 4, NR = 16;
 // B micro-panel (kc x NR) and merges it into c (row stride rs, unit column stride):
 // c = alpha * acc + beta * c, c not read when beta == 0. The same code serves full tiles
 // (c in place) and edge tiles (c is a scratch tile), so every element of C sees the same
-// arithmetic wherever the tile boundaries fall: the result cannot depend on blocking.
+// arithmetic wherever the tile boundaries fall: the result cannot depend on blocking. It is
+// kept out of line so that exactly one copy of this arithmetic exists, and the merge uses
+// explicit FMAs so that floating-point contraction has nothing left to change.
 #if defined(__AVX512F__)
-void micro_kernel(int64_t kc, const float* __restrict a, const float* __restrict b, float* c,
-                  int64_t rs, float alpha, float beta) {
+__attribute__((noinline)) void micro_kernel(int64_t kc, const float* __restrict a,
+                                            const float* __restrict b, float* c, int64_t rs,
+                                            float alpha, float beta) {
   __m512 acc[MR][2];
 #pragma GCC unroll 12
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
@@ -49,22 +52,29 @@ void micro_kernel(int64_t kc, const float* __restrict a, const float* __restrict
 #pragma GCC unroll 12
   for (int i = 0; i < MR; ++i) {
     float* ci = c + i * rs;
-    __m512 r0 = alpha == 1.0f ? acc[i][0] : _mm512_mul_ps(va, acc[i][0]);
-    __m512 r1 = alpha == 1.0f ? acc[i][1] : _mm512_mul_ps(va, acc[i][1]);
-    if (beta == 1.0f) {
-      r0 = _mm512_add_ps(r0, _mm512_loadu_ps(ci));
-      r1 = _mm512_add_ps(r1, _mm512_loadu_ps(ci + 16));
-    } else if (beta != 0.0f) {
-      r0 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci), r0);
-      r1 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci + 16), r1);
+    __m512 r0 = acc[i][0], r1 = acc[i][1];
+    if (beta == 0.0f) {
+      if (alpha != 1.0f) {
+        r0 = _mm512_mul_ps(va, r0);
+        r1 = _mm512_mul_ps(va, r1);
+      }
+    } else {
+      __m512 c0 = _mm512_loadu_ps(ci), c1 = _mm512_loadu_ps(ci + 16);
+      if (beta != 1.0f) {
+        c0 = _mm512_mul_ps(vb, c0);
+        c1 = _mm512_mul_ps(vb, c1);
+      }
+      r0 = _mm512_fmadd_ps(va, r0, c0);  // alpha * acc + beta * c, one rounding of the sum
+      r1 = _mm512_fmadd_ps(va, r1, c1);
     }
     _mm512_storeu_ps(ci, r0);
     _mm512_storeu_ps(ci + 16, r1);
   }
 }
 #elif defined(__AVX2__)
-void micro_kernel(int64_t kc, const float* __restrict a, const float* __restrict b, float* c,
-                  int64_t rs, float alpha, float beta) {
+__attribute__((noinline)) void micro_kernel(int64_t kc, const float* __restrict a,
+                                            const float* __restrict b, float* c, int64_t rs,
+                                            float alpha, float beta) {
   __m256 acc[MR][2];
 #pragma GCC unroll 6
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
@@ -85,14 +95,20 @@ void micro_kernel(int64_t kc, const float* __restrict a, const float* __restrict
 #pragma GCC unroll 6
   for (int i = 0; i < MR; ++i) {
     float* ci = c + i * rs;
-    __m256 r0 = alpha == 1.0f ? acc[i][0] : _mm256_mul_ps(va, acc[i][0]);
-    __m256 r1 = alpha == 1.0f ? acc[i][1] : _mm256_mul_ps(va, acc[i][1]);
-    if (beta == 1.0f) {
-      r0 = _mm256_add_ps(r0, _mm256_loadu_ps(ci));
-      r1 = _mm256_add_ps(r1, _mm256_loadu_ps(ci + 8));
-    } else if (beta != 0.0f) {
-      r0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(ci), r0);
-      r1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(ci + 8), r1);
+    __m256 r0 = acc[i][0], r1 = acc[i][1];
+    if (beta == 0.0f) {
+      if (alpha != 1.0f) {
+        r0 = _mm256_mul_ps(va, r0);
+        r1 = _mm256_mul_ps(va, r1);
+      }
+    } else {
+      __m256 c0 = _mm256_loadu_ps(ci), c1 = _mm256_loadu_ps(ci + 8);
+      if (beta != 1.0f) {
+        c0 = _mm256_mul_ps(vb, c0);
+        c1 = _mm256_mul_ps(vb, c1);
+      }
+      r0 = _mm256_fmadd_ps(va, r0, c0);  // alpha * acc + beta * c, one rounding of the sum
+      r1 = _mm256_fmadd_ps(va, r1, c1);
     }
     _mm256_storeu_ps(ci, r0);
     _mm256_storeu_ps(ci + 8, r1);
@@ -100,8 +116,9 @@ void micro_kernel(int64_t kc, const float* __restrict a, const float* __restrict
 }
 #else
 // Portable: plain loops the compiler vectorises for whatever the baseline allows.
-void micro_kernel(int64_t kc, const float* __restrict a, const float* __restrict b, float* c,
-                  int64_t rs, float alpha, float beta) {
+__attribute__((noinline)) void micro_kernel(int64_t kc, const float* __restrict a,
+                                            const float* __restrict b, float* c, int64_t rs,
+                                            float alpha, float beta) {
   float acc[MR][NR];
   for (int i = 0; i < MR; ++i)
     for (int j = 0; j < NR; ++j) acc[i][j] = 0.0f;
@@ -116,10 +133,7 @@ void micro_kernel(int64_t kc, const float* __restrict a, const float* __restrict
   for (int i = 0; i < MR; ++i) {
     float* ci = c + i * rs;
     for (int j = 0; j < NR; ++j) {
-      float r = alpha == 1.0f ? acc[i][j] : alpha * acc[i][j];
-      if (beta == 1.0f) r = r + ci[j];
-      else if (beta != 0.0f) r = r + beta * ci[j];
-      ci[j] = r;
+      ci[j] = beta == 0.0f ? alpha * acc[i][j] : alpha * acc[i][j] + beta * ci[j];
     }
   }
 }
