@@ -44,7 +44,7 @@ const Blocking& blocking() {
   static const Blocking b = [] {
     Blocking r{};
     EMBER_ISA_CALL(gemm_kernel_shape, &r.mr, &r.nr);
-    int64_t mc = 144, kc = 256, tn = 512, tm = 576;
+    int64_t mc = 144, kc = 256, tn = 512, tm = 1152;
     r.min_tiles = 0;  // 0: one tile per thread
     if (const char* env = std::getenv("EMBER_GEMM_BLOCKING")) {
       long v[5] = {0, 0, 0, 0, 0};
