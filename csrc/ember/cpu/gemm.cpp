@@ -29,10 +29,11 @@ EMBER_ISA_DECLARE(void, gemv, (int64_t m, int64_t k, float alpha, const float* A
 namespace {
 
 // Blocking for a core with 32 KiB L1d and 1 MiB L2 (AMD Zen 4; fine on most x86-64):
-// a KC x NR micro-panel of B stays in L1 while the MC x KC block of A streams from L2.
-// A product large enough to share is cut into at least min_tiles tiles of C (default:
-// the thread count) so threads have work. EMBER_GEMM_BLOCKING="mc,kc,tn,tm,min_tiles" overrides these (tuning aid, read
-// once; any value gives the same results, since K is never split).
+// a KC x NR micro-panel of B stays in L1 while the MC x KC block of A streams from L2 and
+// the packed KC x TN panel of B from L2. C is cut into tiles of at most TM x TN, and a
+// product large enough to share into at least min_tiles tiles (default: the thread count).
+// EMBER_GEMM_BLOCKING="mc,kc,tn,tm,min_tiles" overrides them (tuning aid, read once). Only
+// kc changes the rounding of results (it fixes where partial sums over K are merged).
 struct Blocking {
   int64_t mr, nr, mc, kc, tn, tm, min_tiles;
 };
