@@ -1,5 +1,5 @@
 // float32 GEMM building blocks, compiled once per ISA: panel packing, the register-blocked
-// micro-kernel (AVX-512 12x32, AVX2+FMA 6x16, portable 4x16), the macro-kernel over packed
+// micro-kernel (AVX-512 12x32, AVX2+FMA 6x16, portable 6x8), the macro-kernel over packed
 // blocks, and the matrix-vector kernel. Single-threaded; cpu/gemm.cpp blocks and threads.
 #include <cstdint>
 #include <cstring>
@@ -17,7 +17,7 @@ constexpr int64_t MR = 12, NR = 32;
 #elif defined(__AVX2__)
 constexpr int64_t MR = 6, NR = 16;
 #else
-constexpr int64_t MR = 4, NR = 16;
+constexpr int64_t MR = 6, NR = 8;
 #endif
 
 // Accumulates the MR x NR product of a packed A micro-panel (kc x MR, k-major) and a packed
