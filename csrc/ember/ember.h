@@ -9,6 +9,7 @@
 #include "ember/core/shape.h"
 #include "ember/core/storage.h"
 #include "ember/core/tensor.h"
+#include "ember/cpu/gemm.h"
 #include "ember/cpu/isa.h"
 #include "ember/autograd/engine.h"
 #include "ember/autograd/function.h"
