@@ -86,8 +86,10 @@ struct PackBuffer {
 };
 thread_local PackBuffer tl_pack_a, tl_pack_b;
 
-// Work per parallel chunk below which threads cost more than they give (multiply-adds).
-constexpr int64_t kMinChunkWork = int64_t{1} << 17;
+// Work per parallel chunk below which threads cost more than they give (multiply-adds,
+// about 10-20 us on one core): waking a second thread costs microseconds when it is idle
+// and a whole scheduler time slice when the machine is busy.
+constexpr int64_t kMinChunkWork = int64_t{1} << 20;
 
 int64_t grain_for(int64_t task_work) {
   if (task_work <= 0) return 1;
