@@ -62,3 +62,5 @@ def is_nonzero(input):
     return _builtins.bool(input)
 from .serialization import save, load  # noqa: E402
 import ember.nn as nn  # noqa: E402 - the Python package (replaces ember._C.nn from the star import)
+from . import optim  # noqa: E402 - the Python package (replaces ember._C.optim)
+from . import utils  # noqa: E402

@@ -30,3 +30,6 @@ _C.nn._IncompatibleKeys = _IncompatibleKeys  # the binding builds its result fro
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Identity",
            "Flatten", "Unflatten"]
+
+from . import init  # noqa: E402,F401
+from . import utils  # noqa: E402,F401

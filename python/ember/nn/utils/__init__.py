@@ -1,0 +1,24 @@
+"""ember.nn.utils: gradient clipping (C++ kernels in ember._C.optim)."""
+from ... import _C
+
+
+def _params(parameters):
+    from ... import Tensor
+    return [parameters] if isinstance(parameters, Tensor) else list(parameters)
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Scales the gradients so their total norm is at most max_norm; returns the total norm
+    (a 0-d tensor) computed in a fixed order (same result for any thread count)."""
+    return _C.optim._clip_grad_norm_(_params(parameters), max_norm, norm_type,
+                                     error_if_nonfinite, foreach)
+
+
+def clip_grad_value_(parameters, clip_value, foreach=None):
+    """Clamps every gradient element into [-clip_value, clip_value] in place."""
+    return _C.optim._clip_grad_value_(_params(parameters), clip_value, foreach)
+
+
+def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """The norm of the norms of tensors (as clip_grad_norm_ computes it)."""
+    return _C.optim._get_total_norm(_params(tensors), norm_type, error_if_nonfinite, foreach)
