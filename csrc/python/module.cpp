@@ -41,15 +41,18 @@ PYBIND11_MODULE(_C, m) {
     }
   });
 
-  py::enum_<DType>(m, "dtype", "Element type of a tensor (ember.float32, ...).")
-      .value("bool", DType::Bool)
+  py::enum_<DType> dtype(m, "dtype", "Element type of a tensor (ember.float32, ...).");
+  dtype.value("bool", DType::Bool)
       .value("int64", DType::Int64)
       .value("float32", DType::Float32)
       .value("float64", DType::Float64)
-      .def("__repr__", [](DType t) { return std::string("ember.") + dtype_name(t); })
-      .def("__str__", [](DType t) { return std::string("ember.") + dtype_name(t); })
       .def_property_readonly("itemsize", [](DType t) { return itemsize(t); })
       .def_property_readonly("is_floating_point", [](DType t) { return is_floating(t); });
+  // Replace (not overload) enum_'s own __repr__/__str__: print like torch ("ember.float32").
+  for (const char* name : {"__repr__", "__str__"})
+    dtype.attr(name) = py::cpp_function(
+        [](DType t) { return std::string("ember.") + dtype_name(t); }, py::name(name),
+        py::is_method(dtype));
 
   m.def("get_num_threads", &get_num_threads, "Threads used by ember's CPU kernels.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"),
