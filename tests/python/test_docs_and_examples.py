@@ -1,0 +1,27 @@
+"""The README's tour and the examples run as documented (keeps the docs true)."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_readme_tour_runs():
+    text = open(os.path.join(ROOT, "README.md")).read()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    exec(compile(code, "README.md", "exec"), {})
+
+
+def run_example(name, *args):
+    pytest.importorskip("sklearn")
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "examples", name), *args],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def test_linear_regression_example():
+    assert "OK: gradient descent agrees with least squares" in run_example("linear_regression.py")
