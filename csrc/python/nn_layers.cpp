@@ -75,7 +75,7 @@ void bind_dense(py::module_& nn) {
              return factory(make<nn::Linear>(true, i, o, b), dev, dt, "Linear");
            }), py::arg("in_features"), py::arg("out_features"), py::arg("bias") = true,
            py::arg("device") = py::none(), py::arg("dtype") = py::none())
-      .def("forward", [](nn::Linear& l, const Tensor& x) { return l.forward(x); },
+      .def("forward", [](nn::Linear& l, const Tensor& x) { return l.nn::Linear::forward(x); },
            py::arg("input"), py::call_guard<py::gil_scoped_release>())
       .def("reset_parameters", &nn::Linear::reset_parameters)
       .def_readonly("in_features", &nn::Linear::in_features)
@@ -89,7 +89,7 @@ void bind_dense(py::module_& nn) {
            }), py::arg("in1_features"), py::arg("in2_features"), py::arg("out_features"),
            py::arg("bias") = true, py::arg("device") = py::none(), py::arg("dtype") = py::none())
       .def("forward", [](nn::Bilinear& l, const Tensor& a, const Tensor& b) {
-             return l.forward(a, b);
+             return l.nn::Bilinear::forward(a, b);
            }, py::arg("input1"), py::arg("input2"), py::call_guard<py::gil_scoped_release>())
       .def("reset_parameters", &nn::Bilinear::reset_parameters)
       .def_readonly("in1_features", &nn::Bilinear::in1_features)
@@ -100,7 +100,8 @@ void bind_dense(py::module_& nn) {
 // A layer whose forward is C++'s single-input forward, bound with the GIL released.
 template <class C>
 void def_forward(LayerClass<C>& c) {
-  c.def("forward", [](C& l, const Tensor& x) { return l.forward(x); }, py::arg("input"),
+  // Qualified call: C's own forward, not a Python override (which may be calling it).
+  c.def("forward", [](C& l, const Tensor& x) { return l.C::forward(x); }, py::arg("input"),
         py::call_guard<py::gil_scoped_release>());
 }
 
@@ -210,14 +211,14 @@ void bind_batch_norm(py::module_& nn, const char* name, const char* doc) {
   LayerClass<C> c(nn, name, doc);
   auto ctor = [name](bool alias) {
     return [alias, name](int64_t n, double eps, std::optional<double> mom, bool affine, bool track,
-                         py::object dev, py::object dt) {
-      return factory(make<C>(alias, n, eps, mom, affine, track), dev, dt, name);
+                         py::object dev, py::object dt, bool bias) {
+      return factory(make<C>(alias, n, eps, mom, affine, track, bias), dev, dt, name);
     };
   };
   c.def(py::init(ctor(false), ctor(true)), py::arg("num_features"), py::arg("eps") = 1e-5,
         py::arg("momentum") = 0.1, py::arg("affine") = true,
         py::arg("track_running_stats") = true, py::arg("device") = py::none(),
-        py::arg("dtype") = py::none())
+        py::arg("dtype") = py::none(), py::kw_only(), py::arg("bias") = true)
       .def("reset_parameters", &C::reset_parameters)
       .def("reset_running_stats", &C::reset_running_stats)
       .def_readonly("num_features", &C::num_features)

@@ -56,7 +56,8 @@ void LayerNorm::reset_parameters() {
 
 std::string LayerNorm::extra_repr() const {
   return tuple_str(normalized_shape) + ", eps=" + float_repr(eps) +
-         ", elementwise_affine=" + bool_str(elementwise_affine);
+         ", elementwise_affine=" + bool_str(elementwise_affine) + ", bias=" +
+         bool_str(param(bias_).defined());
 }
 
 Tensor LayerNorm::forward(const Tensor& input) {
@@ -88,13 +89,13 @@ Tensor RMSNorm::forward(const Tensor& input) {
 }
 
 BatchNorm::BatchNorm(int64_t num_features, double eps, std::optional<double> momentum,
-                     bool affine, bool track)
+                     bool affine, bool track, bool bias)
     : num_features(num_features), eps(eps), momentum(momentum), affine(affine),
       track_running_stats(track) {
   EMBER_CHECK(num_features > 0, ValueError, "[BatchNorm] expected num_features > 0, got ",
               num_features);
   weight_ = register_parameter("weight", affine ? empty({num_features}) : Tensor());
-  bias_ = register_parameter("bias", affine ? empty({num_features}) : Tensor());
+  bias_ = register_parameter("bias", affine && bias ? empty({num_features}) : Tensor());
   mean_ = register_buffer("running_mean", track ? zeros({num_features}) : Tensor());
   var_ = register_buffer("running_var", track ? ones({num_features}) : Tensor());
   count_ = register_buffer("num_batches_tracked", track ? zeros({}, DType::Int64) : Tensor());
@@ -120,7 +121,8 @@ void BatchNorm::reset_parameters() {
 std::string BatchNorm::extra_repr() const {
   return detail::cat(num_features, ", eps=", float_repr(eps), ", momentum=",
                      momentum ? float_repr(*momentum) : std::string("None"), ", affine=",
-                     bool_str(affine), ", track_running_stats=", bool_str(track_running_stats));
+                     bool_str(affine), ", bias=", bool_str(param(bias_).defined()),
+                     ", track_running_stats=", bool_str(track_running_stats));
 }
 
 Tensor BatchNorm::forward(const Tensor& input) {

@@ -44,7 +44,7 @@ class RMSNorm : public Module {
 class BatchNorm : public Module {
  public:
   BatchNorm(int64_t num_features, double eps, std::optional<double> momentum, bool affine,
-            bool track_running_stats);
+            bool track_running_stats, bool bias = true);
   std::string extra_repr() const override;
   Tensor forward(const Tensor& input) override;
   void reset_running_stats();
@@ -65,8 +65,8 @@ class BatchNorm1d : public BatchNorm {
  public:
   explicit BatchNorm1d(int64_t num_features, double eps = 1e-5,
                        std::optional<double> momentum = 0.1, bool affine = true,
-                       bool track_running_stats = true)
-      : BatchNorm(num_features, eps, momentum, affine, track_running_stats) {}
+                       bool track_running_stats = true, bool bias = true)
+      : BatchNorm(num_features, eps, momentum, affine, track_running_stats, bias) {}
   std::string name() const override { return "BatchNorm1d"; }
 
  protected:
@@ -77,8 +77,8 @@ class BatchNorm2d : public BatchNorm {
  public:
   explicit BatchNorm2d(int64_t num_features, double eps = 1e-5,
                        std::optional<double> momentum = 0.1, bool affine = true,
-                       bool track_running_stats = true)
-      : BatchNorm(num_features, eps, momentum, affine, track_running_stats) {}
+                       bool track_running_stats = true, bool bias = true)
+      : BatchNorm(num_features, eps, momentum, affine, track_running_stats, bias) {}
   std::string name() const override { return "BatchNorm2d"; }
 
  protected:
