@@ -9,6 +9,9 @@ import collections as _collections
 from .. import _C
 from .._C.nn import Module, Sequential, ModuleList, ModuleDict  # noqa: F401
 from .._C.nn import Identity, Flatten, Unflatten  # noqa: F401
+from .._C.nn import (Linear, Bilinear, ReLU, LeakyReLU, ELU, GELU, SiLU, Tanh, Sigmoid,  # noqa: F401
+                     Softplus, Softmax, LogSoftmax, Dropout, Embedding, LayerNorm, RMSNorm,
+                     BatchNorm1d, BatchNorm2d)
 from .parameter import Parameter  # noqa: F401
 
 
@@ -29,7 +32,10 @@ class _IncompatibleKeys(
 _C.nn._IncompatibleKeys = _IncompatibleKeys  # the binding builds its result from this
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Identity",
-           "Flatten", "Unflatten"]
+           "Flatten", "Unflatten", "Linear", "Bilinear", "ReLU", "LeakyReLU", "ELU", "GELU",
+           "SiLU", "Tanh", "Sigmoid", "Softplus", "Softmax", "LogSoftmax", "Dropout",
+           "Embedding", "LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d"]
 
 from . import init  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
+from . import functional  # noqa: E402,F401

@@ -1,0 +1,85 @@
+// Embedding; see embedding.h. The lookup (and max_norm renormalisation) is ember::embedding.
+#include "ember/nn/embedding.h"
+
+#include "ember/autograd/grad_mode.h"
+#include "ember/nn/activation.h"
+#include "ember/nn/init.h"
+#include "ember/ops/creation.h"
+#include "ember/ops/embedding.h"
+#include "ember/ops/index.h"
+#include "ember/ops/view.h"
+
+namespace ember::nn {
+
+Embedding::Embedding(int64_t num_embeddings, int64_t embedding_dim,
+                     std::optional<int64_t> padding_idx, std::optional<double> max_norm,
+                     double norm_type, bool scale_grad_by_freq, bool sparse, const Tensor& weight)
+    : num_embeddings(num_embeddings), embedding_dim(embedding_dim), max_norm(max_norm),
+      norm_type(norm_type), scale_grad_by_freq(scale_grad_by_freq), sparse(sparse) {
+  EMBER_CHECK(num_embeddings >= 0 && embedding_dim >= 0, ValueError,
+              "[Embedding] expected num_embeddings >= 0 and embedding_dim >= 0, got ",
+              num_embeddings, " and ", embedding_dim);
+  EMBER_CHECK(!scale_grad_by_freq, NotImplementedError,
+              "[Embedding] scale_grad_by_freq=True is not implemented in ember");
+  EMBER_CHECK(!sparse, NotImplementedError,
+              "[Embedding] sparse=True (sparse gradients) is not implemented in ember");
+  if (padding_idx) {
+    int64_t p = *padding_idx;
+    EMBER_CHECK(p < num_embeddings && p >= -num_embeddings, ValueError,
+                "[Embedding] expected padding_idx within num_embeddings (", num_embeddings,
+                "), got ", p);
+    this->padding_idx = p < 0 ? p + num_embeddings : p;
+  }
+  if (weight.defined()) {
+    EMBER_CHECK(weight.dim() == 2 && weight.size(0) == num_embeddings &&
+                    weight.size(1) == embedding_dim,
+                ValueError, "[Embedding] shape of _weight does not match num_embeddings and "
+                "embedding_dim: expected (", num_embeddings, ", ", embedding_dim, "), got ",
+                shape_str(weight.shape()));
+    EMBER_CHECK(is_floating(weight.dtype()), TypeError, "[Embedding] expected a floating point "
+                "_weight, got ", dtype_name(weight.dtype()));
+    weight_ = register_parameter("weight", weight.detach());
+  } else {
+    weight_ = register_parameter("weight", empty({num_embeddings, embedding_dim}));
+    reset_parameters();
+  }
+}
+
+void Embedding::reset_parameters() {
+  autograd::NoGradGuard guard;
+  Tensor w = param(weight_);
+  init::normal_(w);
+  if (padding_idx) {
+    Tensor row = select(w, 0, *padding_idx);
+    fill_(row, Scalar(0.0));
+  }
+}
+
+std::shared_ptr<Embedding> Embedding::from_pretrained(
+    const Tensor& embeddings, bool freeze, std::optional<int64_t> padding_idx,
+    std::optional<double> max_norm, double norm_type, bool scale_grad_by_freq, bool sparse) {
+  check_defined(embeddings, "Embedding.from_pretrained", "embeddings");
+  EMBER_CHECK(embeddings.dim() == 2, ValueError, "[Embedding.from_pretrained] embeddings "
+              "parameter is expected to be 2-dimensional, got shape ",
+              shape_str(embeddings.shape()));
+  auto e = std::make_shared<Embedding>(embeddings.size(0), embeddings.size(1), padding_idx,
+                                       max_norm, norm_type, scale_grad_by_freq, sparse,
+                                       embeddings);
+  Tensor w = e->param(e->weight_);
+  w.set_requires_grad(!freeze);
+  return e;
+}
+
+std::string Embedding::extra_repr() const {
+  std::string s = detail::cat(num_embeddings, ", ", embedding_dim);
+  if (padding_idx) s += detail::cat(", padding_idx=", *padding_idx);
+  if (max_norm) s += ", max_norm=" + float_repr(*max_norm);
+  if (norm_type != 2.0) s += ", norm_type=" + float_repr(norm_type);
+  return s;
+}
+
+Tensor Embedding::forward(const Tensor& input) {
+  return embedding(input, param(weight_), padding_idx, max_norm, norm_type);
+}
+
+}  // namespace ember::nn

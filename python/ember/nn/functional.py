@@ -1,0 +1,135 @@
+"""ember.nn.functional: the functional forms of the layers, with PyTorch's signatures.
+
+Most functions are the C++ ops of ember._C re-exported; the wrappers here only adapt
+PyTorch's arguments (inplace=, dtype=, implicit softmax dims). Deviations from PyTorch:
+``softmax``/``log_softmax`` with ``dim=None`` apply PyTorch's legacy implicit-dim rule
+(dim 0 for 0-, 1- and 3-D inputs, else 1) without a warning.
+"""
+from .. import _C
+
+linear = _C.linear
+bilinear = _C.bilinear
+tanh = _C.tanh
+sigmoid = _C.sigmoid
+layer_norm = _C.layer_norm
+rms_norm = _C.rms_norm
+one_hot = _C.one_hot
+cross_entropy = _C.cross_entropy
+nll_loss = _C.nll_loss
+
+
+def _implicit_dim(ndim):
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def relu(input, inplace=False):
+    """max(input, 0); inplace=True writes into input."""
+    return _C.relu_(input) if inplace else _C.relu(input)
+
+
+relu_ = _C.relu_
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """input if input > 0 else negative_slope * input."""
+    if inplace:
+        return _C.leaky_relu_(input, negative_slope)
+    return _C.leaky_relu(input, negative_slope)
+
+
+leaky_relu_ = _C.leaky_relu_
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """input if input > 0 else alpha * (exp(input) - 1)."""
+    return _C.elu_(input, alpha) if inplace else _C.elu(input, alpha)
+
+
+elu_ = _C.elu_
+
+
+def gelu(input, approximate="none"):
+    """input * Phi(input); approximate='tanh' uses the tanh approximation."""
+    return _C.gelu(input, approximate=approximate)
+
+
+def silu(input, inplace=False):
+    """input * sigmoid(input); inplace=True copies the result into input."""
+    out = _C.silu(input)
+    if inplace:
+        from .. import no_grad
+        with no_grad():
+            input.copy_(out)
+        return input
+    return out
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * input)) / beta, linear where beta * input > threshold."""
+    return _C.softplus(input, beta, threshold)
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """Softmax along dim (dim=None: PyTorch's legacy implicit dim, see module doc)."""
+    if dim is None:
+        dim = _implicit_dim(input.dim())
+    return _C.softmax(input, dim, dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log(softmax(input)) along dim, computed stably."""
+    if dim is None:
+        dim = _implicit_dim(input.dim())
+    return _C.log_softmax(input, dim, dtype)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zeroes elements with probability p and scales the rest by 1/(1-p) when training."""
+    out = _C.dropout(input, p, training)
+    if inplace and out is not input:
+        from .. import no_grad
+        with no_grad():
+            input.copy_(out)
+        return input
+    return out
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of (N, C, H, W) or (C, H, W) input with probability p."""
+    out = _C.dropout2d(input, p, training)
+    if inplace and out is not input:
+        from .. import no_grad
+        with no_grad():
+            input.copy_(out)
+        return input
+    return out
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Rows of weight picked by the int64 indices in input."""
+    if scale_grad_by_freq:
+        raise NotImplementedError("[embedding] scale_grad_by_freq=True is not implemented")
+    if sparse:
+        raise NotImplementedError("[embedding] sparse=True is not implemented")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    return _C.embedding(input, weight, padding_idx, max_norm, norm_type)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Batch normalisation over dim 1 of (N, C, *) input (updates running stats in training)."""
+    return _C.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+if hasattr(_C, "pad"):
+    pad = _C.pad
+
+# Import-time wiring: the losses below are being added to ember._C in parallel by another
+# branch; each is re-exported only when the build provides it (the integrator merges both).
+for _name in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+              "binary_cross_entropy_with_logits", "kl_div"):
+    if hasattr(_C, _name):
+        globals()[_name] = getattr(_C, _name)
+del _name
