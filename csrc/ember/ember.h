@@ -32,6 +32,7 @@
 #include "ember/nn/module.h"
 #include "ember/nn/container.h"
 #include "ember/nn/basic.h"
+#include "ember/nn/loss.h"
 #include "ember/optim/optimizer.h"
 #include "ember/optim/sgd.h"
 #include "ember/optim/adam.h"

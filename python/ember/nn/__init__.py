@@ -9,6 +9,7 @@ import collections as _collections
 from .. import _C
 from .._C.nn import Module, Sequential, ModuleList, ModuleDict  # noqa: F401
 from .._C.nn import Identity, Flatten, Unflatten  # noqa: F401
+from .._C.nn import CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss  # noqa: F401,E501
 from .parameter import Parameter  # noqa: F401
 
 
