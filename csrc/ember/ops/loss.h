@@ -43,7 +43,8 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction
 // gradients (PyTorch's formulas), then ember ops for weight and reduction.
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight = {},
                             Reduction reduction = Reduction::Mean);
-// Stable form (1 - t) x + (1 + (p - 1) t) (log(1 + exp(-|x|)) + max(-x, 0)); pos_weight (p)
+// Stable form -(p t log_sigmoid(x) + (1 - t) log_sigmoid(-x)), log_sigmoid(x) = min(x, 0) -
+// log1p(exp(-|x|)); pos_weight (p)
 // and weight broadcast to the input's shape. Explicit elementwise gradients.
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const Tensor& weight = {}, const Tensor& pos_weight = {},

@@ -58,9 +58,10 @@ Tensor reduce(const Tensor& l, Reduction r) {
   return l;
 }
 
-// log(1 + exp(-|x|)) + max(-x, 0) = softplus(-x), stable for any x.
+// softplus(-x) = -log_sigmoid(x) = max(-x, 0) + log1p(exp(-|x|)), stable for any x (the
+// softplus argument is <= 0, so its threshold never cuts).
 Tensor softplus_neg(const Tensor& x) {
-  return add(log(add(exp(neg(abs(x))), 1.0)), clamp_min(neg(x), 0.0));
+  return add(clamp_min(neg(x), 0.0), softplus(neg(abs(x))));
 }
 
 constexpr int64_t kGrain = 1 << 14;  // elements per reduction chunk (fixed: determinism)
@@ -163,8 +164,10 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
                                                                    const autograd::Node& node) {
           const Tensor& x = sx.get();
           Grads out(2);
-          if (node.needs_input_grad(0))  // PyTorch: (x - t) / max(x (1 - x), 1e-12)
-            out[0] = mul(g[0], div(sub(x, st.get()), clamp_min(mul(x, rsub(x, 1.0)), 1e-12)));
+          // PyTorch: (x - t) / max(x (1 - x), eps), eps the float 1e-12f (also for double)
+          const double eps = static_cast<double>(1e-12f);
+          if (node.needs_input_grad(0))
+            out[0] = mul(g[0], div(sub(x, st.get()), clamp_min(mul(x, rsub(x, 1.0)), eps)));
           if (node.needs_input_grad(1)) {
             auto [lx, l1x] = logs(x);
             out[1] = mul(g[0], sub(l1x, lx));
@@ -188,9 +191,11 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   {
     autograd::NoGradGuard no_grad;
     Tensor x = input.detach(), t = target.detach();
-    Tensor sp = softplus_neg(x);
-    Tensor lw = has_p ? add(mul(sub(pos_weight.detach(), 1.0), t), 1.0) : Tensor();
-    l = add(mul(rsub(t, 1.0), x), has_p ? mul(lw, sp) : sp);
+    // -(p t log_sigmoid(x) + (1 - t) log_sigmoid(-x)): no cancellation for large |x|
+    // (the equal (1 - t) x + (1 + (p - 1) t) softplus(-x) loses small losses to rounding).
+    Tensor pos = mul(t, softplus_neg(x));
+    if (has_p) pos = mul(pos, pos_weight.detach());
+    l = add(pos, mul(rsub(t, 1.0), softplus_neg(neg(x))));
   }
   std::vector<Tensor> inputs{input, target};
   if (has_p) inputs.push_back(pos_weight);
