@@ -30,10 +30,10 @@ def cases():
         ag.grad = None
         ember.mse_loss(ag, be).backward()
 
-    out = [("cross_entropy fwd+bwd 4096x1000", {"ember": ce_ember, "torch": None, "numpy": None}),
-           ("mse_loss fwd 16M f32", {"ember": lambda: ember.mse_loss(ae, be), "torch": None,
+    out = [("loss cross_entropy fwd+bwd 4096x1000", {"ember": ce_ember, "torch": None, "numpy": None}),
+           ("loss mse fwd 16M f32", {"ember": lambda: ember.mse_loss(ae, be), "torch": None,
                                      "numpy": lambda: np.mean((a - b) ** 2)}),
-           ("mse_loss fwd+bwd 16M f32", {"ember": mse_fb_ember, "torch": None, "numpy": None})]
+           ("loss mse fwd+bwd 16M f32", {"ember": mse_fb_ember, "torch": None, "numpy": None})]
     if torch is not None:
         xt = torch.from_numpy(logits).requires_grad_()
         yt = torch.from_numpy(labels)
