@@ -17,7 +17,8 @@
 namespace ember::cpu {
 EMBER_ISA_DECLARE(float, sum_exp_f32, (const float* x, int64_t n, float m))
 EMBER_ISA_DECLARE(float, extreme_f32, (const float* x, int64_t n, int is_max))
-EMBER_ISA_DECLARE(void, softmax_row_f32, (const float* x, float* y, int64_t n, int log))
+EMBER_ISA_DECLARE(void, scaled_softmax_row_f32, (const float* x, float* d, int64_t n, float lse,
+                                                  float a))  // cpu/isa/loss_kernel.cpp
 }  // namespace ember::cpu
 
 namespace ember {
@@ -185,25 +186,23 @@ void backward_rows(const Problem& p, const T* w, const Coeffs& k, const T* lse, 
             for (int64_t j = 0; j < c; ++j) d[j] = 0.0f;
             continue;
           }
-          EMBER_ISA_CALL(softmax_row_f32, xr, d, c, 0);
+          const float lf = static_cast<float>(lse[r]);
           if (p.probs) {
             const T* q = p.target.data<T>() + r * c;
             double wq = 0.0;
             for (int64_t j = 0; j < c; ++j) wq += (w ? w[j] : 1.0) * ((1.0 - eps) * q[j] + eps / c);
-            const float a = static_cast<float>(g * wq);
+            EMBER_ISA_CALL(scaled_softmax_row_f32, xr, d, c, lf, static_cast<float>(g * wq));
             const float b0 = static_cast<float>(g * (1.0 - eps)), b1 = static_cast<float>(g * eps / c);
-            for (int64_t j = 0; j < c; ++j) d[j] = a * d[j] - (w ? w[j] : 1.0f) * (b0 * q[j] + b1);
+            for (int64_t j = 0; j < c; ++j) d[j] -= (w ? w[j] : 1.0f) * (b0 * q[j] + b1);
             continue;
           }
           const int64_t y = p.target.data<int64_t>()[r];
           const double wy = w ? w[y] : 1.0;
           const float a = static_cast<float>(g * ((1.0 - eps) * wy + eps / c * wtotal));
+          EMBER_ISA_CALL(scaled_softmax_row_f32, xr, d, c, lf, a);
           const float b = static_cast<float>(g * eps / c);
-          if (b != 0.0f) {
-            for (int64_t j = 0; j < c; ++j) d[j] = a * d[j] - b * (w ? w[j] : 1.0f);
-          } else {
-            for (int64_t j = 0; j < c; ++j) d[j] *= a;
-          }
+          if (b != 0.0f)
+            for (int64_t j = 0; j < c; ++j) d[j] -= b * (w ? w[j] : 1.0f);
           d[y] -= static_cast<float>(g * (1.0 - eps) * wy);
           continue;
         }

@@ -4,6 +4,11 @@
 // without reassociating (the lane order is fixed, so the result is too).
 #include <cstdint>
 
+// Lets GCC vectorise exp_f32's selects and conversions (as in elementwise_kernel.cpp).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math", "no-math-errno")
+#endif
+
 namespace ember::cpu::EMBER_ISA {
 
 double mse_sum_f32(const float* x, const float* t, int64_t n) {
@@ -22,6 +27,18 @@ double mse_sum_f32(const float* x, const float* t, int64_t n) {
     s += d * d;
   }
   return s;
+}
+
+}  // namespace ember::cpu::EMBER_ISA
+
+#include "ember/cpu/isa/vec_math.h"
+
+namespace ember::cpu::EMBER_ISA {
+
+// d[j] = a * exp(x[j] - lse): the scaled softmax of a row whose log-sum-exp is known
+// (cross_entropy's backward; one pass instead of softmax's four).
+void scaled_softmax_row_f32(const float* x, float* d, int64_t n, float lse, float a) {
+  for (int64_t j = 0; j < n; ++j) d[j] = a * exp_f32(x[j] - lse);
 }
 
 }  // namespace ember::cpu::EMBER_ISA
