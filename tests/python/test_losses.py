@@ -408,3 +408,24 @@ def test_module_inside_python_model():
     m.double()
     out = m.loss(tensor(np.zeros(2)), tensor(np.ones(2)))
     np.testing.assert_allclose(to_np(out), 3 * np.log(2))
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_double_backward_vs_torch(name):
+    torch = pytest.importorskip("torch")
+    make, _ = LOSSES[name]
+    x, t = make((3, 4), 40)
+    v = rng(41).standard_normal((3, 4))
+    xt = torch.from_numpy(x).requires_grad_()
+    (g,) = torch.autograd.grad(getattr(torch.nn.functional, name)(xt, torch.from_numpy(t),
+                                                                  reduction="sum"),
+                               [xt], create_graph=True)
+    # l1_loss and kl_div have gradients constant in x: torch's is then not differentiable
+    gg_t = (torch.autograd.grad((g * torch.from_numpy(v)).sum(), [xt])[0].numpy(force=True)
+            if g.requires_grad else np.zeros_like(x))
+    xe = tensor(x, True)
+    (g,) = ember.autograd.grad(getattr(ember, name)(xe, tensor(t), reduction="sum"), [xe],
+                               create_graph=True)
+    gg_e = (to_np(ember.autograd.grad((g * tensor(v)).sum(), [xe])[0])
+            if g.requires_grad else np.zeros_like(x))
+    np.testing.assert_allclose(gg_e, gg_t, rtol=1e-10, atol=1e-12)
