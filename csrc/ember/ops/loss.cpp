@@ -1,6 +1,7 @@
 // Fused classification losses; see loss.h. Rows (one per sample and spatial position) are
 // processed in parallel; per-row losses are summed in row order, so reductions are the
-// same for any thread count.
+// same for any thread count. float32 rows use the SIMD row kernels (max, sum of exp,
+// scaled softmax) of cpu/isa/; float64 rows compute in plain double.
 #include "ember/ops/loss.h"
 
 #include <algorithm>
