@@ -26,8 +26,8 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight 
 
 
 // ---- loss_regression.cpp ----
-// Fused forward (one pass, chunked, thread-count independent) for 'mean'/'sum'; the
-// backward is written in ember ops. 'none' is the composition (input - target)^2.
+// Fused forward (one pass, chunked, thread-count independent) and fused backward for
+// 'mean'/'sum' (ember ops instead under create_graph, so double backward works). 'none' is the composition (input - target)^2.
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
 // Compositions of ember ops (abs, where, ...).
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);

@@ -42,3 +42,14 @@ void scaled_softmax_row_f32(const float* x, float* d, int64_t n, float lse, floa
 }
 
 }  // namespace ember::cpu::EMBER_ISA
+
+namespace ember::cpu::EMBER_ISA {
+
+// mse_loss backward: dx = s * (x - t) (and dt = -dx when dt is not null).
+void mse_grad_f32(const float* x, const float* t, float* dx, float* dt, int64_t n, float s) {
+  for (int64_t i = 0; i < n; ++i) dx[i] = s * (x[i] - t[i]);
+  if (dt)
+    for (int64_t i = 0; i < n; ++i) dt[i] = -dx[i];
+}
+
+}  // namespace ember::cpu::EMBER_ISA
