@@ -1,6 +1,6 @@
-// Float32 loss reductions compiled once per ISA: the sum of squared differences behind
-// mse_loss. Single-threaded over raw pointers; the caller (ops/loss_regression.cpp) cuts
-// the data into fixed chunks and threads. 16 independent lanes let the compiler vectorise
+// Float32 loss kernels compiled once per ISA: mse_loss's sum of squared differences and
+// its gradient (ops/loss_regression.cpp), cross_entropy's scaled softmax row (ops/loss.cpp).
+// Single-threaded over raw pointers; the callers cut the data into fixed chunks and thread. 16 independent lanes let the compiler vectorise
 // without reassociating (the lane order is fixed, so the result is too).
 #include <cstdint>
 
