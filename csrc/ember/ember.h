@@ -37,6 +37,7 @@
 #include "ember/nn/activation.h"
 #include "ember/nn/embedding.h"
 #include "ember/nn/normalization.h"
+#include "ember/nn/loss.h"
 #include "ember/optim/optimizer.h"
 #include "ember/optim/sgd.h"
 #include "ember/optim/adam.h"

@@ -81,4 +81,5 @@ PYBIND11_MODULE(_C, m) {
   python::bind_nn(m, cls);
   python::bind_optim(m, cls);
   python::bind_nn_layers(m, cls);
+  python::bind_nn_loss(m, cls);
 }

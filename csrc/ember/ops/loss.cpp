@@ -1,6 +1,7 @@
 // Fused classification losses; see loss.h. Rows (one per sample and spatial position) are
 // processed in parallel; per-row losses are summed in row order, so reductions are the
-// same for any thread count.
+// same for any thread count. float32 rows use the SIMD row kernels (max, sum of exp,
+// scaled softmax) of cpu/isa/; float64 rows compute in plain double.
 #include "ember/ops/loss.h"
 
 #include <algorithm>
@@ -9,8 +10,17 @@
 
 #include "ember/autograd/function.h"
 #include "ember/core/parallel.h"
+#include "ember/cpu/isa.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/view.h"
+
+// Vectorised row kernels of cpu/isa/reduce_kernel.cpp (float32 rows).
+namespace ember::cpu {
+EMBER_ISA_DECLARE(float, sum_exp_f32, (const float* x, int64_t n, float m))
+EMBER_ISA_DECLARE(float, extreme_f32, (const float* x, int64_t n, int is_max))
+EMBER_ISA_DECLARE(void, scaled_softmax_row_f32, (const float* x, float* d, int64_t n, float lse,
+                                                  float a))  // cpu/isa/loss_kernel.cpp
+}  // namespace ember::cpu
 
 namespace ember {
 
@@ -117,10 +127,17 @@ void forward_rows(const Problem& p, const T* w, const Coeffs& k, T* loss, T* wsu
       const T* xr = x + r * c;
       double l = 0.0;
       if (k.log_softmax) {
-        double mx = xr[0];
-        for (int64_t j = 1; j < c; ++j) mx = std::max(mx, static_cast<double>(xr[j]));
-        double s = 0.0;
-        for (int64_t j = 0; j < c; ++j) s += std::exp(static_cast<double>(xr[j]) - mx);
+        double mx, s;
+        if constexpr (std::is_same_v<T, float>) {  // SIMD max and sum of exp
+          const float m = EMBER_ISA_CALL(extreme_f32, xr, c, 1);
+          mx = m;
+          s = EMBER_ISA_CALL(sum_exp_f32, xr, c, m);
+        } else {
+          mx = xr[0];
+          for (int64_t j = 1; j < c; ++j) mx = std::max(mx, static_cast<double>(xr[j]));
+          s = 0.0;
+          for (int64_t j = 0; j < c; ++j) s += std::exp(static_cast<double>(xr[j]) - mx);
+        }
         l = mx + std::log(s);
         lse[r] = static_cast<T>(l);
       }
@@ -164,6 +181,33 @@ void backward_rows(const Problem& p, const T* w, const Coeffs& k, const T* lse, 
       const T* xr = x + r * c;
       T* d = dx + r * c;
       const double g = per_row ? gscale[r] : gscale[0];
+      if constexpr (std::is_same_v<T, float>) {
+        if (k.log_softmax) {  // softmax by the SIMD row kernel, then affine per class
+          if (!p.probs && p.target.data<int64_t>()[r] == k.ignore_index) {
+            for (int64_t j = 0; j < c; ++j) d[j] = 0.0f;
+            continue;
+          }
+          const float lf = static_cast<float>(lse[r]);
+          if (p.probs) {
+            const T* q = p.target.data<T>() + r * c;
+            double wq = 0.0;
+            for (int64_t j = 0; j < c; ++j) wq += (w ? w[j] : 1.0) * ((1.0 - eps) * q[j] + eps / c);
+            EMBER_ISA_CALL(scaled_softmax_row_f32, xr, d, c, lf, static_cast<float>(g * wq));
+            const float b0 = static_cast<float>(g * (1.0 - eps)), b1 = static_cast<float>(g * eps / c);
+            for (int64_t j = 0; j < c; ++j) d[j] -= (w ? w[j] : 1.0f) * (b0 * q[j] + b1);
+            continue;
+          }
+          const int64_t y = p.target.data<int64_t>()[r];
+          const double wy = w ? w[y] : 1.0;
+          const float a = static_cast<float>(g * ((1.0 - eps) * wy + eps / c * wtotal));
+          EMBER_ISA_CALL(scaled_softmax_row_f32, xr, d, c, lf, a);
+          const float b = static_cast<float>(g * eps / c);
+          if (b != 0.0f)
+            for (int64_t j = 0; j < c; ++j) d[j] -= b * (w ? w[j] : 1.0f);
+          d[y] -= static_cast<float>(g * (1.0 - eps) * wy);
+          continue;
+        }
+      }
       const double l = k.log_softmax ? static_cast<double>(lse[r]) : 0.0;
       auto sm = [&](int64_t j) { return k.log_softmax ? std::exp(static_cast<double>(xr[j]) - l) : 0.0; };
       if (p.probs) {

@@ -12,6 +12,7 @@ from .._C.nn import Identity, Flatten, Unflatten  # noqa: F401
 from .._C.nn import (Linear, Bilinear, ReLU, LeakyReLU, ELU, GELU, SiLU, Tanh, Sigmoid,  # noqa: F401
                      Softplus, Softmax, LogSoftmax, Dropout, Embedding, LayerNorm, RMSNorm,
                      BatchNorm1d, BatchNorm2d)
+from .._C.nn import CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss  # noqa: F401,E501
 from .parameter import Parameter  # noqa: F401
 
 
