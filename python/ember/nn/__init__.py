@@ -12,7 +12,8 @@ from .._C.nn import Identity, Flatten, Unflatten  # noqa: F401
 from .._C.nn import (Linear, Bilinear, ReLU, LeakyReLU, ELU, GELU, SiLU, Tanh, Sigmoid,  # noqa: F401
                      Softplus, Softmax, LogSoftmax, Dropout, Embedding, LayerNorm, RMSNorm,
                      BatchNorm1d, BatchNorm2d)
-from .._C.nn import CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss  # noqa: F401,E501
+from .._C.nn import (CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss,  # noqa: F401
+                     HuberLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss)
 from .parameter import Parameter  # noqa: F401
 
 
@@ -35,7 +36,9 @@ _C.nn._IncompatibleKeys = _IncompatibleKeys  # the binding builds its result fro
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Identity",
            "Flatten", "Unflatten", "Linear", "Bilinear", "ReLU", "LeakyReLU", "ELU", "GELU",
            "SiLU", "Tanh", "Sigmoid", "Softplus", "Softmax", "LogSoftmax", "Dropout",
-           "Embedding", "LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d"]
+           "Embedding", "LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d",
+           "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
+           "BCELoss", "BCEWithLogitsLoss", "KLDivLoss"]
 
 from . import init  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
