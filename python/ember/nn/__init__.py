@@ -9,6 +9,7 @@ import collections as _collections
 from .. import _C
 from .._C.nn import Module, Sequential, ModuleList, ModuleDict  # noqa: F401
 from .._C.nn import Identity, Flatten, Unflatten  # noqa: F401
+from .._C.nn import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
 from .parameter import Parameter  # noqa: F401
 
 
@@ -29,7 +30,7 @@ class _IncompatibleKeys(
 _C.nn._IncompatibleKeys = _IncompatibleKeys  # the binding builds its result from this
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Identity",
-           "Flatten", "Unflatten"]
+           "Flatten", "Unflatten", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 from . import init  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
