@@ -197,6 +197,19 @@ def test_torch_parity_conv2d_combos():
                      lambda x, w, b=None: F.conv2d(x, w, b, s, p, d, g), xs)
 
 
+def test_torch_parity_depthwise_and_1x1():
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    for (s, p, d) in [(1, 1, 1), (2, 0, 1), ((1, 2), (2, 1), (2, 1)), (3, 3, 2)]:
+        xs = [rnd((3, 5, 11, 9), 0), rnd((5, 1, 3, 3), 1), rnd((5,), 2)]
+        _torch_check(torch, lambda x, w, b: ember.conv2d(x, w, b, s, p, d, 5),
+                     lambda x, w, b: F.conv2d(x, w, b, s, p, d, 5), xs)
+    for g in (1, 2):
+        xs = [rnd((3, 4, 5, 6), 0), rnd((6, 4 // g, 1, 1), 1), rnd((6,), 2)]
+        _torch_check(torch, lambda x, w, b: ember.conv2d(x, w, b, groups=g),
+                     lambda x, w, b: F.conv2d(x, w, b, groups=g), xs)
+
+
 def test_torch_parity_conv1d_and_transposed():
     torch = pytest.importorskip("torch")
     F = torch.nn.functional

@@ -22,6 +22,15 @@ EMBER_ISA_DECLARE(void, depthwise_conv_plane_f32,
                    float bias, float* out, int64_t OH, int64_t OW, int64_t sh, int64_t sw,
                    int64_t ph, int64_t pw, int64_t dh, int64_t dw))
 
+EMBER_ISA_DECLARE(void, depthwise_conv_plane_bwd_input_f32,
+                  (const float* dy, int64_t OH, int64_t OW, const float* w, int64_t KH,
+                   int64_t KW, float* dx, int64_t H, int64_t W, int64_t sh, int64_t sw,
+                   int64_t ph, int64_t pw, int64_t dh, int64_t dw))
+EMBER_ISA_DECLARE(void, depthwise_conv_plane_bwd_weight_f32,
+                  (const float* x, int64_t H, int64_t W, const float* dy, int64_t OH,
+                   int64_t OW, int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph,
+                   int64_t pw, int64_t dh, int64_t dw, float* acc, float* out))
+
 namespace {
 
 // Scratch panel size target (elements): the packed im2col tile stays in L2.
@@ -212,6 +221,18 @@ void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
   const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW, CKK = Cg * KK;
   const int64_t HW = g.H * g.W, P = g.OH * g.OW;
   if (g.N == 0 || g.C == 0 || HW == 0) return;
+  if constexpr (std::is_same_v<T, float>) {
+    if (Cg == 1 && Kg == 1) {  // depthwise: direct loops per (n, c) plane
+      parallel_for(g.N * g.C, std::max<int64_t>(1, (kMinChunkWork / 8) / std::max<int64_t>(P * KK, 1)),
+                   [&](int64_t b, int64_t e) {
+                     for (int64_t t = b; t < e; ++t)
+                       EMBER_ISA_CALL(depthwise_conv_plane_bwd_input_f32, dy + t * P, g.OH, g.OW,
+                                      w + (t % g.C) * KK, g.KH, g.KW, dx + t * HW, g.H, g.W,
+                                      g.sh, g.sw, g.ph, g.pw, g.dh, g.dw);
+                   });
+      return;
+    }
+  }
   if (is_pointwise(g)) {
     std::vector<int64_t> ao(g.N * g.G), bo(g.N * g.G), co(g.N * g.G);
     for (int64_t n = 0; n < g.N; ++n)
@@ -227,7 +248,8 @@ void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
   }
   // Items own whole channel blocks of dx, so the col2im scatter never races.
   const int64_t ng = g.N * g.G;
-  const int64_t ncb0 = std::min<int64_t>(Cg, ceil_div(16, ng));
+  const int64_t ncb0 = std::max<int64_t>(
+      1, std::min<int64_t>({Cg, ceil_div(8, ng), Cg * KK / 96}));
   const int64_t cb = ceil_div(Cg, ncb0), ncb = ceil_div(Cg, cb);
   const int64_t tile = tile_for(cb * KK, P), nt = ceil_div(P, tile);
   std::atomic<bool> failed{false};
@@ -260,6 +282,26 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
   if (g.N == 0 || P == 0) {
     std::fill(dw, dw + WN, T(0));
     return;
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    if (Cg == 1 && Kg == 1) {  // depthwise: per-plane sums, then over the batch in order
+      std::vector<float> part(static_cast<size_t>(g.N * g.C * KK));
+      std::atomic<bool> failed{false};
+      parallel_for(g.N * g.C, std::max<int64_t>(1, (kMinChunkWork / 8) / std::max<int64_t>(P * KK, 1)),
+                   [&](int64_t b, int64_t e) {
+                     float* acc = scratch<float>(static_cast<size_t>(g.OW), failed);
+                     if (!acc) return;
+                     for (int64_t t = b; t < e; ++t)
+                       EMBER_ISA_CALL(depthwise_conv_plane_bwd_weight_f32, x + t * HW, g.H, g.W,
+                                      dy + t * P, g.OH, g.OW, g.KH, g.KW, g.sh, g.sw, g.ph, g.pw,
+                                      g.dh, g.dw, acc, part.data() + t * KK);
+                   });
+      if (failed) oom("conv2d_backward");
+      for (int64_t i = 0; i < WN; ++i) dw[i] = part[i];
+      for (int64_t n = 1; n < g.N; ++n)
+        for (int64_t i = 0; i < WN; ++i) dw[i] += part[n * WN + i];
+      return;
+    }
   }
   const bool pw1 = is_pointwise(g);
   const int64_t tile = pw1 ? P : tile_for(CKK, P), nt = ceil_div(P, tile);
