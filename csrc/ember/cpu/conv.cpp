@@ -304,7 +304,8 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
     }
   }
   const bool pw1 = is_pointwise(g);
-  const int64_t tile = pw1 ? P : tile_for(CKK, P), nt = ceil_div(P, tile);
+  // longer tiles than the forward: each GEMM call re-reads and re-writes all of dw
+  const int64_t tile = pw1 ? P : std::min(P, 4 * tile_for(CKK, P)), nt = ceil_div(P, tile);
   const int64_t items = g.N * nt;
   // Chunk count fixed by the sizes (never the thread count); partials bounded to ~64 MiB.
   const int64_t cap = std::max<int64_t>(1, (int64_t{1} << 24) / WN);
@@ -325,15 +326,17 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
         const int64_t p0 = ti * tile, p1 = std::min(P, p0 + tile), np = p1 - p0;
         for (int64_t gi = 0; gi < g.G; ++gi) {
           const T* xg = x + (n * g.C + gi * Cg) * HW;
-          MatView<const T> B{nullptr, 0, 0};
+          // dw^T (CKK x Kg) += col (CKK x np) dy^T (np x Kg): the transposed (gathered)
+          // operand is dy, Kg rows, rather than the CKK-row panel.
+          MatView<const T> A{nullptr, 0, 0};
           if (pw1) {
-            B = MatView<const T>{xg + p0, 1, HW};
+            A = MatView<const T>{xg + p0, HW, 1};
           } else {
             im2col_tile<T>(g, xg, Cg, p0, p1, col);
-            B = MatView<const T>{col, 1, np};
+            A = MatView<const T>{col, np, 1};
           }
-          gemm1<T>(Kg, CKK, np, MatView<const T>{dy + (n * g.K + gi * Kg) * P + p0, P, 1}, B,
-                   it == i0 ? T(0) : T(1), MatView<T>{acc + gi * Kg * CKK, CKK, 1});
+          gemm1<T>(CKK, Kg, np, A, MatView<const T>{dy + (n * g.K + gi * Kg) * P + p0, 1, P},
+                   it == i0 ? T(0) : T(1), MatView<T>{acc + gi * Kg * CKK, 1, CKK});
         }
       }
     }
