@@ -169,6 +169,33 @@ void depthwise_conv_plane_bwd_weight_f32(const float* x, int64_t H, int64_t W, c
                                          int64_t OH, int64_t OW, int64_t KH, int64_t KW,
                                          int64_t sh, int64_t sw, int64_t ph, int64_t pw,
                                          int64_t dh, int64_t dw, float* acc, float* out) {
+#if defined(__AVX512F__)
+  if (sw == 1) {  // register accumulation (no per-row store / reload of acc)
+    for (int64_t i = 0; i < KH; ++i)
+      for (int64_t j = 0; j < KW; ++j) {
+        const int64_t off = j * dw - pw;
+        int64_t lo, hi;
+        valid_cols(off, 1, W, OW, lo, hi);
+        __m512 v = _mm512_setzero_ps();
+        for (int64_t c0 = lo; c0 < hi; c0 += 16) {
+          const int64_t n = hi - c0 < 16 ? hi - c0 : 16;
+          const __mmask16 m = static_cast<__mmask16>((1u << n) - 1);
+          for (int64_t oh = 0; oh < OH; ++oh) {
+            const int64_t ih = oh * sh - ph + i * dh;
+            if (ih < 0 || ih >= H) continue;
+            v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, dy + oh * OW + c0),
+                                _mm512_maskz_loadu_ps(m, x + ih * W + off + c0), v);
+          }
+        }
+        float lanes[16];
+        _mm512_storeu_ps(lanes, v);
+        float t = 0.0f;
+        for (int k = 0; k < 16; ++k) t += lanes[k];
+        out[i * KW + j] = t;
+      }
+    return;
+  }
+#endif
   for (int64_t i = 0; i < KH; ++i)
     for (int64_t j = 0; j < KW; ++j) {
       const int64_t off = j * dw - pw;
