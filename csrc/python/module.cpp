@@ -82,4 +82,5 @@ PYBIND11_MODULE(_C, m) {
   python::bind_optim(m, cls);
   python::bind_nn_layers(m, cls);
   python::bind_nn_loss(m, cls);
+  python::bind_nn_conv(m, cls);
 }

@@ -14,6 +14,7 @@ from .._C.nn import (Linear, Bilinear, ReLU, LeakyReLU, ELU, GELU, SiLU, Tanh, S
                      BatchNorm1d, BatchNorm2d)
 from .._C.nn import (CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss,  # noqa: F401
                      HuberLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss)
+from .._C.nn import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
 from .parameter import Parameter  # noqa: F401
 
 
@@ -39,6 +40,7 @@ __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Ide
            "Embedding", "LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d",
            "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
            "BCELoss", "BCEWithLogitsLoss", "KLDivLoss"]
+           "Flatten", "Unflatten", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 from . import init  # noqa: E402,F401
 from . import utils  # noqa: E402,F401

@@ -1,0 +1,384 @@
+// Convolution kernels (see conv.h). Work is cut into items that each own whole output
+// elements (forward: (n, group, tile of positions); backward-data: (n, group, channel
+// block)); backward-weight sums per-chunk partials in chunk order, with chunk sizes fixed by
+// the problem size. So results are bitwise identical for any thread count.
+#include "ember/cpu/conv.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <new>
+#include <vector>
+
+#include "ember/core/error.h"
+#include "ember/core/parallel.h"
+#include "ember/cpu/gemm.h"
+#include "ember/cpu/isa.h"
+
+namespace ember::cpu {
+
+EMBER_ISA_DECLARE(void, depthwise_conv_plane_f32,
+                  (const float* x, int64_t H, int64_t W, const float* w, int64_t KH, int64_t KW,
+                   float bias, float* out, int64_t OH, int64_t OW, int64_t sh, int64_t sw,
+                   int64_t ph, int64_t pw, int64_t dh, int64_t dw))
+
+EMBER_ISA_DECLARE(void, depthwise_conv_plane_bwd_input_f32,
+                  (const float* dy, int64_t OH, int64_t OW, const float* w, int64_t KH,
+                   int64_t KW, float* dx, int64_t H, int64_t W, int64_t sh, int64_t sw,
+                   int64_t ph, int64_t pw, int64_t dh, int64_t dw))
+EMBER_ISA_DECLARE(void, depthwise_conv_plane_bwd_weight_f32,
+                  (const float* x, int64_t H, int64_t W, const float* dy, int64_t OH,
+                   int64_t OW, int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph,
+                   int64_t pw, int64_t dh, int64_t dw, float* acc, float* out))
+
+namespace {
+
+// Scratch panel size target (elements): the packed im2col tile stays in L2.
+constexpr int64_t kPanelElems = 64 * 1024;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Multiply-adds per parallel chunk below which waking threads costs more than it gives.
+constexpr int64_t kMinChunkWork = int64_t{1} << 20;
+int64_t grain_for(int64_t item_work) {
+  return std::max<int64_t>(1, kMinChunkWork / std::max<int64_t>(item_work, 1));
+}
+
+// Positions per tile for a panel of `rows` rows: a multiple of 16, at least 16.
+int64_t tile_for(int64_t rows, int64_t P) {
+  int64_t t = kPanelElems / std::max<int64_t>(rows, 1);
+  t = std::max<int64_t>(16, t / 16 * 16);
+  return std::min(t, P);
+}
+
+template <class T>
+T* scratch(size_t n, std::atomic<bool>& failed) {
+  thread_local std::vector<T> buf;
+  try {
+    if (buf.size() < n) buf.resize(n);
+  } catch (...) {
+    failed = true;
+    return nullptr;
+  }
+  return buf.data();
+}
+
+template <class T>
+void gemm1(int64_t M, int64_t N, int64_t K, MatView<const T> A, MatView<const T> B, T beta,
+           MatView<T> C) {
+  const int64_t z = 0;
+  gemm_batched<T>(1, &z, &z, &z, M, N, K, T(1), A, B, beta, C);
+}
+
+// The ow range [lo, hi) within [ow0, ow1) whose input column ow * sw + off lies in [0, W).
+inline void valid_cols(int64_t off, int64_t sw, int64_t W, int64_t ow0, int64_t ow1,
+                       int64_t& lo, int64_t& hi) {
+  lo = off >= 0 ? 0 : ceil_div(-off, sw);
+  hi = W - 1 - off >= 0 ? (W - 1 - off) / sw + 1 : 0;
+  lo = std::max(lo, ow0);
+  hi = std::min(hi, ow1);
+  if (hi < lo) hi = lo;
+}
+
+// col[r][p - p0] = x[c][oh * sh - ph + i * dh][ow * sw - pw + j * dw] (0 outside), for rows
+// r = (c, i, j) of `nc` channels of x and positions p in [p0, p1).
+template <class T>
+void im2col_tile(const ConvGeom& g, const T* x, int64_t nc, int64_t p0, int64_t p1, T* col) {
+  const int64_t np = p1 - p0, HW = g.H * g.W;
+  int64_t r = 0;
+  for (int64_t c = 0; c < nc; ++c)
+    for (int64_t i = 0; i < g.KH; ++i)
+      for (int64_t j = 0; j < g.KW; ++j, ++r) {
+        T* dst = col + r * np;
+        const int64_t off = j * g.dw - g.pw;
+        for (int64_t p = p0; p < p1;) {
+          const int64_t oh = p / g.OW, ow0 = p % g.OW;
+          const int64_t ow1 = std::min(g.OW, ow0 + (p1 - p));
+          T* d = dst + (p - p0) - ow0;
+          const int64_t ih = oh * g.sh - g.ph + i * g.dh;
+          if (ih < 0 || ih >= g.H) {
+            for (int64_t ow = ow0; ow < ow1; ++ow) d[ow] = T(0);
+          } else {
+            const T* src = x + c * HW + ih * g.W + off;
+            int64_t lo, hi;
+            valid_cols(off, g.sw, g.W, ow0, ow1, lo, hi);
+            for (int64_t ow = ow0; ow < lo; ++ow) d[ow] = T(0);
+            if (g.sw == 1)
+              for (int64_t ow = lo; ow < hi; ++ow) d[ow] = src[ow];
+            else
+              for (int64_t ow = lo; ow < hi; ++ow) d[ow] = src[ow * g.sw];
+            for (int64_t ow = hi; ow < ow1; ++ow) d[ow] = T(0);
+          }
+          p += ow1 - ow0;
+        }
+      }
+}
+
+// The reverse of im2col_tile: dx[c][ih][iw] += col[r][p - p0].
+template <class T>
+void col2im_tile(const ConvGeom& g, const T* col, int64_t nc, int64_t p0, int64_t p1, T* dx) {
+  const int64_t np = p1 - p0, HW = g.H * g.W;
+  int64_t r = 0;
+  for (int64_t c = 0; c < nc; ++c)
+    for (int64_t i = 0; i < g.KH; ++i)
+      for (int64_t j = 0; j < g.KW; ++j, ++r) {
+        const T* srcrow = col + r * np;
+        const int64_t off = j * g.dw - g.pw;
+        for (int64_t p = p0; p < p1;) {
+          const int64_t oh = p / g.OW, ow0 = p % g.OW;
+          const int64_t ow1 = std::min(g.OW, ow0 + (p1 - p));
+          const int64_t ih = oh * g.sh - g.ph + i * g.dh;
+          if (ih >= 0 && ih < g.H) {
+            const T* s = srcrow + (p - p0) - ow0;
+            T* d = dx + c * HW + ih * g.W + off;
+            int64_t lo, hi;
+            valid_cols(off, g.sw, g.W, ow0, ow1, lo, hi);
+            if (g.sw == 1)
+              for (int64_t ow = lo; ow < hi; ++ow) d[ow] += s[ow];
+            else
+              for (int64_t ow = lo; ow < hi; ++ow) d[ow * g.sw] += s[ow];
+          }
+          p += ow1 - ow0;
+        }
+      }
+}
+
+bool is_pointwise(const ConvGeom& g) {
+  return g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 &&
+         g.OH == g.H && g.OW == g.W;
+}
+
+template <class T>
+void add_bias(const ConvGeom& g, const T* bias, T* out) {
+  const int64_t P = g.OH * g.OW;
+  parallel_for(g.N * g.K, std::max<int64_t>(1, 262144 / std::max<int64_t>(P, 1)),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t t = b; t < e; ++t) {
+                   T* o = out + t * P;
+                   const T v = bias[t % g.K];
+                   for (int64_t p = 0; p < P; ++p) o[p] += v;
+                 }
+               });
+}
+
+void oom(const char* what) {
+  EMBER_THROW(MemoryError, "[", what, "] out of memory for the convolution scratch buffer");
+}
+
+}  // namespace
+
+template <class T>
+void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* out) {
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW, CKK = Cg * KK;
+  const int64_t HW = g.H * g.W, P = g.OH * g.OW;
+  if (g.N == 0 || P == 0 || g.K == 0) return;
+  if constexpr (std::is_same_v<T, float>) {
+    if (Cg == 1 && Kg == 1) {  // depthwise: direct SIMD loops per (n, c) plane
+      parallel_for(g.N * g.C, std::max<int64_t>(1, (kMinChunkWork / 8) / std::max<int64_t>(P * KK, 1)),
+                   [&](int64_t b, int64_t e) {
+                     for (int64_t t = b; t < e; ++t)
+                       EMBER_ISA_CALL(depthwise_conv_plane_f32, x + t * HW, g.H, g.W,
+                                      w + (t % g.C) * KK, g.KH, g.KW,
+                                      bias ? bias[t % g.C] : 0.0f, out + t * P, g.OH, g.OW,
+                                      g.sh, g.sw, g.ph, g.pw, g.dh, g.dw);
+                   });
+      return;
+    }
+  }
+  if (is_pointwise(g)) {  // 1x1: one GEMM per (n, group), no im2col
+    std::vector<int64_t> ao(g.N * g.G), bo(g.N * g.G), co(g.N * g.G);
+    for (int64_t n = 0; n < g.N; ++n)
+      for (int64_t gi = 0; gi < g.G; ++gi) {
+        ao[n * g.G + gi] = gi * Kg * Cg;
+        bo[n * g.G + gi] = (n * g.C + gi * Cg) * HW;
+        co[n * g.G + gi] = (n * g.K + gi * Kg) * P;
+      }
+    gemm_batched<T>(g.N * g.G, ao.data(), bo.data(), co.data(), Kg, P, Cg, T(1),
+                    MatView<const T>{w, Cg, 1}, MatView<const T>{x, HW, 1}, T(0),
+                    MatView<T>{out, P, 1});
+  } else {
+    const int64_t tile = tile_for(CKK, P), nt = ceil_div(P, tile);
+    std::atomic<bool> failed{false};
+    parallel_for(g.N * g.G * nt, grain_for(Kg * CKK * tile), [&](int64_t b, int64_t e) {
+      T* col = scratch<T>(static_cast<size_t>(CKK * tile), failed);
+      if (!col) return;
+      for (int64_t t = b; t < e; ++t) {
+        const int64_t ti = t % nt, gi = (t / nt) % g.G, n = t / (nt * g.G);
+        const int64_t p0 = ti * tile, p1 = std::min(P, p0 + tile), np = p1 - p0;
+        im2col_tile<T>(g, x + (n * g.C + gi * Cg) * HW, Cg, p0, p1, col);
+        gemm1<T>(Kg, np, CKK, MatView<const T>{w + gi * Kg * CKK, CKK, 1},
+                 MatView<const T>{col, np, 1}, T(0),
+                 MatView<T>{out + (n * g.K + gi * Kg) * P + p0, P, 1});
+      }
+    });
+    if (failed) oom("conv2d");
+  }
+  if (bias) add_bias(g, bias, out);
+}
+
+template <class T>
+void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW, CKK = Cg * KK;
+  const int64_t HW = g.H * g.W, P = g.OH * g.OW;
+  if (g.N == 0 || g.C == 0 || HW == 0) return;
+  if constexpr (std::is_same_v<T, float>) {
+    if (Cg == 1 && Kg == 1) {  // depthwise: direct loops per (n, c) plane
+      parallel_for(g.N * g.C, std::max<int64_t>(1, (kMinChunkWork / 8) / std::max<int64_t>(P * KK, 1)),
+                   [&](int64_t b, int64_t e) {
+                     for (int64_t t = b; t < e; ++t)
+                       EMBER_ISA_CALL(depthwise_conv_plane_bwd_input_f32, dy + t * P, g.OH, g.OW,
+                                      w + (t % g.C) * KK, g.KH, g.KW, dx + t * HW, g.H, g.W,
+                                      g.sh, g.sw, g.ph, g.pw, g.dh, g.dw);
+                   });
+      return;
+    }
+  }
+  if (is_pointwise(g)) {
+    std::vector<int64_t> ao(g.N * g.G), bo(g.N * g.G), co(g.N * g.G);
+    for (int64_t n = 0; n < g.N; ++n)
+      for (int64_t gi = 0; gi < g.G; ++gi) {
+        ao[n * g.G + gi] = gi * Kg * Cg;
+        bo[n * g.G + gi] = (n * g.K + gi * Kg) * P;
+        co[n * g.G + gi] = (n * g.C + gi * Cg) * HW;
+      }
+    gemm_batched<T>(g.N * g.G, ao.data(), bo.data(), co.data(), Cg, HW, Kg, T(1),
+                    MatView<const T>{w, 1, Cg}, MatView<const T>{dy, P, 1}, T(0),
+                    MatView<T>{dx, HW, 1});
+    return;
+  }
+  // Items own whole channel blocks of dx, so the col2im scatter never races.
+  const int64_t ng = g.N * g.G;
+  const int64_t ncb0 = std::max<int64_t>(
+      1, std::min<int64_t>({Cg, ceil_div(8, ng), Cg * KK / 96}));
+  const int64_t cb = ceil_div(Cg, ncb0), ncb = ceil_div(Cg, cb);
+  const int64_t tile = tile_for(cb * KK, P), nt = ceil_div(P, tile);
+  std::atomic<bool> failed{false};
+  parallel_for(ng * ncb, grain_for(cb * KK * Kg * P), [&](int64_t b, int64_t e) {
+    T* col = scratch<T>(static_cast<size_t>(cb * KK * tile), failed);
+    if (!col) return;
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t ci = t % ncb, gi = (t / ncb) % g.G, n = t / (ncb * g.G);
+      const int64_t c0 = ci * cb, nc = std::min(Cg, c0 + cb) - c0;
+      T* dxb = dx + (n * g.C + gi * Cg + c0) * HW;
+      std::fill(dxb, dxb + nc * HW, T(0));
+      if (g.K == 0 || P == 0) continue;
+      for (int64_t ti = 0; ti < nt; ++ti) {
+        const int64_t p0 = ti * tile, p1 = std::min(P, p0 + tile), np = p1 - p0;
+        gemm1<T>(nc * KK, np, Kg, MatView<const T>{w + gi * Kg * CKK + c0 * KK, 1, CKK},
+                 MatView<const T>{dy + (n * g.K + gi * Kg) * P + p0, P, 1}, T(0),
+                 MatView<T>{col, np, 1});
+        col2im_tile<T>(g, col, nc, p0, p1, dxb);
+      }
+    }
+  });
+  if (failed) oom("conv2d_backward");
+}
+
+template <class T>
+void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW, CKK = Cg * KK;
+  const int64_t HW = g.H * g.W, P = g.OH * g.OW, WN = g.K * CKK;
+  if (WN == 0) return;
+  if (g.N == 0 || P == 0) {
+    std::fill(dw, dw + WN, T(0));
+    return;
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    if (Cg == 1 && Kg == 1) {  // depthwise: per-plane sums, then over the batch in order
+      std::vector<float> part(static_cast<size_t>(g.N * g.C * KK));
+      std::atomic<bool> failed{false};
+      parallel_for(g.N * g.C, std::max<int64_t>(1, (kMinChunkWork / 8) / std::max<int64_t>(P * KK, 1)),
+                   [&](int64_t b, int64_t e) {
+                     float* acc = scratch<float>(static_cast<size_t>(g.OW), failed);
+                     if (!acc) return;
+                     for (int64_t t = b; t < e; ++t)
+                       EMBER_ISA_CALL(depthwise_conv_plane_bwd_weight_f32, x + t * HW, g.H, g.W,
+                                      dy + t * P, g.OH, g.OW, g.KH, g.KW, g.sh, g.sw, g.ph, g.pw,
+                                      g.dh, g.dw, acc, part.data() + t * KK);
+                   });
+      if (failed) oom("conv2d_backward");
+      for (int64_t i = 0; i < WN; ++i) dw[i] = part[i];
+      for (int64_t n = 1; n < g.N; ++n)
+        for (int64_t i = 0; i < WN; ++i) dw[i] += part[n * WN + i];
+      return;
+    }
+  }
+  const bool pw1 = is_pointwise(g);
+  // longer tiles than the forward: each GEMM call re-reads and re-writes all of dw
+  const int64_t tile = pw1 ? P : std::min(P, 4 * tile_for(CKK, P)), nt = ceil_div(P, tile);
+  const int64_t items = g.N * nt;
+  // Chunk count fixed by the sizes (never the thread count); partials bounded to ~64 MiB.
+  const int64_t cap = std::max<int64_t>(1, (int64_t{1} << 24) / WN);
+  const int64_t by_work = std::max<int64_t>(1, Kg * g.G * CKK * tile * items / kMinChunkWork);
+  const int64_t per = ceil_div(items, std::min<int64_t>({items, 16, cap, by_work}));
+  const int64_t nchunk = ceil_div(items, per);
+  std::vector<T> part;
+  part.resize(static_cast<size_t>((nchunk - 1) * WN));
+  std::atomic<bool> failed{false};
+  parallel_for(nchunk, 1, [&](int64_t b, int64_t e) {
+    T* col = pw1 ? nullptr : scratch<T>(static_cast<size_t>(CKK * tile), failed);
+    if (!pw1 && !col) return;
+    for (int64_t c = b; c < e; ++c) {
+      T* acc = c == 0 ? dw : part.data() + (c - 1) * WN;
+      const int64_t i0 = c * per, i1 = std::min(items, i0 + per);
+      for (int64_t it = i0; it < i1; ++it) {
+        const int64_t n = it / nt, ti = it % nt;
+        const int64_t p0 = ti * tile, p1 = std::min(P, p0 + tile), np = p1 - p0;
+        for (int64_t gi = 0; gi < g.G; ++gi) {
+          const T* xg = x + (n * g.C + gi * Cg) * HW;
+          // dw^T (CKK x Kg) += col (CKK x np) dy^T (np x Kg): the transposed (gathered)
+          // operand is dy, Kg rows, rather than the CKK-row panel.
+          MatView<const T> A{nullptr, 0, 0};
+          if (pw1) {
+            A = MatView<const T>{xg + p0, HW, 1};
+          } else {
+            im2col_tile<T>(g, xg, Cg, p0, p1, col);
+            A = MatView<const T>{col, np, 1};
+          }
+          gemm1<T>(CKK, Kg, np, A, MatView<const T>{dy + (n * g.K + gi * Kg) * P + p0, 1, P},
+                   it == i0 ? T(0) : T(1), MatView<T>{acc + gi * Kg * CKK, 1, CKK});
+        }
+      }
+    }
+  });
+  if (failed) oom("conv2d_backward");
+  if (nchunk > 1)
+    parallel_for(WN, 262144, [&](int64_t b, int64_t e) {
+      for (int64_t c = 1; c < nchunk; ++c) {
+        const T* s = part.data() + (c - 1) * WN;
+        for (int64_t i = b; i < e; ++i) dw[i] += s[i];
+      }
+    });
+}
+
+template <class T>
+void conv2d_reference(const ConvGeom& g, const T* x, const T* w, const T* bias, T* out) {
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G;
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t k = 0; k < g.K; ++k) {
+      const int64_t gi = k / Kg;
+      for (int64_t oh = 0; oh < g.OH; ++oh)
+        for (int64_t ow = 0; ow < g.OW; ++ow) {
+          T s = bias ? bias[k] : T(0);
+          for (int64_t c = 0; c < Cg; ++c)
+            for (int64_t i = 0; i < g.KH; ++i)
+              for (int64_t j = 0; j < g.KW; ++j) {
+                const int64_t ih = oh * g.sh - g.ph + i * g.dh, iw = ow * g.sw - g.pw + j * g.dw;
+                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                s += x[((n * g.C + gi * Cg + c) * g.H + ih) * g.W + iw] *
+                     w[((k * Cg + c) * g.KH + i) * g.KW + j];
+              }
+          out[((n * g.K + k) * g.OH + oh) * g.OW + ow] = s;
+        }
+    }
+}
+
+#define EMBER_CONV_INST(T)                                                                   \
+  template void conv2d_forward<T>(const ConvGeom&, const T*, const T*, const T*, T*);        \
+  template void conv2d_backward_input<T>(const ConvGeom&, const T*, const T*, T*);           \
+  template void conv2d_backward_weight<T>(const ConvGeom&, const T*, const T*, T*);          \
+  template void conv2d_reference<T>(const ConvGeom&, const T*, const T*, const T*, T*);
+EMBER_CONV_INST(float)
+EMBER_CONV_INST(double)
+
+}  // namespace ember::cpu

@@ -1,0 +1,32 @@
+// CPU kernels of 2-D convolution (conv1d runs as H = 1): forward, backward-data and
+// backward-weight by packed im2col tiles fed to ember's GEMM (never the whole im2col
+// matrix), a GEMM-only path for 1x1 kernels, direct loops for depthwise, and a plain 7-loop
+// reference. float32 and float64; contiguous NCHW inputs; arguments checked by ops/conv.cpp.
+// Kernels raise MemoryError (after their parallel region) when scratch memory runs out.
+#pragma once
+#include <cstdint>
+
+namespace ember::cpu {
+
+// Geometry of one convolution: input (N, C, H, W), weight (K, C / G, KH, KW), output
+// (N, K, OH, OW). ph / pw are the top / left paddings (the bottom / right ones are implied
+// by OH / OW, so asymmetric 'same' padding needs nothing more).
+struct ConvGeom {
+  int64_t N, C, H, W, K, KH, KW, OH, OW;
+  int64_t sh, sw, ph, pw, dh, dw, G;
+};
+
+// out = conv(x, w) (+ bias when non-null). Overwrites out.
+template <class T>
+void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* out);
+// dx = conv^T(dy, w): the gradient w.r.t. the input (and conv_transpose2d's forward).
+template <class T>
+void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx);
+// dw = sum over batch and positions of dy x im2col(x). Fixed summation order.
+template <class T>
+void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw);
+// Direct 7-loop reference forward (single-threaded); tests compare the tuned paths to it.
+template <class T>
+void conv2d_reference(const ConvGeom& g, const T* x, const T* w, const T* bias, T* out);
+
+}  // namespace ember::cpu

@@ -1,0 +1,222 @@
+// Depthwise convolution (one filter per channel) over one (n, c) plane, float32, compiled
+// per ISA. Direct loops: for each output row and filter tap, a strided axpy over the valid
+// output columns (contiguous when the stride is 1, so it vectorises). Single-threaded.
+#include <cstdint>
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+namespace ember::cpu::EMBER_ISA {
+
+namespace {
+
+// y[0:n] += a * x[0:n]. Rows are short (a feature map's width), so the tail is masked
+// rather than left to a scalar loop.
+void axpy(float a, const float* x, float* y, int64_t n) {
+  int64_t i = 0;
+#if defined(__AVX512F__)
+  const __m512 va = _mm512_set1_ps(a);
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(y + i, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
+  if (i < n) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1);
+    _mm512_mask_storeu_ps(y + i, m, _mm512_fmadd_ps(va, _mm512_maskz_loadu_ps(m, x + i),
+                                                    _mm512_maskz_loadu_ps(m, y + i)));
+  }
+#elif defined(__AVX2__)
+  const __m256 va = _mm256_set1_ps(a);
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  for (; i < n; ++i) y[i] += a * x[i];
+#else
+  for (; i < n; ++i) y[i] += a * x[i];
+#endif
+}
+
+// acc[0:n] += g[0:n] * x[0:n].
+void mul_acc(const float* g, const float* x, float* acc, int64_t n) {
+  int64_t i = 0;
+#if defined(__AVX512F__)
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(acc + i, _mm512_fmadd_ps(_mm512_loadu_ps(g + i), _mm512_loadu_ps(x + i),
+                                              _mm512_loadu_ps(acc + i)));
+  if (i < n) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1);
+    _mm512_mask_storeu_ps(acc + i, m,
+                          _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, g + i),
+                                          _mm512_maskz_loadu_ps(m, x + i),
+                                          _mm512_maskz_loadu_ps(m, acc + i)));
+  }
+#elif defined(__AVX2__)
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(acc + i, _mm256_fmadd_ps(_mm256_loadu_ps(g + i), _mm256_loadu_ps(x + i),
+                                              _mm256_loadu_ps(acc + i)));
+  for (; i < n; ++i) acc[i] += g[i] * x[i];
+#else
+  for (; i < n; ++i) acc[i] += g[i] * x[i];
+#endif
+}
+
+// Output columns [lo, hi) whose input column ow * sw + off lies in [0, W); no division
+// for stride 1 (divisions dominated the small-plane cost).
+void valid_cols(int64_t off, int64_t sw, int64_t W, int64_t OW, int64_t& lo, int64_t& hi) {
+  if (sw == 1) {
+    lo = off >= 0 ? 0 : -off;
+    hi = W - off;
+  } else {
+    lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+    hi = W - 1 - off >= 0 ? (W - 1 - off) / sw + 1 : 0;
+  }
+  if (hi > OW) hi = OW;
+  if (hi < lo) hi = lo;
+}
+
+}  // namespace
+
+void depthwise_conv_plane_f32(const float* x, int64_t H, int64_t W, const float* w, int64_t KH,
+                              int64_t KW, float bias, float* out, int64_t OH, int64_t OW,
+                              int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
+                              int64_t dw) {
+#if defined(__AVX512F__)
+  if (sw == 1) {
+    // Registers accumulate all taps of 16 output columns, stored once: a load / masked
+    // store per tap on the same row stalls store forwarding.
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      float* o = out + oh * OW;
+      for (int64_t c0 = 0; c0 < OW; c0 += 16) {
+        const int64_t c1 = c0 + 16 < OW ? c0 + 16 : OW;
+        __m512 acc = _mm512_set1_ps(bias);
+        for (int64_t i = 0; i < KH; ++i) {
+          const int64_t ih = oh * sh - ph + i * dh;
+          if (ih < 0 || ih >= H) continue;
+          const float* xr = x + ih * W;
+          for (int64_t j = 0; j < KW; ++j) {
+            const int64_t off = j * dw - pw;
+            int64_t lo, hi;
+            valid_cols(off, 1, W, OW, lo, hi);
+            const int64_t a = lo > c0 ? lo : c0, b = hi < c1 ? hi : c1;
+            if (b <= a) continue;
+            const __mmask16 m = static_cast<__mmask16>(((1u << (b - a)) - 1) << (a - c0));
+            const __m512 xv = _mm512_maskz_loadu_ps(m, xr + off + c0);
+            acc = _mm512_fmadd_ps(_mm512_set1_ps(w[i * KW + j]), xv, acc);
+          }
+        }
+        _mm512_mask_storeu_ps(o + c0, static_cast<__mmask16>((1u << (c1 - c0)) - 1), acc);
+      }
+    }
+    return;
+  }
+#endif
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    float* o = out + oh * OW;
+    for (int64_t ow = 0; ow < OW; ++ow) o[ow] = bias;
+    for (int64_t i = 0; i < KH; ++i) {
+      const int64_t ih = oh * sh - ph + i * dh;
+      if (ih < 0 || ih >= H) continue;
+      const float* xr = x + ih * W;
+      for (int64_t j = 0; j < KW; ++j) {
+        const int64_t off = j * dw - pw;
+        // output columns whose input column ow * sw + off lies in [0, W)
+        int64_t lo, hi;
+        valid_cols(off, sw, W, OW, lo, hi);
+        const float wv = w[i * KW + j];
+        const float* xs = xr + off;
+        if (sw == 1) {
+          if (hi > lo) axpy(wv, xs + lo, o + lo, hi - lo);
+        } else {
+          for (int64_t ow = lo; ow < hi; ++ow) o[ow] += wv * xs[ow * sw];
+        }
+      }
+    }
+  }
+}
+
+}  // namespace ember::cpu::EMBER_ISA
+
+namespace ember::cpu::EMBER_ISA {
+
+// dx (H x W) = depthwise conv^T of dy (OH x OW) with filter w: overwrites dx.
+void depthwise_conv_plane_bwd_input_f32(const float* dy, int64_t OH, int64_t OW, const float* w,
+                                        int64_t KH, int64_t KW, float* dx, int64_t H, int64_t W,
+                                        int64_t sh, int64_t sw, int64_t ph, int64_t pw,
+                                        int64_t dh, int64_t dw) {
+  for (int64_t e = 0; e < H * W; ++e) dx[e] = 0.0f;
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    const float* g = dy + oh * OW;
+    for (int64_t i = 0; i < KH; ++i) {
+      const int64_t ih = oh * sh - ph + i * dh;
+      if (ih < 0 || ih >= H) continue;
+      float* xr = dx + ih * W;
+      for (int64_t j = 0; j < KW; ++j) {
+        const int64_t off = j * dw - pw;
+        int64_t lo, hi;
+        valid_cols(off, sw, W, OW, lo, hi);
+        const float wv = w[i * KW + j];
+        float* xs = xr + off;
+        if (sw == 1) {
+          if (hi > lo) axpy(wv, g + lo, xs + lo, hi - lo);
+        } else {
+          for (int64_t ow = lo; ow < hi; ++ow) xs[ow * sw] += wv * g[ow];
+        }
+      }
+    }
+  }
+}
+
+// out[i * KW + j] = sum over (oh, ow) of dy[oh][ow] * x[ih][iw] for one plane. acc: OW floats
+// of scratch; per-column sums run down the rows (vectorised), then add up in column order.
+void depthwise_conv_plane_bwd_weight_f32(const float* x, int64_t H, int64_t W, const float* dy,
+                                         int64_t OH, int64_t OW, int64_t KH, int64_t KW,
+                                         int64_t sh, int64_t sw, int64_t ph, int64_t pw,
+                                         int64_t dh, int64_t dw, float* acc, float* out) {
+#if defined(__AVX512F__)
+  if (sw == 1) {  // register accumulation (no per-row store / reload of acc)
+    for (int64_t i = 0; i < KH; ++i)
+      for (int64_t j = 0; j < KW; ++j) {
+        const int64_t off = j * dw - pw;
+        int64_t lo, hi;
+        valid_cols(off, 1, W, OW, lo, hi);
+        __m512 v = _mm512_setzero_ps();
+        for (int64_t c0 = lo; c0 < hi; c0 += 16) {
+          const int64_t n = hi - c0 < 16 ? hi - c0 : 16;
+          const __mmask16 m = static_cast<__mmask16>((1u << n) - 1);
+          for (int64_t oh = 0; oh < OH; ++oh) {
+            const int64_t ih = oh * sh - ph + i * dh;
+            if (ih < 0 || ih >= H) continue;
+            v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, dy + oh * OW + c0),
+                                _mm512_maskz_loadu_ps(m, x + ih * W + off + c0), v);
+          }
+        }
+        float lanes[16];
+        _mm512_storeu_ps(lanes, v);
+        float t = 0.0f;
+        for (int k = 0; k < 16; ++k) t += lanes[k];
+        out[i * KW + j] = t;
+      }
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < KH; ++i)
+    for (int64_t j = 0; j < KW; ++j) {
+      const int64_t off = j * dw - pw;
+      int64_t lo, hi;
+      valid_cols(off, sw, W, OW, lo, hi);
+      for (int64_t ow = 0; ow < OW; ++ow) acc[ow] = 0.0f;
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const int64_t ih = oh * sh - ph + i * dh;
+        if (ih < 0 || ih >= H) continue;
+        const float* g = dy + oh * OW;
+        const float* xs = x + ih * W + off;
+        if (sw == 1) {
+          if (hi > lo) mul_acc(g + lo, xs + lo, acc + lo, hi - lo);
+        } else {
+          for (int64_t ow = lo; ow < hi; ++ow) acc[ow] += g[ow] * xs[ow * sw];
+        }
+      }
+      float s = 0.0f;
+      for (int64_t ow = lo; ow < hi; ++ow) s += acc[ow];
+      out[i * KW + j] = s;
+    }
+}
+
+}  // namespace ember::cpu::EMBER_ISA

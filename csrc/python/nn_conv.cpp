@@ -1,0 +1,150 @@
+// Bindings of the convolutions: ember.conv1d / conv2d / conv_transpose1d / conv_transpose2d
+// (also ember.nn.functional's), ember._conv2d_reference (for tests), and the layers
+// ember.nn.Conv1d / Conv2d / ConvTranspose1d / ConvTranspose2d.
+#include "bind.h"
+#include "nn.h"
+
+namespace ember::python {
+
+namespace {
+
+Tensor opt(const std::optional<Tensor>& t) { return t ? *t : Tensor(); }
+
+// An int or a sequence of ints (stride, padding, ...); TypeError otherwise.
+std::vector<int64_t> ints(const py::handle& o, const char* op, const char* arg) {
+  if (py::isinstance<py::int_>(o) && !py::isinstance<py::bool_>(o)) return {o.cast<int64_t>()};
+  if (py::isinstance<py::sequence>(o) && !py::isinstance<py::str>(o)) {
+    try {
+      return o.cast<std::vector<int64_t>>();
+    } catch (const py::cast_error&) {
+    }
+  }
+  EMBER_THROW(TypeError, "[", op, "] expected ", arg, " to be an int or a tuple of ints, got ",
+              std::string(py::str(py::type::of(o).attr("__name__"))));
+}
+
+py::tuple as_tuple(const std::vector<int64_t>& v) { return py::tuple(py::cast(v)); }
+
+template <class C, class... A>
+std::shared_ptr<C> make(bool alias, A&&... a) {
+  if (alias) return std::make_shared<PyModule<C>>(std::forward<A>(a)...);
+  return std::make_shared<C>(std::forward<A>(a)...);
+}
+
+template <class C>
+void bind_conv_layer(py::module_& nn, const char* name, int nsp, bool transposed,
+                     const char* doc) {
+  auto build = [nsp, transposed, name](bool alias, int64_t in, int64_t out, const py::object& k,
+                                       const py::object& s, const py::object& p,
+                                       const py::object& op, const py::object& d, int64_t g,
+                                       bool bias, const std::string& mode) {
+    std::string pstr;
+    std::vector<int64_t> pad{0};
+    if (py::isinstance<py::str>(p)) pstr = p.cast<std::string>();
+    else pad = ints(p, name, "padding");
+    return make<C>(alias, nsp, transposed, in, out, ints(k, name, "kernel_size"),
+                   ints(s, name, "stride"), pad, pstr, ints(op, name, "output_padding"),
+                   ints(d, name, "dilation"), g, bias, mode);
+  };
+  py::class_<C, nn::Module, PyModule<C>, std::shared_ptr<C>> cls(nn, name, doc);
+  if (!transposed) {
+    cls.def(py::init([build](int64_t in, int64_t out, const py::object& k, const py::object& s,
+                             const py::object& p, const py::object& d, int64_t g, bool bias,
+                             const std::string& mode) {
+                       return build(false, in, out, k, s, p, py::int_(0), d, g, bias, mode);
+                     },
+                     [build](int64_t in, int64_t out, const py::object& k, const py::object& s,
+                             const py::object& p, const py::object& d, int64_t g, bool bias,
+                             const std::string& mode) {
+                       return build(true, in, out, k, s, p, py::int_(0), d, g, bias, mode);
+                     }),
+            py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"),
+            py::arg("stride") = 1, py::arg("padding") = 0, py::arg("dilation") = 1,
+            py::arg("groups") = 1, py::arg("bias") = true, py::arg("padding_mode") = "zeros");
+  } else {
+    cls.def(py::init([build](int64_t in, int64_t out, const py::object& k, const py::object& s,
+                             const py::object& p, const py::object& op, int64_t g, bool bias,
+                             const py::object& d, const std::string& mode) {
+                       return build(false, in, out, k, s, p, op, d, g, bias, mode);
+                     },
+                     [build](int64_t in, int64_t out, const py::object& k, const py::object& s,
+                             const py::object& p, const py::object& op, int64_t g, bool bias,
+                             const py::object& d, const std::string& mode) {
+                       return build(true, in, out, k, s, p, op, d, g, bias, mode);
+                     }),
+            py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"),
+            py::arg("stride") = 1, py::arg("padding") = 0, py::arg("output_padding") = 0,
+            py::arg("groups") = 1, py::arg("bias") = true, py::arg("dilation") = 1,
+            py::arg("padding_mode") = "zeros");
+  }
+  cls.def_readonly("in_channels", &C::in_channels)
+      .def_readonly("out_channels", &C::out_channels)
+      .def_readonly("groups", &C::groups)
+      .def_readonly("transposed", &C::transposed)
+      .def_readonly("padding_mode", &C::padding_mode)
+      .def_property_readonly("kernel_size", [](const C& c) { return as_tuple(c.kernel_size); })
+      .def_property_readonly("stride", [](const C& c) { return as_tuple(c.stride); })
+      .def_property_readonly("dilation", [](const C& c) { return as_tuple(c.dilation); })
+      .def_property_readonly("output_padding", [](const C& c) { return as_tuple(c.output_padding); })
+      .def_property_readonly("padding", [](const C& c) -> py::object {
+        if (!c.padding_str.empty()) return py::str(c.padding_str);
+        return as_tuple(c.padding);
+      })
+      .def("reset_parameters", &C::reset_parameters);
+}
+
+}  // namespace
+
+void bind_nn_conv(py::module_& m, TensorClass& cls) {
+  (void)cls;
+  for (int nsp = 1; nsp <= 2; ++nsp) {
+    const char* name = nsp == 1 ? "conv1d" : "conv2d";
+    m.def(name, [nsp, name](const Tensor& x, const Tensor& w, std::optional<Tensor> b,
+                            const py::object& stride, const py::object& padding,
+                            const py::object& dilation, int64_t groups) {
+      auto s = ints(stride, name, "stride"), d = ints(dilation, name, "dilation");
+      if (py::isinstance<py::str>(padding)) {
+        std::string p = padding.cast<std::string>();
+        py::gil_scoped_release release;
+        return nsp == 1 ? conv1d(x, w, opt(b), s, p, d, groups) : conv2d(x, w, opt(b), s, p, d, groups);
+      }
+      auto p = ints(padding, name, "padding");
+      py::gil_scoped_release release;
+      return nsp == 1 ? conv1d(x, w, opt(b), s, p, d, groups) : conv2d(x, w, opt(b), s, p, d, groups);
+    }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1,
+       py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1);
+    const char* tname = nsp == 1 ? "conv_transpose1d" : "conv_transpose2d";
+    m.def(tname, [nsp, tname](const Tensor& x, const Tensor& w, std::optional<Tensor> b,
+                              const py::object& stride, const py::object& padding,
+                              const py::object& output_padding, int64_t groups,
+                              const py::object& dilation) {
+      auto s = ints(stride, tname, "stride"), p = ints(padding, tname, "padding");
+      auto op = ints(output_padding, tname, "output_padding"), d = ints(dilation, tname, "dilation");
+      py::gil_scoped_release release;
+      return nsp == 1 ? conv_transpose1d(x, w, opt(b), s, p, op, groups, d)
+                      : conv_transpose2d(x, w, opt(b), s, p, op, groups, d);
+    }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1,
+       py::arg("padding") = 0, py::arg("output_padding") = 0, py::arg("groups") = 1,
+       py::arg("dilation") = 1);
+  }
+  m.def("_conv2d_reference", [](const Tensor& x, const Tensor& w, std::optional<Tensor> b,
+                                const py::object& stride, const py::object& padding,
+                                const py::object& dilation, int64_t groups) {
+    auto s = ints(stride, "conv2d", "stride"), p = ints(padding, "conv2d", "padding");
+    auto d = ints(dilation, "conv2d", "dilation");
+    py::gil_scoped_release release;
+    return conv2d_reference(x, w, opt(b), s, p, d, groups);
+  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1,
+     py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1,
+     "The direct 7-loop conv2d (4-D input, no autograd), for tests.");
+
+  py::module_ nn = m.attr("nn").cast<py::module_>();
+  bind_conv_layer<nn::Conv1d>(nn, "Conv1d", 1, false, "1-D convolution over (N, C, L) input.");
+  bind_conv_layer<nn::Conv2d>(nn, "Conv2d", 2, false, "2-D convolution over (N, C, H, W) input.");
+  bind_conv_layer<nn::ConvTranspose1d>(nn, "ConvTranspose1d", 1, true,
+                                       "1-D transposed convolution over (N, C, L) input.");
+  bind_conv_layer<nn::ConvTranspose2d>(nn, "ConvTranspose2d", 2, true,
+                                       "2-D transposed convolution over (N, C, H, W) input.");
+}
+
+}  // namespace ember::python
