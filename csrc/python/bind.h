@@ -33,6 +33,7 @@ void bind_dlpack(py::module_& m, TensorClass& cls);
 void bind_io(py::module_& m, TensorClass& cls);          // safetensors save / load
 void bind_nn(py::module_& m, TensorClass& cls);          // ember._C.nn: Module, containers
 void bind_optim(py::module_& m, TensorClass& cls);       // ember._C.optim: optimizers, schedulers
+void bind_nn_pool(py::module_& m, TensorClass& cls);     // pooling, pad, upsample, group norm (+ layers)
 
 // Converts a Python int/float/bool to a Scalar (TypeError otherwise).
 Scalar to_scalar(const py::handle& obj, const char* op);

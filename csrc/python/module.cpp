@@ -77,4 +77,5 @@ PYBIND11_MODULE(_C, m) {
   python::bind_io(m, cls);
   python::bind_nn(m, cls);
   python::bind_optim(m, cls);
+  python::bind_nn_pool(m, cls);
 }

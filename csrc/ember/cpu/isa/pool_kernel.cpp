@@ -1,0 +1,189 @@
+// Max and average pooling kernels (float32/float64) compiled per ISA; see cpu/pool.h for the
+// window tables. Max pooling follows PyTorch exactly: a later value wins when it is greater
+// or NaN, so ties keep the first maximum and NaN propagates (the last NaN's index is kept).
+#include <cstdint>
+#include <cstring>
+
+#include "ember/cpu/pool.h"
+
+namespace ember::cpu::EMBER_ISA {
+
+namespace {
+
+template <class T>
+inline bool takes(T v, T m) { return v > m || v != v; }
+
+// Sum of n contiguous values with 8 accumulators (vectorises; fixed order).
+template <class T>
+T span_sum(const T* x, int64_t n) {
+  T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) acc[k] += x[i + k];
+  T s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; i < n; ++i) s += x[i];
+  return s;
+}
+
+// 2x2 windows, stride 2, no padding or dilation: the common CNN downsampling.
+template <class T>
+void max2x2_plane(const T* __restrict x, T* __restrict y, int64_t iw, int64_t oh, int64_t ow) {
+  for (int64_t r = 0; r < oh; ++r) {
+    const T* __restrict a = x + 2 * r * iw;
+    const T* __restrict b = a + iw;
+    T* __restrict o = y + r * ow;
+    for (int64_t c = 0; c < ow; ++c) {
+      T m = a[2 * c];
+      T v = a[2 * c + 1];
+      m = takes(v, m) ? v : m;
+      v = b[2 * c];
+      m = takes(v, m) ? v : m;
+      v = b[2 * c + 1];
+      m = takes(v, m) ? v : m;
+      o[c] = m;
+    }
+  }
+}
+
+// Argmax (flat index into the plane) of output (r, c) of a 2x2/stride-2 pool.
+template <class T>
+inline int64_t arg2x2(const T* x, int64_t iw, int64_t r, int64_t c) {
+  int64_t base = 2 * r * iw + 2 * c, best = base;
+  T m = x[base];
+  const int64_t cand[3] = {base + 1, base + iw, base + iw + 1};
+  for (int k = 0; k < 3; ++k)
+    if (takes(x[cand[k]], m)) { m = x[cand[k]]; best = cand[k]; }
+  return best;
+}
+
+template <class T>
+inline int64_t arg_window(const T* x, int64_t iw, int64_t h0, int64_t h1, int64_t w0, int64_t w1,
+                          int64_t dh, int64_t dw, T* value) {
+  int64_t best = h0 * iw + w0;
+  T m = -__builtin_huge_val();
+  for (int64_t h = h0; h < h1; h += dh)
+    for (int64_t w = w0; w < w1; w += dw) {
+      T v = x[h * iw + w];
+      if (takes(v, m)) { m = v; best = h * iw + w; }
+    }
+  *value = m;
+  return best;
+}
+
+template <class T>
+void max_fwd(const T* x, T* y, int64_t* idx, int64_t p0, int64_t p1, int64_t ih, int64_t iw,
+             int64_t oh, int64_t ow, const int64_t* hs, const int64_t* he, const int64_t* ws,
+             const int64_t* we, int64_t dh, int64_t dw, bool fast2x2) {
+  for (int64_t p = p0; p < p1; ++p) {
+    const T* xp = x + p * ih * iw;
+    T* yp = y + p * oh * ow;
+    if (fast2x2 && !idx) {
+      max2x2_plane(xp, yp, iw, oh, ow);
+      continue;
+    }
+    int64_t* ip = idx ? idx + p * oh * ow : nullptr;
+    for (int64_t r = 0; r < oh; ++r)
+      for (int64_t c = 0; c < ow; ++c) {
+        T m;
+        int64_t a = arg_window(xp, iw, hs[r], he[r], ws[c], we[c], dh, dw, &m);
+        yp[r * ow + c] = m;
+        if (ip) ip[r * ow + c] = a;
+      }
+  }
+}
+
+template <class T>
+void max_bwd(const T* x, const T* dy, T* dx, int64_t p0, int64_t p1, int64_t ih, int64_t iw,
+             int64_t oh, int64_t ow, const int64_t* hs, const int64_t* he, const int64_t* ws,
+             const int64_t* we, int64_t dh, int64_t dw, bool fast2x2) {
+  for (int64_t p = p0; p < p1; ++p) {
+    const T* xp = x + p * ih * iw;
+    const T* gp = dy + p * oh * ow;
+    T* dp = dx + p * ih * iw;
+    std::memset(dp, 0, sizeof(T) * ih * iw);
+    for (int64_t r = 0; r < oh; ++r)
+      for (int64_t c = 0; c < ow; ++c) {
+        int64_t a;
+        if (fast2x2) {
+          a = arg2x2(xp, iw, r, c);
+        } else {
+          T m;
+          a = arg_window(xp, iw, hs[r], he[r], ws[c], we[c], dh, dw, &m);
+        }
+        dp[a] += gp[r * ow + c];
+      }
+  }
+}
+
+template <class T>
+void avg_fwd(const T* x, T* y, int64_t p0, int64_t p1, int64_t ih, int64_t iw, int64_t oh,
+             int64_t ow, const int64_t* hs, const int64_t* he, const int64_t* ws, const int64_t* we,
+             const int64_t* fh, const int64_t* fw, int64_t divisor) {
+  for (int64_t p = p0; p < p1; ++p) {
+    const T* xp = x + p * ih * iw;
+    T* yp = y + p * oh * ow;
+    for (int64_t r = 0; r < oh; ++r)
+      for (int64_t c = 0; c < ow; ++c) {
+        T s = 0;
+        if (ws[c] == 0 && we[c] == iw) {
+          s = span_sum(xp + hs[r] * iw, (he[r] - hs[r]) * iw);  // whole rows: one span
+        } else if (we[c] - ws[c] == 2) {
+          for (int64_t h = hs[r]; h < he[r]; ++h) s += xp[h * iw + ws[c]] + xp[h * iw + ws[c] + 1];
+        } else {
+          for (int64_t h = hs[r]; h < he[r]; ++h)
+            for (int64_t w = ws[c]; w < we[c]; ++w) s += xp[h * iw + w];
+        }
+        int64_t d = divisor ? divisor : fh[r] * fw[c];
+        yp[r * ow + c] = s / static_cast<T>(d);
+      }
+  }
+}
+
+template <class T>
+void avg_bwd(const T* dy, T* dx, int64_t p0, int64_t p1, int64_t ih, int64_t iw, int64_t oh,
+             int64_t ow, const int64_t* hs, const int64_t* he, const int64_t* ws, const int64_t* we,
+             const int64_t* fh, const int64_t* fw, int64_t divisor) {
+  for (int64_t p = p0; p < p1; ++p) {
+    const T* gp = dy + p * oh * ow;
+    T* dp = dx + p * ih * iw;
+    std::memset(dp, 0, sizeof(T) * ih * iw);
+    for (int64_t r = 0; r < oh; ++r)
+      for (int64_t c = 0; c < ow; ++c) {
+        int64_t d = divisor ? divisor : fh[r] * fw[c];
+        T g = gp[r * ow + c] / static_cast<T>(d);
+        for (int64_t h = hs[r]; h < he[r]; ++h)
+          for (int64_t w = ws[c]; w < we[c]; ++w) dp[h * iw + w] += g;
+      }
+  }
+}
+
+}  // namespace
+
+#define EMBER_POOL_DEFINE(T)                                                                     \
+  void pool_max_forward(const T* x, T* y, int64_t* idx, int64_t p0, int64_t p1, int64_t ih,      \
+                        int64_t iw, int64_t oh, int64_t ow, const int64_t* hs, const int64_t* he, \
+                        const int64_t* ws, const int64_t* we, int64_t dh, int64_t dw, bool f) {  \
+    max_fwd(x, y, idx, p0, p1, ih, iw, oh, ow, hs, he, ws, we, dh, dw, f);                       \
+  }                                                                                              \
+  void pool_max_backward(const T* x, const T* dy, T* dx, int64_t p0, int64_t p1, int64_t ih,     \
+                         int64_t iw, int64_t oh, int64_t ow, const int64_t* hs, const int64_t* he, \
+                         const int64_t* ws, const int64_t* we, int64_t dh, int64_t dw, bool f) { \
+    max_bwd(x, dy, dx, p0, p1, ih, iw, oh, ow, hs, he, ws, we, dh, dw, f);                       \
+  }                                                                                              \
+  void pool_avg_forward(const T* x, T* y, int64_t p0, int64_t p1, int64_t ih, int64_t iw,        \
+                        int64_t oh, int64_t ow, const int64_t* hs, const int64_t* he,            \
+                        const int64_t* ws, const int64_t* we, const int64_t* fh,                 \
+                        const int64_t* fw, int64_t divisor) {                                    \
+    avg_fwd(x, y, p0, p1, ih, iw, oh, ow, hs, he, ws, we, fh, fw, divisor);                      \
+  }                                                                                              \
+  void pool_avg_backward(const T* dy, T* dx, int64_t p0, int64_t p1, int64_t ih, int64_t iw,     \
+                         int64_t oh, int64_t ow, const int64_t* hs, const int64_t* he,           \
+                         const int64_t* ws, const int64_t* we, const int64_t* fh,                \
+                         const int64_t* fw, int64_t divisor) {                                   \
+    avg_bwd(dy, dx, p0, p1, ih, iw, oh, ow, hs, he, ws, we, fh, fw, divisor);                    \
+  }
+
+EMBER_POOL_DEFINE(float)
+EMBER_POOL_DEFINE(double)
+
+}  // namespace ember::cpu::EMBER_ISA
