@@ -20,11 +20,11 @@
   EMBER_ISA_DECLARE(void, pool_avg_forward, (const T* x, T* y, int64_t p0, int64_t p1,         \
                     int64_t ih, int64_t iw, int64_t oh, int64_t ow, const int64_t* hs,          \
                     const int64_t* he, const int64_t* ws, const int64_t* we, const int64_t* fh, \
-                    const int64_t* fw, int64_t divisor))                                        \
+                    const int64_t* fw, int64_t divisor, bool fast2x2))                          \
   EMBER_ISA_DECLARE(void, pool_avg_backward, (const T* dy, T* dx, int64_t p0, int64_t p1,      \
                     int64_t ih, int64_t iw, int64_t oh, int64_t ow, const int64_t* hs,          \
                     const int64_t* he, const int64_t* ws, const int64_t* we, const int64_t* fh, \
-                    const int64_t* fw, int64_t divisor))
+                    const int64_t* fw, int64_t divisor, bool fast2x2))
 
 namespace ember::cpu {
 EMBER_POOL_DECLARE(float)

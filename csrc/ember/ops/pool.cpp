@@ -116,7 +116,7 @@ void run_backward(Kind kind, const Windows& w, const Tensor& x, const Tensor& dy
       else
         EMBER_ISA_CALL(pool_avg_backward, gp, dp, p0, p1, w.ih, w.iw, w.oh, w.ow, w.hs.data(),
                        w.he.data(), w.ws.data(), w.we.data(), w.fh.data(), w.fw.data(),
-                       w.divisor);
+                       w.divisor, w.fast2x2);
     });
   });
 }
@@ -144,7 +144,7 @@ std::pair<Tensor, Tensor> run_pool(Kind kind, const Tensor& input, std::shared_p
       else
         EMBER_ISA_CALL(pool_avg_forward, xp, yp, p0, p1, w.ih, w.iw, w.oh, w.ow, w.hs.data(),
                        w.he.data(), w.ws.data(), w.we.data(), w.fh.data(), w.fw.data(),
-                       w.divisor);
+                       w.divisor, w.fast2x2);
     });
   });
   if (autograd::any_requires_grad({input})) {
@@ -240,6 +240,8 @@ Tensor avg_pool_nd(const Tensor& input, int64_t sd, const IntList& kernel_size,
   win->iw = in[sd - 1]; win->ow = out[sd - 1];
   fill_dim(Kind::Avg, in[sd - 1], out[sd - 1], k[sd - 1], s[sd - 1], p[sd - 1], 1,
            count_include_pad, win->ws, win->we, win->fw);
+  win->fast2x2 = sd == 2 && k[0] == 2 && k[1] == 2 && s[0] == 2 && s[1] == 2 && p[0] == 0 &&
+                 p[1] == 0 && 2 * win->oh <= win->ih && 2 * win->ow <= win->iw;
   return run_pool(Kind::Avg, input, win, false, op).first;
 }
 

@@ -45,6 +45,72 @@ void max2x2_plane(const T* __restrict x, T* __restrict y, int64_t iw, int64_t oh
   }
 }
 
+// Gradient of a 2x2/stride-2 max pool, written (not accumulated) into the whole dx plane;
+// branch-free winner selection (random data defeats the branch predictor).
+template <class T>
+void max2x2_backward_plane(const T* __restrict x, const T* __restrict g, T* __restrict dx,
+                           int64_t ih, int64_t iw, int64_t oh, int64_t ow) {
+  for (int64_t r = 0; r < oh; ++r) {
+    const T* a = x + 2 * r * iw;
+    const T* b = a + iw;
+    T* da = dx + 2 * r * iw;
+    T* db = da + iw;
+    const T* gr = g + r * ow;
+    for (int64_t c = 0; c < ow; ++c) {
+      const T x0 = a[2 * c], x1 = a[2 * c + 1], x2 = b[2 * c], x3 = b[2 * c + 1];
+      T m = x0;
+      m = takes(x1, m) ? x1 : m;
+      m = takes(x2, m) ? x2 : m;
+      m = takes(x3, m) ? x3 : m;
+      // The forward's winner: the first value equal to the max, or the last NaN.
+      const bool mn = m != m;
+      const bool n0 = x0 != x0, n1 = x1 != x1, n2 = x2 != x2, n3 = x3 != x3;
+      const bool e0 = x0 == m, e1 = x1 == m, e2 = x2 == m;
+      const bool s3 = mn ? n3 : (!e0 && !e1 && !e2);
+      const bool s2 = mn ? (n2 && !n3) : (e2 && !e0 && !e1);
+      const bool s1 = mn ? (n1 && !n2 && !n3) : (e1 && !e0);
+      const bool s0 = mn ? (n0 && !n1 && !n2 && !n3) : e0;
+      const T gv = gr[c];
+      da[2 * c] = s0 ? gv : T(0);
+      da[2 * c + 1] = s1 ? gv : T(0);
+      db[2 * c] = s2 ? gv : T(0);
+      db[2 * c + 1] = s3 ? gv : T(0);
+    }
+    for (int64_t c = 2 * ow; c < iw; ++c) da[c] = db[c] = T(0);
+  }
+  if (2 * oh < ih) std::memset(dx + 2 * oh * iw, 0, sizeof(T) * (ih - 2 * oh) * iw);
+}
+
+// Average of 2x2 blocks, stride 2 (divisor d): forward and its gradient (written, not added).
+template <class T>
+void avg2x2_plane(const T* __restrict x, T* __restrict y, int64_t iw, int64_t oh, int64_t ow, T d) {
+  for (int64_t r = 0; r < oh; ++r) {
+    const T* a = x + 2 * r * iw;
+    const T* b = a + iw;
+    T* o = y + r * ow;
+    for (int64_t c = 0; c < ow; ++c) o[c] = ((a[2 * c] + a[2 * c + 1]) + (b[2 * c] + b[2 * c + 1])) / d;
+  }
+}
+
+template <class T>
+void avg2x2_backward_plane(const T* __restrict g, T* __restrict dx, int64_t ih, int64_t iw,
+                           int64_t oh, int64_t ow, T d) {
+  for (int64_t r = 0; r < oh; ++r) {
+    T* da = dx + 2 * r * iw;
+    T* db = da + iw;
+    const T* gr = g + r * ow;
+    for (int64_t c = 0; c < ow; ++c) {
+      const T v = gr[c] / d;
+      da[2 * c] = v;
+      da[2 * c + 1] = v;
+      db[2 * c] = v;
+      db[2 * c + 1] = v;
+    }
+    for (int64_t c = 2 * ow; c < iw; ++c) da[c] = db[c] = T(0);
+  }
+  if (2 * oh < ih) std::memset(dx + 2 * oh * iw, 0, sizeof(T) * (ih - 2 * oh) * iw);
+}
+
 // Argmax (flat index into the plane) of output (r, c) of a 2x2/stride-2 pool.
 template <class T>
 inline int64_t arg2x2(const T* x, int64_t iw, int64_t r, int64_t c) {
@@ -100,6 +166,10 @@ void max_bwd(const T* x, const T* dy, T* dx, int64_t p0, int64_t p1, int64_t ih,
     const T* xp = x + p * ih * iw;
     const T* gp = dy + p * oh * ow;
     T* dp = dx + p * ih * iw;
+    if (fast2x2) {
+      max2x2_backward_plane(xp, gp, dp, ih, iw, oh, ow);
+      continue;
+    }
     std::memset(dp, 0, sizeof(T) * ih * iw);
     for (int64_t r = 0; r < oh; ++r)
       for (int64_t c = 0; c < ow; ++c) {
@@ -118,10 +188,14 @@ void max_bwd(const T* x, const T* dy, T* dx, int64_t p0, int64_t p1, int64_t ih,
 template <class T>
 void avg_fwd(const T* x, T* y, int64_t p0, int64_t p1, int64_t ih, int64_t iw, int64_t oh,
              int64_t ow, const int64_t* hs, const int64_t* he, const int64_t* ws, const int64_t* we,
-             const int64_t* fh, const int64_t* fw, int64_t divisor) {
+             const int64_t* fh, const int64_t* fw, int64_t divisor, bool fast2x2) {
   for (int64_t p = p0; p < p1; ++p) {
     const T* xp = x + p * ih * iw;
     T* yp = y + p * oh * ow;
+    if (fast2x2) {
+      avg2x2_plane(xp, yp, iw, oh, ow, static_cast<T>(divisor ? divisor : 4));
+      continue;
+    }
     for (int64_t r = 0; r < oh; ++r)
       for (int64_t c = 0; c < ow; ++c) {
         T s = 0;
@@ -142,10 +216,14 @@ void avg_fwd(const T* x, T* y, int64_t p0, int64_t p1, int64_t ih, int64_t iw, i
 template <class T>
 void avg_bwd(const T* dy, T* dx, int64_t p0, int64_t p1, int64_t ih, int64_t iw, int64_t oh,
              int64_t ow, const int64_t* hs, const int64_t* he, const int64_t* ws, const int64_t* we,
-             const int64_t* fh, const int64_t* fw, int64_t divisor) {
+             const int64_t* fh, const int64_t* fw, int64_t divisor, bool fast2x2) {
   for (int64_t p = p0; p < p1; ++p) {
     const T* gp = dy + p * oh * ow;
     T* dp = dx + p * ih * iw;
+    if (fast2x2) {
+      avg2x2_backward_plane(gp, dp, ih, iw, oh, ow, static_cast<T>(divisor ? divisor : 4));
+      continue;
+    }
     std::memset(dp, 0, sizeof(T) * ih * iw);
     for (int64_t r = 0; r < oh; ++r)
       for (int64_t c = 0; c < ow; ++c) {
@@ -173,14 +251,14 @@ void avg_bwd(const T* dy, T* dx, int64_t p0, int64_t p1, int64_t ih, int64_t iw,
   void pool_avg_forward(const T* x, T* y, int64_t p0, int64_t p1, int64_t ih, int64_t iw,        \
                         int64_t oh, int64_t ow, const int64_t* hs, const int64_t* he,            \
                         const int64_t* ws, const int64_t* we, const int64_t* fh,                 \
-                        const int64_t* fw, int64_t divisor) {                                    \
-    avg_fwd(x, y, p0, p1, ih, iw, oh, ow, hs, he, ws, we, fh, fw, divisor);                      \
+                        const int64_t* fw, int64_t divisor, bool f) {                            \
+    avg_fwd(x, y, p0, p1, ih, iw, oh, ow, hs, he, ws, we, fh, fw, divisor, f);                   \
   }                                                                                              \
   void pool_avg_backward(const T* dy, T* dx, int64_t p0, int64_t p1, int64_t ih, int64_t iw,     \
                          int64_t oh, int64_t ow, const int64_t* hs, const int64_t* he,           \
                          const int64_t* ws, const int64_t* we, const int64_t* fh,                \
-                         const int64_t* fw, int64_t divisor) {                                   \
-    avg_bwd(dy, dx, p0, p1, ih, iw, oh, ow, hs, he, ws, we, fh, fw, divisor);                    \
+                         const int64_t* fw, int64_t divisor, bool f) {                           \
+    avg_bwd(dy, dx, p0, p1, ih, iw, oh, ow, hs, he, ws, we, fh, fw, divisor, f);                 \
   }
 
 EMBER_POOL_DEFINE(float)
