@@ -227,3 +227,18 @@ def test_bad_input():
         ember.adaptive_avg_pool2d(x, 0)
     with pytest.raises(TypeError, match=r"\[max_pool2d\] expected a floating point"):
         ember.max_pool2d(ember.zeros([1, 2, 4, 4], dtype=ember.int64), 2)
+
+
+def test_max_pool2x2_backward_ties_nan_wide_torch():
+    # Wide rows take the vectorised 2x2 backward; ties and NaNs must route like torch.
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(9)
+    a = rng.integers(0, 3, size=(2, 3, 8, 70)).astype(np.float32)
+    a[0, 0, 1, 5] = a[1, 2, 4, 40] = a[1, 2, 5, 41] = np.nan
+    x, tx = tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, ty = ember.max_pool2d(x, 2), torch.nn.functional.max_pool2d(tx, 2)
+    np.testing.assert_array_equal(to_np(y), ty.detach().numpy())
+    g = rng.standard_normal(ty.shape).astype(np.float32)
+    y.backward(tensor(g))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_array_equal(to_np(x.grad), tx.grad.numpy())

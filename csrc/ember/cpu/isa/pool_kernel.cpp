@@ -6,12 +6,16 @@
 
 #include "ember/cpu/pool.h"
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace ember::cpu::EMBER_ISA {
 
 namespace {
 
 template <class T>
-inline bool takes(T v, T m) { return v > m || v != v; }
+inline bool takes(T v, T m) { return (v > m) | (v != v); }  // no short-circuit: vectorises
 
 // Sum of n contiguous values with 8 accumulators (vectorises; fixed order).
 template <class T>
@@ -45,6 +49,36 @@ void max2x2_plane(const T* __restrict x, T* __restrict y, int64_t iw, int64_t oh
   }
 }
 
+#if defined(__AVX512F__)
+// 16 outputs of a 2x2/stride-2 max pool backward: de-interleave the two input rows, replay the
+// forward's comparison chain on masks (winner = last position that "took"), re-interleave.
+inline void max2x2_bwd16(const float* a, const float* b, const float* g, float* da, float* db) {
+  const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  __m512 a0 = _mm512_loadu_ps(a), a1 = _mm512_loadu_ps(a + 16);
+  __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+  __m512 x0 = _mm512_permutex2var_ps(a0, ie, a1), x1 = _mm512_permutex2var_ps(a0, io, a1);
+  __m512 x2 = _mm512_permutex2var_ps(b0, ie, b1), x3 = _mm512_permutex2var_ps(b0, io, b1);
+  __m512 m = x0;
+  __mmask16 t1 = _mm512_cmp_ps_mask(x1, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(x1, x1, _CMP_UNORD_Q);
+  m = _mm512_mask_mov_ps(m, t1, x1);
+  __mmask16 t2 = _mm512_cmp_ps_mask(x2, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(x2, x2, _CMP_UNORD_Q);
+  m = _mm512_mask_mov_ps(m, t2, x2);
+  __mmask16 t3 = _mm512_cmp_ps_mask(x3, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(x3, x3, _CMP_UNORD_Q);
+  __mmask16 w3 = t3, w2 = t2 & ~t3, w1 = t1 & ~t2 & ~t3;
+  __mmask16 w0 = static_cast<__mmask16>(~(t1 | t2 | t3));
+  __m512 gv = _mm512_loadu_ps(g);
+  __m512 y0 = _mm512_maskz_mov_ps(w0, gv), y1 = _mm512_maskz_mov_ps(w1, gv);
+  __m512 y2 = _mm512_maskz_mov_ps(w2, gv), y3 = _mm512_maskz_mov_ps(w3, gv);
+  _mm512_storeu_ps(da, _mm512_permutex2var_ps(y0, lo, y1));
+  _mm512_storeu_ps(da + 16, _mm512_permutex2var_ps(y0, hi, y1));
+  _mm512_storeu_ps(db, _mm512_permutex2var_ps(y2, lo, y3));
+  _mm512_storeu_ps(db + 16, _mm512_permutex2var_ps(y2, hi, y3));
+}
+#endif
+
 // Gradient of a 2x2/stride-2 max pool, written (not accumulated) into the whole dx plane;
 // branch-free winner selection (random data defeats the branch predictor).
 template <class T>
@@ -56,7 +90,25 @@ void max2x2_backward_plane(const T* __restrict x, const T* __restrict g, T* __re
     T* da = dx + 2 * r * iw;
     T* db = da + iw;
     const T* gr = g + r * ow;
-    for (int64_t c = 0; c < ow; ++c) {
+    int64_t c0 = 0;
+#if defined(__AVX512F__)
+    if constexpr (sizeof(T) == 4) {
+      for (; c0 + 16 <= ow; c0 += 16)
+        max2x2_bwd16(reinterpret_cast<const float*>(a) + 2 * c0,
+                     reinterpret_cast<const float*>(b) + 2 * c0,
+                     reinterpret_cast<const float*>(gr) + c0, reinterpret_cast<float*>(da) + 2 * c0,
+                     reinterpret_cast<float*>(db) + 2 * c0);
+      if (c0 < ow && ow >= 16) {  // tail: redo the last 16 (writes, not adds: idempotent)
+        c0 = ow - 16;
+        max2x2_bwd16(reinterpret_cast<const float*>(a) + 2 * c0,
+                     reinterpret_cast<const float*>(b) + 2 * c0,
+                     reinterpret_cast<const float*>(gr) + c0, reinterpret_cast<float*>(da) + 2 * c0,
+                     reinterpret_cast<float*>(db) + 2 * c0);
+        c0 = ow;
+      }
+    }
+#endif
+    for (int64_t c = c0; c < ow; ++c) {
       const T x0 = a[2 * c], x1 = a[2 * c + 1], x2 = b[2 * c], x3 = b[2 * c + 1];
       T m = x0;
       m = takes(x1, m) ? x1 : m;
@@ -66,10 +118,10 @@ void max2x2_backward_plane(const T* __restrict x, const T* __restrict g, T* __re
       const bool mn = m != m;
       const bool n0 = x0 != x0, n1 = x1 != x1, n2 = x2 != x2, n3 = x3 != x3;
       const bool e0 = x0 == m, e1 = x1 == m, e2 = x2 == m;
-      const bool s3 = mn ? n3 : (!e0 && !e1 && !e2);
-      const bool s2 = mn ? (n2 && !n3) : (e2 && !e0 && !e1);
-      const bool s1 = mn ? (n1 && !n2 && !n3) : (e1 && !e0);
-      const bool s0 = mn ? (n0 && !n1 && !n2 && !n3) : e0;
+      const bool s3 = (mn & n3) | (!mn & !e0 & !e1 & !e2);
+      const bool s2 = (mn & n2 & !n3) | (!mn & e2 & !e0 & !e1);
+      const bool s1 = (mn & n1 & !n2 & !n3) | (!mn & e1 & !e0);
+      const bool s0 = (mn & n0 & !n1 & !n2 & !n3) | (!mn & e0);
       const T gv = gr[c];
       da[2 * c] = s0 ? gv : T(0);
       da[2 * c + 1] = s1 ? gv : T(0);
