@@ -32,6 +32,26 @@ void check_param(const Tensor& p, const Tensor& x, int64_t c, const char* op, co
               dtype_name(p.dtype()), " but the input has dtype ", dtype_name(x.dtype()));
 }
 
+// sum(g) and sum(g * (x - mu)) with 8 accumulators (vectorises; fixed order).
+template <class T>
+void grad_sums(const T* g, const T* x, int64_t n, T mu, T& sdy, T& sdyx) {
+  T a[8] = {0, 0, 0, 0, 0, 0, 0, 0}, b[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) {
+      a[k] += g[i + k];
+      b[k] += g[i + k] * (x[i + k] - mu);
+    }
+  T sa = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+  T sb = ((b[0] + b[1]) + (b[2] + b[3])) + ((b[4] + b[5]) + (b[6] + b[7]));
+  for (; i < n; ++i) {
+    sa += g[i];
+    sb += g[i] * (x[i] - mu);
+  }
+  sdy = sa;
+  sdyx = sb;
+}
+
 }  // namespace
 
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
@@ -108,12 +128,9 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
                     if (!dwpp && !dbpp) break;
                     const T* gk = dyr + k * l;
                     const T* xk = xr + k * l;
-                    T sdy = 0, sdyx = 0;
-                    for (int64_t i = 0; i < l; ++i) {
-                      sdy += gk[i];
-                      sdyx += gk[i] * (xk[i] - mu) * rs;
-                    }
-                    if (dwpp) dwpp[r * cg + k] = sdyx;  // r * cg + k == sample * c + channel
+                    T sdy, sdyx;
+                    grad_sums(gk, xk, l, mu, sdy, sdyx);
+                    if (dwpp) dwpp[r * cg + k] = sdyx * rs;  // r * cg + k == sample * c + channel
                     if (dbpp) dbpp[r * cg + k] = sdy;
                   }
                   if (!dxp) continue;
