@@ -10,7 +10,12 @@ from .. import _C
 from .._C.nn import Module, Sequential, ModuleList, ModuleDict  # noqa: F401
 from .._C.nn import Identity, Flatten, Unflatten  # noqa: F401
 from .parameter import Parameter  # noqa: F401
-from .._C.nn import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, Upsample, PixelShuffle, PixelUnshuffle, Dropout2d, ConstantPad1d, ConstantPad2d, ZeroPad1d, ZeroPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, CircularPad1d, CircularPad2d)  # noqa: F401  (pooling family)
+from .._C.nn import (  # noqa: F401  (pooling, padding, upsampling, group norm)
+    MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, Upsample, PixelShuffle,
+    PixelUnshuffle, Dropout2d, ConstantPad1d, ConstantPad2d, ZeroPad1d, ZeroPad2d,
+    ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, CircularPad1d,
+    CircularPad2d)
 
 
 class _IncompatibleKeys(
@@ -31,7 +36,12 @@ _C.nn._IncompatibleKeys = _IncompatibleKeys  # the binding builds its result fro
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Identity",
            "Flatten", "Unflatten"]
-__all__ += ['MaxPool1d', 'MaxPool2d', 'AvgPool1d', 'AvgPool2d', 'AdaptiveAvgPool1d', 'AdaptiveAvgPool2d', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'GroupNorm', 'InstanceNorm1d', 'InstanceNorm2d', 'Upsample', 'PixelShuffle', 'PixelUnshuffle', 'Dropout2d', 'ConstantPad1d', 'ConstantPad2d', 'ZeroPad1d', 'ZeroPad2d', 'ReflectionPad1d', 'ReflectionPad2d', 'ReplicationPad1d', 'ReplicationPad2d', 'CircularPad1d', 'CircularPad2d']
+__all__ += ['MaxPool1d', 'MaxPool2d', 'AvgPool1d', 'AvgPool2d', 'AdaptiveAvgPool1d',
+            'AdaptiveAvgPool2d', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'GroupNorm',
+            'InstanceNorm1d', 'InstanceNorm2d', 'Upsample', 'PixelShuffle', 'PixelUnshuffle',
+            'Dropout2d', 'ConstantPad1d', 'ConstantPad2d', 'ZeroPad1d', 'ZeroPad2d',
+            'ReflectionPad1d', 'ReflectionPad2d', 'ReplicationPad1d', 'ReplicationPad2d',
+            'CircularPad1d', 'CircularPad2d']
 
 from . import init  # noqa: E402,F401
 from . import utils  # noqa: E402,F401

@@ -276,6 +276,11 @@ void avg_bwd(const T* dy, T* dx, int64_t p0, int64_t p1, int64_t ih, int64_t iw,
       avg2x2_backward_plane(gp, dp, ih, iw, oh, ow, static_cast<T>(divisor ? divisor : 4));
       continue;
     }
+    if (oh == 1 && ow == 1 && hs[0] == 0 && he[0] == ih && ws[0] == 0 && we[0] == iw) {
+      const T v = gp[0] / static_cast<T>(divisor ? divisor : fh[0] * fw[0]);  // global pool
+      for (int64_t i = 0; i < ih * iw; ++i) dp[i] = v;
+      continue;
+    }
     std::memset(dp, 0, sizeof(T) * ih * iw);
     for (int64_t r = 0; r < oh; ++r)
       for (int64_t c = 0; c < ow; ++c) {
