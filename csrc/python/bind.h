@@ -36,6 +36,7 @@ void bind_optim(py::module_& m, TensorClass& cls);       // ember._C.optim: opti
 void bind_nn_layers(py::module_& m, TensorClass& cls);   // standard layers in ember._C.nn; ops they add
 void bind_nn_loss(py::module_& m, TensorClass& cls);     // losses: functional (ember._C) + ember._C.nn
 void bind_nn_conv(py::module_& m, TensorClass& cls);       // conv ops and ember._C.nn conv layers
+void bind_nn_pool(py::module_& m, TensorClass& cls);     // pooling, pad, upsample, group norm (+ layers)
 
 // Converts a Python int/float/bool to a Scalar (TypeError otherwise).
 Scalar to_scalar(const py::handle& obj, const char* op);

@@ -83,4 +83,5 @@ PYBIND11_MODULE(_C, m) {
   python::bind_nn_layers(m, cls);
   python::bind_nn_loss(m, cls);
   python::bind_nn_conv(m, cls);
+  python::bind_nn_pool(m, cls);
 }

@@ -1,0 +1,324 @@
+// Max and average pooling kernels (float32/float64) compiled per ISA; see cpu/pool.h for the
+// window tables. Max pooling follows PyTorch exactly: a later value wins when it is greater
+// or NaN, so ties keep the first maximum and NaN propagates (the last NaN's index is kept).
+#include <cstdint>
+#include <cstring>
+
+#include "ember/cpu/pool.h"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace ember::cpu::EMBER_ISA {
+
+namespace {
+
+template <class T>
+inline bool takes(T v, T m) { return (v > m) | (v != v); }  // no short-circuit: vectorises
+
+// Sum of n contiguous values with 8 accumulators (vectorises; fixed order).
+template <class T>
+T span_sum(const T* x, int64_t n) {
+  T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) acc[k] += x[i + k];
+  T s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; i < n; ++i) s += x[i];
+  return s;
+}
+
+// 2x2 windows, stride 2, no padding or dilation: the common CNN downsampling.
+template <class T>
+void max2x2_plane(const T* __restrict x, T* __restrict y, int64_t iw, int64_t oh, int64_t ow) {
+  for (int64_t r = 0; r < oh; ++r) {
+    const T* __restrict a = x + 2 * r * iw;
+    const T* __restrict b = a + iw;
+    T* __restrict o = y + r * ow;
+    for (int64_t c = 0; c < ow; ++c) {
+      T m = a[2 * c];
+      T v = a[2 * c + 1];
+      m = takes(v, m) ? v : m;
+      v = b[2 * c];
+      m = takes(v, m) ? v : m;
+      v = b[2 * c + 1];
+      m = takes(v, m) ? v : m;
+      o[c] = m;
+    }
+  }
+}
+
+#if defined(__AVX512F__)
+// 16 outputs of a 2x2/stride-2 max pool backward: de-interleave the two input rows, replay the
+// forward's comparison chain on masks (winner = last position that "took"), re-interleave.
+inline void max2x2_bwd16(const float* a, const float* b, const float* g, float* da, float* db) {
+  const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  __m512 a0 = _mm512_loadu_ps(a), a1 = _mm512_loadu_ps(a + 16);
+  __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+  __m512 x0 = _mm512_permutex2var_ps(a0, ie, a1), x1 = _mm512_permutex2var_ps(a0, io, a1);
+  __m512 x2 = _mm512_permutex2var_ps(b0, ie, b1), x3 = _mm512_permutex2var_ps(b0, io, b1);
+  __m512 m = x0;
+  __mmask16 t1 = _mm512_cmp_ps_mask(x1, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(x1, x1, _CMP_UNORD_Q);
+  m = _mm512_mask_mov_ps(m, t1, x1);
+  __mmask16 t2 = _mm512_cmp_ps_mask(x2, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(x2, x2, _CMP_UNORD_Q);
+  m = _mm512_mask_mov_ps(m, t2, x2);
+  __mmask16 t3 = _mm512_cmp_ps_mask(x3, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(x3, x3, _CMP_UNORD_Q);
+  __mmask16 w3 = t3, w2 = t2 & ~t3, w1 = t1 & ~t2 & ~t3;
+  __mmask16 w0 = static_cast<__mmask16>(~(t1 | t2 | t3));
+  __m512 gv = _mm512_loadu_ps(g);
+  __m512 y0 = _mm512_maskz_mov_ps(w0, gv), y1 = _mm512_maskz_mov_ps(w1, gv);
+  __m512 y2 = _mm512_maskz_mov_ps(w2, gv), y3 = _mm512_maskz_mov_ps(w3, gv);
+  _mm512_storeu_ps(da, _mm512_permutex2var_ps(y0, lo, y1));
+  _mm512_storeu_ps(da + 16, _mm512_permutex2var_ps(y0, hi, y1));
+  _mm512_storeu_ps(db, _mm512_permutex2var_ps(y2, lo, y3));
+  _mm512_storeu_ps(db + 16, _mm512_permutex2var_ps(y2, hi, y3));
+}
+#endif
+
+// Gradient of a 2x2/stride-2 max pool, written (not accumulated) into the whole dx plane;
+// branch-free winner selection (random data defeats the branch predictor).
+template <class T>
+void max2x2_backward_plane(const T* __restrict x, const T* __restrict g, T* __restrict dx,
+                           int64_t ih, int64_t iw, int64_t oh, int64_t ow) {
+  for (int64_t r = 0; r < oh; ++r) {
+    const T* a = x + 2 * r * iw;
+    const T* b = a + iw;
+    T* da = dx + 2 * r * iw;
+    T* db = da + iw;
+    const T* gr = g + r * ow;
+    int64_t c0 = 0;
+#if defined(__AVX512F__)
+    if constexpr (sizeof(T) == 4) {
+      for (; c0 + 16 <= ow; c0 += 16)
+        max2x2_bwd16(reinterpret_cast<const float*>(a) + 2 * c0,
+                     reinterpret_cast<const float*>(b) + 2 * c0,
+                     reinterpret_cast<const float*>(gr) + c0, reinterpret_cast<float*>(da) + 2 * c0,
+                     reinterpret_cast<float*>(db) + 2 * c0);
+      if (c0 < ow && ow >= 16) {  // tail: redo the last 16 (writes, not adds: idempotent)
+        c0 = ow - 16;
+        max2x2_bwd16(reinterpret_cast<const float*>(a) + 2 * c0,
+                     reinterpret_cast<const float*>(b) + 2 * c0,
+                     reinterpret_cast<const float*>(gr) + c0, reinterpret_cast<float*>(da) + 2 * c0,
+                     reinterpret_cast<float*>(db) + 2 * c0);
+        c0 = ow;
+      }
+    }
+#endif
+    for (int64_t c = c0; c < ow; ++c) {
+      const T x0 = a[2 * c], x1 = a[2 * c + 1], x2 = b[2 * c], x3 = b[2 * c + 1];
+      T m = x0;
+      m = takes(x1, m) ? x1 : m;
+      m = takes(x2, m) ? x2 : m;
+      m = takes(x3, m) ? x3 : m;
+      // The forward's winner: the first value equal to the max, or the last NaN.
+      const bool mn = m != m;
+      const bool n0 = x0 != x0, n1 = x1 != x1, n2 = x2 != x2, n3 = x3 != x3;
+      const bool e0 = x0 == m, e1 = x1 == m, e2 = x2 == m;
+      const bool s3 = (mn & n3) | (!mn & !e0 & !e1 & !e2);
+      const bool s2 = (mn & n2 & !n3) | (!mn & e2 & !e0 & !e1);
+      const bool s1 = (mn & n1 & !n2 & !n3) | (!mn & e1 & !e0);
+      const bool s0 = (mn & n0 & !n1 & !n2 & !n3) | (!mn & e0);
+      const T gv = gr[c];
+      da[2 * c] = s0 ? gv : T(0);
+      da[2 * c + 1] = s1 ? gv : T(0);
+      db[2 * c] = s2 ? gv : T(0);
+      db[2 * c + 1] = s3 ? gv : T(0);
+    }
+    for (int64_t c = 2 * ow; c < iw; ++c) da[c] = db[c] = T(0);
+  }
+  if (2 * oh < ih) std::memset(dx + 2 * oh * iw, 0, sizeof(T) * (ih - 2 * oh) * iw);
+}
+
+// Average of 2x2 blocks, stride 2 (divisor d): forward and its gradient (written, not added).
+template <class T>
+void avg2x2_plane(const T* __restrict x, T* __restrict y, int64_t iw, int64_t oh, int64_t ow, T d) {
+  for (int64_t r = 0; r < oh; ++r) {
+    const T* a = x + 2 * r * iw;
+    const T* b = a + iw;
+    T* o = y + r * ow;
+    for (int64_t c = 0; c < ow; ++c) o[c] = ((a[2 * c] + a[2 * c + 1]) + (b[2 * c] + b[2 * c + 1])) / d;
+  }
+}
+
+template <class T>
+void avg2x2_backward_plane(const T* __restrict g, T* __restrict dx, int64_t ih, int64_t iw,
+                           int64_t oh, int64_t ow, T d) {
+  for (int64_t r = 0; r < oh; ++r) {
+    T* da = dx + 2 * r * iw;
+    T* db = da + iw;
+    const T* gr = g + r * ow;
+    for (int64_t c = 0; c < ow; ++c) {
+      const T v = gr[c] / d;
+      da[2 * c] = v;
+      da[2 * c + 1] = v;
+      db[2 * c] = v;
+      db[2 * c + 1] = v;
+    }
+    for (int64_t c = 2 * ow; c < iw; ++c) da[c] = db[c] = T(0);
+  }
+  if (2 * oh < ih) std::memset(dx + 2 * oh * iw, 0, sizeof(T) * (ih - 2 * oh) * iw);
+}
+
+// Argmax (flat index into the plane) of output (r, c) of a 2x2/stride-2 pool.
+template <class T>
+inline int64_t arg2x2(const T* x, int64_t iw, int64_t r, int64_t c) {
+  int64_t base = 2 * r * iw + 2 * c, best = base;
+  T m = x[base];
+  const int64_t cand[3] = {base + 1, base + iw, base + iw + 1};
+  for (int k = 0; k < 3; ++k)
+    if (takes(x[cand[k]], m)) { m = x[cand[k]]; best = cand[k]; }
+  return best;
+}
+
+template <class T>
+inline int64_t arg_window(const T* x, int64_t iw, int64_t h0, int64_t h1, int64_t w0, int64_t w1,
+                          int64_t dh, int64_t dw, T* value) {
+  int64_t best = h0 * iw + w0;
+  T m = -__builtin_huge_val();
+  for (int64_t h = h0; h < h1; h += dh)
+    for (int64_t w = w0; w < w1; w += dw) {
+      T v = x[h * iw + w];
+      if (takes(v, m)) { m = v; best = h * iw + w; }
+    }
+  *value = m;
+  return best;
+}
+
+template <class T>
+void max_fwd(const T* x, T* y, int64_t* idx, int64_t p0, int64_t p1, int64_t ih, int64_t iw,
+             int64_t oh, int64_t ow, const int64_t* hs, const int64_t* he, const int64_t* ws,
+             const int64_t* we, int64_t dh, int64_t dw, bool fast2x2) {
+  for (int64_t p = p0; p < p1; ++p) {
+    const T* xp = x + p * ih * iw;
+    T* yp = y + p * oh * ow;
+    if (fast2x2 && !idx) {
+      max2x2_plane(xp, yp, iw, oh, ow);
+      continue;
+    }
+    int64_t* ip = idx ? idx + p * oh * ow : nullptr;
+    for (int64_t r = 0; r < oh; ++r)
+      for (int64_t c = 0; c < ow; ++c) {
+        T m;
+        int64_t a = arg_window(xp, iw, hs[r], he[r], ws[c], we[c], dh, dw, &m);
+        yp[r * ow + c] = m;
+        if (ip) ip[r * ow + c] = a;
+      }
+  }
+}
+
+template <class T>
+void max_bwd(const T* x, const T* dy, T* dx, int64_t p0, int64_t p1, int64_t ih, int64_t iw,
+             int64_t oh, int64_t ow, const int64_t* hs, const int64_t* he, const int64_t* ws,
+             const int64_t* we, int64_t dh, int64_t dw, bool fast2x2) {
+  for (int64_t p = p0; p < p1; ++p) {
+    const T* xp = x + p * ih * iw;
+    const T* gp = dy + p * oh * ow;
+    T* dp = dx + p * ih * iw;
+    if (fast2x2) {
+      max2x2_backward_plane(xp, gp, dp, ih, iw, oh, ow);
+      continue;
+    }
+    std::memset(dp, 0, sizeof(T) * ih * iw);
+    for (int64_t r = 0; r < oh; ++r)
+      for (int64_t c = 0; c < ow; ++c) {
+        int64_t a;
+        if (fast2x2) {
+          a = arg2x2(xp, iw, r, c);
+        } else {
+          T m;
+          a = arg_window(xp, iw, hs[r], he[r], ws[c], we[c], dh, dw, &m);
+        }
+        dp[a] += gp[r * ow + c];
+      }
+  }
+}
+
+template <class T>
+void avg_fwd(const T* x, T* y, int64_t p0, int64_t p1, int64_t ih, int64_t iw, int64_t oh,
+             int64_t ow, const int64_t* hs, const int64_t* he, const int64_t* ws, const int64_t* we,
+             const int64_t* fh, const int64_t* fw, int64_t divisor, bool fast2x2) {
+  for (int64_t p = p0; p < p1; ++p) {
+    const T* xp = x + p * ih * iw;
+    T* yp = y + p * oh * ow;
+    if (fast2x2) {
+      avg2x2_plane(xp, yp, iw, oh, ow, static_cast<T>(divisor ? divisor : 4));
+      continue;
+    }
+    for (int64_t r = 0; r < oh; ++r)
+      for (int64_t c = 0; c < ow; ++c) {
+        T s = 0;
+        if (ws[c] == 0 && we[c] == iw) {
+          s = span_sum(xp + hs[r] * iw, (he[r] - hs[r]) * iw);  // whole rows: one span
+        } else if (we[c] - ws[c] == 2) {
+          for (int64_t h = hs[r]; h < he[r]; ++h) s += xp[h * iw + ws[c]] + xp[h * iw + ws[c] + 1];
+        } else {
+          for (int64_t h = hs[r]; h < he[r]; ++h)
+            for (int64_t w = ws[c]; w < we[c]; ++w) s += xp[h * iw + w];
+        }
+        int64_t d = divisor ? divisor : fh[r] * fw[c];
+        yp[r * ow + c] = s / static_cast<T>(d);
+      }
+  }
+}
+
+template <class T>
+void avg_bwd(const T* dy, T* dx, int64_t p0, int64_t p1, int64_t ih, int64_t iw, int64_t oh,
+             int64_t ow, const int64_t* hs, const int64_t* he, const int64_t* ws, const int64_t* we,
+             const int64_t* fh, const int64_t* fw, int64_t divisor, bool fast2x2) {
+  for (int64_t p = p0; p < p1; ++p) {
+    const T* gp = dy + p * oh * ow;
+    T* dp = dx + p * ih * iw;
+    if (fast2x2) {
+      avg2x2_backward_plane(gp, dp, ih, iw, oh, ow, static_cast<T>(divisor ? divisor : 4));
+      continue;
+    }
+    if (oh == 1 && ow == 1 && hs[0] == 0 && he[0] == ih && ws[0] == 0 && we[0] == iw) {
+      const T v = gp[0] / static_cast<T>(divisor ? divisor : fh[0] * fw[0]);  // global pool
+      for (int64_t i = 0; i < ih * iw; ++i) dp[i] = v;
+      continue;
+    }
+    std::memset(dp, 0, sizeof(T) * ih * iw);
+    for (int64_t r = 0; r < oh; ++r)
+      for (int64_t c = 0; c < ow; ++c) {
+        int64_t d = divisor ? divisor : fh[r] * fw[c];
+        T g = gp[r * ow + c] / static_cast<T>(d);
+        for (int64_t h = hs[r]; h < he[r]; ++h)
+          for (int64_t w = ws[c]; w < we[c]; ++w) dp[h * iw + w] += g;
+      }
+  }
+}
+
+}  // namespace
+
+#define EMBER_POOL_DEFINE(T)                                                                     \
+  void pool_max_forward(const T* x, T* y, int64_t* idx, int64_t p0, int64_t p1, int64_t ih,      \
+                        int64_t iw, int64_t oh, int64_t ow, const int64_t* hs, const int64_t* he, \
+                        const int64_t* ws, const int64_t* we, int64_t dh, int64_t dw, bool f) {  \
+    max_fwd(x, y, idx, p0, p1, ih, iw, oh, ow, hs, he, ws, we, dh, dw, f);                       \
+  }                                                                                              \
+  void pool_max_backward(const T* x, const T* dy, T* dx, int64_t p0, int64_t p1, int64_t ih,     \
+                         int64_t iw, int64_t oh, int64_t ow, const int64_t* hs, const int64_t* he, \
+                         const int64_t* ws, const int64_t* we, int64_t dh, int64_t dw, bool f) { \
+    max_bwd(x, dy, dx, p0, p1, ih, iw, oh, ow, hs, he, ws, we, dh, dw, f);                       \
+  }                                                                                              \
+  void pool_avg_forward(const T* x, T* y, int64_t p0, int64_t p1, int64_t ih, int64_t iw,        \
+                        int64_t oh, int64_t ow, const int64_t* hs, const int64_t* he,            \
+                        const int64_t* ws, const int64_t* we, const int64_t* fh,                 \
+                        const int64_t* fw, int64_t divisor, bool f) {                            \
+    avg_fwd(x, y, p0, p1, ih, iw, oh, ow, hs, he, ws, we, fh, fw, divisor, f);                   \
+  }                                                                                              \
+  void pool_avg_backward(const T* dy, T* dx, int64_t p0, int64_t p1, int64_t ih, int64_t iw,     \
+                         int64_t oh, int64_t ow, const int64_t* hs, const int64_t* he,           \
+                         const int64_t* ws, const int64_t* we, const int64_t* fh,                \
+                         const int64_t* fw, int64_t divisor, bool f) {                           \
+    avg_bwd(dy, dx, p0, p1, ih, iw, oh, ow, hs, he, ws, we, fh, fw, divisor, f);                 \
+  }
+
+EMBER_POOL_DEFINE(float)
+EMBER_POOL_DEFINE(double)
+
+}  // namespace ember::cpu::EMBER_ISA
