@@ -78,7 +78,7 @@ def examples(ember_dir, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def files(mlp, tmp_path_factory):
-    pytest.importorskip("sklearn")
+    # scikit-learn (for iris) is a test dependency (pyproject [test]): no skip without it.
     d = tmp_path_factory.mktemp("data")
     mlp.main(str(d))
     return {k: os.path.join(str(d), f"{k}.safetensors") for k in ("data", "model", "inputs")}
