@@ -12,6 +12,7 @@
 #include "ember/cpu/gemm.h"
 #include "ember/cpu/isa.h"
 #include "ember/autograd/engine.h"
+#include "ember/autograd/node.h"
 #include "ember/autograd/function.h"
 #include "ember/autograd/grad_mode.h"
 #include "ember/ops/creation.h"

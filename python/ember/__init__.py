@@ -64,3 +64,4 @@ from .serialization import save, load  # noqa: E402
 import ember.nn as nn  # noqa: E402 - the Python package (replaces ember._C.nn from the star import)
 from . import optim  # noqa: E402 - the Python package (replaces ember._C.optim)
 from . import utils  # noqa: E402
+from ._paths import cmake_dir, include_dir, lib_dir  # noqa: E402,F401
