@@ -9,8 +9,6 @@
 
 namespace ember::nn {
 
-// A double as Python's repr prints it (0.01, 1.0, 1e-05), so extra_repr matches PyTorch.
-std::string float_repr(double v);
 
 class ReLU : public Module {
  public:

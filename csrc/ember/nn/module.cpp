@@ -2,6 +2,10 @@
 // per-module state (no globals), so different modules may be used from different threads.
 #include "ember/nn/module.h"
 
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
 #include <set>
 #include <sstream>
 #include <unordered_set>
@@ -401,6 +405,45 @@ std::string Module::repr_with(const ReprFn& child_repr, const std::string& type_
 std::string Module::repr() const {
   return repr_with([](const ModulePtr& c) { return c ? c->repr() : std::string("None"); }, name(),
                    extra_repr());
+}
+
+std::string float_repr(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  // Shortest digits that read back as v (what Python's repr picks).
+  char buf[64];
+  int prec = 1;
+  for (; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*e", prec - 1, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  std::string s(buf);  // [-]d[.ddd]e[+-]xx
+  bool neg = s[0] == '-';
+  if (neg) s = s.substr(1);
+  size_t epos = s.find('e');
+  int exp10 = std::atoi(s.c_str() + epos + 1);
+  std::string digits;
+  for (size_t i = 0; i < epos; ++i)
+    if (s[i] != '.') digits += s[i];
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  std::string out;
+  if (exp10 >= -4 && exp10 < 16) {  // Python's repr: fixed notation for 1e-4 <= |v| < 1e16
+    if (exp10 < 0) {
+      out = "0." + std::string(static_cast<size_t>(-exp10 - 1), '0') + digits;
+    } else if (static_cast<int>(digits.size()) <= exp10 + 1) {
+      out = digits + std::string(static_cast<size_t>(exp10 + 1 - static_cast<int>(digits.size())), '0') + ".0";
+    } else {
+      out = digits.substr(0, static_cast<size_t>(exp10 + 1)) + "." + digits.substr(static_cast<size_t>(exp10 + 1));
+    }
+  }
+  if (out.empty()) {
+    out = digits.substr(0, 1);
+    if (digits.size() > 1) out += "." + digits.substr(1);
+    char e[16];
+    std::snprintf(e, sizeof e, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
+    out += e;
+  }
+  return neg ? "-" + out : out;
 }
 
 }  // namespace ember::nn

@@ -78,6 +78,9 @@ struct LoadResult {
   std::vector<std::string> missing_keys, unexpected_keys;
 };
 
+// A double printed as Python's repr would (shortest round-trip digits): for extra_repr.
+std::string float_repr(double v);
+
 class Module {
  public:
   Module() = default;

@@ -89,32 +89,6 @@ std::pair<Tensor, Tensor> AdaptivePool::forward_with_indices(const Tensor& input
 
 namespace ember::nn {
 
-std::string float_repr(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char buf[64];
-  int p = 1;
-  for (; p <= 17; ++p) {
-    std::snprintf(buf, sizeof buf, "%.*e", p - 1, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  int exp = std::atoi(std::strchr(buf, 'e') + 1);
-  if (exp >= -4 && exp < 16) {
-    std::snprintf(buf, sizeof buf, "%.*f", std::max(0, p - 1 - exp), v);
-    std::string s = buf;
-    if (s.find('.') == std::string::npos) s += ".0";
-    return s;
-  }
-  std::string s = buf;
-  std::string mant = s.substr(0, s.find('e'));
-  if (mant.find('.') != std::string::npos) {
-    while (mant.back() == '0') mant.pop_back();
-    if (mant.back() == '.') mant.pop_back();
-  }
-  char e[16];
-  std::snprintf(e, sizeof e, "e%c%02d", exp < 0 ? '-' : '+', std::abs(exp));
-  return mant + e;
-}
 
 GroupNorm::GroupNorm(int64_t num_groups, int64_t num_channels, double eps, bool affine, bool bias)
     : num_groups(num_groups), num_channels(num_channels), eps(eps), affine(affine), bias(bias) {

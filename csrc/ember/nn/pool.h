@@ -91,8 +91,6 @@ std::string size_repr(const IntList& v, bool tuple = false);
 
 namespace ember::nn {
 
-// Python's repr of a float (1e-05, 0.1, 2.0): the shortest digits that round-trip.
-std::string float_repr(double v);
 
 class GroupNorm : public Module {
  public:
