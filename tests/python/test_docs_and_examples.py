@@ -25,3 +25,9 @@ def run_example(name, *args):
 
 def test_linear_regression_example():
     assert "OK: gradient descent agrees with least squares" in run_example("linear_regression.py")
+
+
+def test_digits_mlp_example():
+    pytest.importorskip("tqdm")
+    out = run_example("digits_mlp.py", "--epochs", "30")
+    assert "reloaded from" in out and "test accuracy" in out

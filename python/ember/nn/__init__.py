@@ -15,13 +15,13 @@ from .._C.nn import (Linear, Bilinear, ReLU, LeakyReLU, ELU, GELU, SiLU, Tanh, S
 from .._C.nn import (CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss,  # noqa: F401
                      HuberLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss)
 from .._C.nn import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
-from .parameter import Parameter  # noqa: F401
 from .._C.nn import (  # noqa: F401  (pooling, padding, upsampling, group norm)
-    MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
-    AdaptiveMaxPool2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, Upsample, PixelShuffle,
+    MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d, AdaptiveMaxPool2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, Upsample, PixelShuffle,
     PixelUnshuffle, Dropout2d, ConstantPad1d, ConstantPad2d, ZeroPad1d, ZeroPad2d,
     ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, CircularPad1d,
     CircularPad2d)
+from .parameter import Parameter  # noqa: F401
 
 
 class _IncompatibleKeys(
@@ -45,9 +45,8 @@ __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Ide
            "SiLU", "Tanh", "Sigmoid", "Softplus", "Softmax", "LogSoftmax", "Dropout",
            "Embedding", "LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d",
            "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
-           "BCELoss", "BCEWithLogitsLoss", "KLDivLoss"]
-           "Flatten", "Unflatten", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
-           "Flatten", "Unflatten"]
+           "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
+           "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 __all__ += ['MaxPool1d', 'MaxPool2d', 'AvgPool1d', 'AvgPool2d', 'AdaptiveAvgPool1d',
             'AdaptiveAvgPool2d', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'GroupNorm',
             'InstanceNorm1d', 'InstanceNorm2d', 'Upsample', 'PixelShuffle', 'PixelUnshuffle',

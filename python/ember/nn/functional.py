@@ -123,13 +123,29 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return _C.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
-if hasattr(_C, "pad"):
-    pad = _C.pad
-
-# Import-time wiring: the losses below are being added to ember._C in parallel by another
-# branch; each is re-exported only when the build provides it (the integrator merges both).
-for _name in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-              "binary_cross_entropy_with_logits", "kl_div"):
-    if hasattr(_C, _name):
-        globals()[_name] = getattr(_C, _name)
-del _name
+# Losses, convolution, pooling, padding, resampling and group norm are C++ ops of ember._C.
+mse_loss = _C.mse_loss
+l1_loss = _C.l1_loss
+smooth_l1_loss = _C.smooth_l1_loss
+huber_loss = _C.huber_loss
+binary_cross_entropy = _C.binary_cross_entropy
+binary_cross_entropy_with_logits = _C.binary_cross_entropy_with_logits
+kl_div = _C.kl_div
+conv1d = _C.conv1d
+conv2d = _C.conv2d
+conv_transpose1d = _C.conv_transpose1d
+conv_transpose2d = _C.conv_transpose2d
+max_pool1d = _C.max_pool1d
+max_pool2d = _C.max_pool2d
+avg_pool1d = _C.avg_pool1d
+avg_pool2d = _C.avg_pool2d
+adaptive_avg_pool1d = _C.adaptive_avg_pool1d
+adaptive_avg_pool2d = _C.adaptive_avg_pool2d
+adaptive_max_pool1d = _C.adaptive_max_pool1d
+adaptive_max_pool2d = _C.adaptive_max_pool2d
+pad = _C.pad
+interpolate = _C.interpolate
+pixel_shuffle = _C.pixel_shuffle
+pixel_unshuffle = _C.pixel_unshuffle
+group_norm = _C.group_norm
+instance_norm = _C.instance_norm
