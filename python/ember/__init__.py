@@ -60,6 +60,9 @@ def is_floating_point(input):
 def is_nonzero(input):
     """The truth value of a one-element tensor."""
     return _builtins.bool(input)
+
+
+# Subpackages (these replace the bare C++ submodules that the star import brought in).
 from .serialization import save, load  # noqa: E402
 import ember.nn as nn  # noqa: E402 - the Python package (replaces ember._C.nn from the star import)
 from . import optim  # noqa: E402 - the Python package (replaces ember._C.optim)
