@@ -31,3 +31,8 @@ def test_digits_mlp_example():
     pytest.importorskip("tqdm")
     out = run_example("digits_mlp.py", "--epochs", "30")
     assert "reloaded from" in out and "test accuracy" in out
+
+
+def test_digits_cnn_example():
+    pytest.importorskip("tqdm")
+    assert "test accuracy" in run_example("digits_cnn.py")
