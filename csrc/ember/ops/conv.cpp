@@ -50,6 +50,32 @@ Tensor weight_grad(const Tensor& x, const Tensor& dy, const Shape& wshape, const
 
 Tensor conv_t_impl(const Tensor& x, const Tensor& w, const Tensor& bias, const Spec& s,
                    int64_t H, int64_t W);
+Tensor conv_impl(const Tensor& x, const Tensor& w, const Tensor& bias, const Spec& s,
+                 int64_t OH, int64_t OW);
+
+// Backward of conv and of its transpose, which are each other's input gradient; the weight
+// gradient correlates the input with the output gradient (roles swapped when transposed).
+void record_backward(const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& out,
+                     const Spec& s, bool transposed) {
+  std::vector<Tensor> inputs{x, w};
+  if (bias.defined()) inputs.push_back(bias);
+  if (!autograd::any_requires_grad(inputs)) return;
+  record("ConvolutionBackward", inputs, {out},
+         [sx = SavedTensor(x), sw = SavedTensor(w), s, transposed](const Grads& g, const auto& node) {
+           Grads r(node.next_edges().size());
+           const Tensor &x = sx.get(), &w = sw.get();
+           Tensor gy = contiguous(g[0]);
+           if (node.needs_input_grad(0))
+             r[0] = transposed ? conv_impl(gy, w, Tensor(), s, x.size(2), x.size(3))
+                               : conv_t_impl(gy, w, Tensor(), s, x.size(2), x.size(3));
+           if (node.needs_input_grad(1)) {
+             autograd::NoGradGuard guard;
+             r[1] = transposed ? weight_grad(gy, x, w.shape(), s) : weight_grad(x, gy, w.shape(), s);
+           }
+           if (r.size() > 2 && node.needs_input_grad(2)) r[2] = sum(gy, {0, 2, 3});
+           return r;
+         });
+}
 
 // conv(x, w) + bias with output size (OH, OW); x (N, C, H, W), w (K, C / G, KH, KW).
 Tensor conv_impl(const Tensor& x, const Tensor& w, const Tensor& bias, const Spec& s,
@@ -64,22 +90,7 @@ Tensor conv_impl(const Tensor& x, const Tensor& w, const Tensor& bias, const Spe
                              wc.data<T>(), bc.defined() ? bc.data<T>() : nullptr, out.data<T>());
     });
   }
-  std::vector<Tensor> inputs{x, w};
-  if (bias.defined()) inputs.push_back(bias);
-  if (autograd::any_requires_grad(inputs))
-    record("ConvolutionBackward", inputs, {out},
-           [sx = SavedTensor(x), sw = SavedTensor(w), s](const Grads& g, const auto& node) {
-             Grads r(node.next_edges().size());
-             const Tensor &x = sx.get(), &w = sw.get();
-             Tensor gy = contiguous(g[0]);
-             if (node.needs_input_grad(0)) r[0] = conv_t_impl(gy, w, Tensor(), s, x.size(2), x.size(3));
-             if (node.needs_input_grad(1)) {
-               autograd::NoGradGuard guard;
-               r[1] = weight_grad(x, gy, w.shape(), s);
-             }
-             if (r.size() > 2 && node.needs_input_grad(2)) r[2] = sum(gy, {0, 2, 3});
-             return r;
-           });
+  record_backward(x, w, bias, out, s, /*transposed=*/false);
   return out;
 }
 
@@ -101,22 +112,7 @@ Tensor conv_t_impl(const Tensor& x, const Tensor& w, const Tensor& bias, const S
       copy_(out, add(out, b4));
     }
   }
-  std::vector<Tensor> inputs{x, w};
-  if (bias.defined()) inputs.push_back(bias);
-  if (autograd::any_requires_grad(inputs))
-    record("ConvolutionBackward", inputs, {out},
-           [sx = SavedTensor(x), sw = SavedTensor(w), s](const Grads& g, const auto& node) {
-             Grads r(node.next_edges().size());
-             const Tensor &x = sx.get(), &w = sw.get();
-             Tensor gy = contiguous(g[0]);
-             if (node.needs_input_grad(0)) r[0] = conv_impl(gy, w, Tensor(), s, x.size(2), x.size(3));
-             if (node.needs_input_grad(1)) {
-               autograd::NoGradGuard guard;
-               r[1] = weight_grad(gy, x, w.shape(), s);
-             }
-             if (r.size() > 2 && node.needs_input_grad(2)) r[2] = sum(gy, {0, 2, 3});
-             return r;
-           });
+  record_backward(x, w, bias, out, s, /*transposed=*/true);
   return out;
 }
 
