@@ -33,6 +33,8 @@
 #include "ember/ops/pad.h"
 #include "ember/ops/upsample.h"
 #include "ember/ops/group_norm.h"
+#include "ember/ops/rnn.h"
+#include "ember/ops/attention.h"
 #include "ember/nn/init.h"
 #include "ember/io/safetensors.h"
 #include "ember/nn/module.h"

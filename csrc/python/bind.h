@@ -37,6 +37,11 @@ void bind_nn_layers(py::module_& m, TensorClass& cls);   // standard layers in e
 void bind_nn_loss(py::module_& m, TensorClass& cls);     // losses: functional (ember._C) + ember._C.nn
 void bind_nn_conv(py::module_& m, TensorClass& cls);       // conv ops and ember._C.nn conv layers
 void bind_nn_pool(py::module_& m, TensorClass& cls);     // pooling, pad, upsample, group norm (+ layers)
+void bind_rnn(py::module_& m, TensorClass& cls);         // recurrent ops: rnn layers, cells
+void bind_nn_rnn(py::module_& m, TensorClass& cls);      // ember._C.nn RNN / LSTM / GRU and cells
+void bind_attention(py::module_& m, TensorClass& cls);   // scaled_dot_product_attention
+void bind_nn_transformer(py::module_& m, TensorClass& cls); // MultiheadAttention, Transformer*
+void bind_nn_position(py::module_& m, TensorClass& cls); // positional encodings, rotary, KV cache
 
 // Converts a Python int/float/bool to a Scalar (TypeError otherwise).
 Scalar to_scalar(const py::handle& obj, const char* op);

@@ -84,4 +84,9 @@ PYBIND11_MODULE(_C, m) {
   python::bind_nn_loss(m, cls);
   python::bind_nn_conv(m, cls);
   python::bind_nn_pool(m, cls);
+  python::bind_rnn(m, cls);
+  python::bind_nn_rnn(m, cls);
+  python::bind_attention(m, cls);
+  python::bind_nn_transformer(m, cls);
+  python::bind_nn_position(m, cls);
 }

@@ -1,0 +1,52 @@
+// Recurrent ops with PyTorch semantics (float32 / float64): one layer in one direction over
+// a whole, possibly variable-length, sequence (the building block of nn::RNN / LSTM / GRU),
+// and the single-step cells. Shape letters: L steps, N batch, I input features, H hidden,
+// P = H_out (proj_size of an LSTM, else H), G gates (1 RNN, 4 LSTM i,f,g,o, 3 GRU r,z,n).
+#pragma once
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "ember/core/tensor.h"
+
+namespace ember {
+
+enum class RNNMode { tanh, relu, lstm, gru };
+
+// One layer-direction's parameters in PyTorch's layouts: w_ih (G*H, I), w_hh (G*H, P),
+// b_ih / b_hh (G*H) or undefined (bias=False), w_hr (P, H) for an LSTM with proj_size, else
+// undefined.
+struct RNNWeights {
+  Tensor w_ih, w_hh, b_ih, b_hh, w_hr;
+};
+
+// x (L, N, I) time-major; h0 (N, P); c0 (N, H) for LSTM, undefined otherwise. lengths: empty
+// when every sequence has L steps, else N lengths, non-increasing, each in [1, L] (packed
+// sequences, sorted). reverse: each sequence runs from its last valid step back to step 0.
+// Returns {y (L, N, P) with zeros at steps t >= length, h_n (N, P), c_n (N, H) or undefined};
+// h_n / c_n hold each sequence's state after its last valid step. Differentiable in x, h0,
+// c0 and every weight. Fused: one GEMM for the input projection of all steps, then per step
+// one recurrent GEMM and one fused gate kernel; backward (BPTT) fused the same way.
+std::vector<Tensor> rnn_layer(RNNMode mode, const Tensor& x, const Tensor& h0, const Tensor& c0,
+                              const RNNWeights& w, const std::vector<int64_t>& lengths = {},
+                              bool reverse = false);
+// The plain reference: the same computation written step by step with ember ops (autograd
+// through them). Tests compare rnn_layer against it.
+std::vector<Tensor> rnn_layer_reference(RNNMode mode, const Tensor& x, const Tensor& h0,
+                                        const Tensor& c0, const RNNWeights& w,
+                                        const std::vector<int64_t>& lengths = {},
+                                        bool reverse = false);
+
+// Single steps, PyTorch's cell functions: x (N, I) or unbatched (I), h (N, H) or (H).
+Tensor rnn_tanh_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh,
+                     const Tensor& b_ih = Tensor(), const Tensor& b_hh = Tensor());
+Tensor rnn_relu_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh,
+                     const Tensor& b_ih = Tensor(), const Tensor& b_hh = Tensor());
+// Returns (h', c').
+std::pair<Tensor, Tensor> lstm_cell(const Tensor& x, const Tensor& h, const Tensor& c,
+                                    const Tensor& w_ih, const Tensor& w_hh,
+                                    const Tensor& b_ih = Tensor(), const Tensor& b_hh = Tensor());
+Tensor gru_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh,
+                const Tensor& b_ih = Tensor(), const Tensor& b_hh = Tensor());
+
+}  // namespace ember
