@@ -2,12 +2,9 @@
 // cpu::unary / cpu::binary for runs where every operand has unit stride (or one binary
 // operand is a broadcast scalar). Single-threaded; the callers cut the work into chunks.
 // Ops without a case here (sin, cos, pow, ...) return false and take the generic loop.
-// Let GCC if-convert the NaN-safe selects of vec_math.h and inline sqrt: comparisons are
-// treated as non-trapping and sqrt sets no errno. No reassociation (not -ffast-math), so
-// results are unchanged; without this the loops stay scalar.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("no-trapping-math", "no-math-errno")
-#endif
+// CMake compiles the isa files with -fno-trapping-math -fno-math-errno, which lets GCC
+// if-convert vec_math.h's NaN-safe selects and inline sqrt (no reassociation: results are
+// unchanged; without it these loops stay scalar).
 #include <cstdint>
 
 #include "ember/cpu/elementwise_ops.h"

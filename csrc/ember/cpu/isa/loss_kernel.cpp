@@ -4,11 +4,6 @@
 // without reassociating (the lane order is fixed, so the result is too).
 #include <cstdint>
 
-// Lets GCC vectorise exp_f32's selects and conversions (as in elementwise_kernel.cpp).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("no-trapping-math", "no-math-errno")
-#endif
-
 namespace ember::cpu::EMBER_ISA {
 
 double mse_sum_f32(const float* x, const float* t, int64_t n) {
