@@ -179,6 +179,20 @@ static void test_containers_and_shape_layers() {
   CHECK(throws<IndexError>([&] { nn::Flatten(0, 3)(x); }));
 }
 
+static void test_conv_layers_take_pytorch_arguments() {
+  // Conv2d(in, out, kernel_size, stride, padding, dilation, groups, bias, padding_mode).
+  nn::Conv2d conv(2, 4, {3}, {2}, {1}, {1}, 2, false);
+  CHECK((conv.named_parameters().size() == 1));
+  CHECK((conv.named_parameters()[0].second.shape() == Shape{4, 1, 3, 3}));
+  CHECK(conv.extra_repr() == "2, 4, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), groups=2, bias=False");
+  CHECK((conv(zeros({1, 2, 8, 8})).shape() == Shape{1, 4, 4, 4}));
+  nn::Conv1d reflect(1, 1, {3}, {1}, {1}, {1}, 1, true, "reflect");
+  CHECK((reflect(zeros({1, 1, 5})).shape() == Shape{1, 1, 5}));
+  nn::ConvTranspose2d up(3, 2, {2}, {2});
+  CHECK((up.named_parameters()[0].second.shape() == Shape{3, 2, 2, 2}));
+  CHECK((up(zeros({1, 3, 4, 4})).shape() == Shape{1, 2, 8, 8}));
+}
+
 static void test_concurrent_forward() {
   // Two host threads, two models: no shared mutable state inside the module system.
   auto make = [] {
@@ -202,6 +216,7 @@ int main() {
   test_state_dict_round_trip_and_errors();
   test_modes_grads_and_dtype();
   test_containers_and_shape_layers();
+  test_conv_layers_take_pytorch_arguments();
   test_concurrent_forward();
   if (failures) std::fprintf(stderr, "%d check(s) failed\n", failures);
   else std::printf("test_module: all checks passed\n");

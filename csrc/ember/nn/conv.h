@@ -4,6 +4,7 @@
 // Limit: ConvTranspose forward takes no output_size argument.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ember/nn/module.h"
@@ -32,25 +33,40 @@ class ConvNd : public Module {
   size_t weight_, bias_;
 };
 
-class Conv1d : public ConvNd {
- public:
-  using ConvNd::ConvNd;
-  std::string name() const override { return "Conv1d"; }
-};
-class Conv2d : public ConvNd {
- public:
-  using ConvNd::ConvNd;
-  std::string name() const override { return "Conv2d"; }
-};
-class ConvTranspose1d : public ConvNd {
- public:
-  using ConvNd::ConvNd;
-  std::string name() const override { return "ConvTranspose1d"; }
-};
-class ConvTranspose2d : public ConvNd {
- public:
-  using ConvNd::ConvNd;
-  std::string name() const override { return "ConvTranspose2d"; }
-};
+// The concrete layers take PyTorch's arguments in PyTorch's order (one value per spatial
+// dim, or a single value used for every dim). Padding "valid" / "same" goes through the
+// full ConvNd constructor, which they also accept.
+#define EMBER_CONV_LAYER(Name, NSP)                                                          \
+  class Name : public ConvNd {                                                               \
+   public:                                                                                   \
+    using ConvNd::ConvNd;                                                                    \
+    Name(int64_t in_channels, int64_t out_channels, std::vector<int64_t> kernel_size,       \
+         std::vector<int64_t> stride = {1}, std::vector<int64_t> padding = {0},              \
+         std::vector<int64_t> dilation = {1}, int64_t groups = 1, bool bias = true,          \
+         std::string padding_mode = "zeros")                                                 \
+        : ConvNd(NSP, false, in_channels, out_channels, std::move(kernel_size),              \
+                 std::move(stride), std::move(padding), "", {0}, std::move(dilation), groups, \
+                 bias, std::move(padding_mode)) {}                                           \
+    std::string name() const override { return #Name; }                                    \
+  };
+#define EMBER_CONV_TRANSPOSE_LAYER(Name, NSP)                                                \
+  class Name : public ConvNd {                                                               \
+   public:                                                                                   \
+    using ConvNd::ConvNd;                                                                    \
+    Name(int64_t in_channels, int64_t out_channels, std::vector<int64_t> kernel_size,       \
+         std::vector<int64_t> stride = {1}, std::vector<int64_t> padding = {0},              \
+         std::vector<int64_t> output_padding = {0}, int64_t groups = 1, bool bias = true,    \
+         std::vector<int64_t> dilation = {1}, std::string padding_mode = "zeros")            \
+        : ConvNd(NSP, true, in_channels, out_channels, std::move(kernel_size),               \
+                 std::move(stride), std::move(padding), "", std::move(output_padding),        \
+                 std::move(dilation), groups, bias, std::move(padding_mode)) {}              \
+    std::string name() const override { return #Name; }                                    \
+  };
+EMBER_CONV_LAYER(Conv1d, 1)
+EMBER_CONV_LAYER(Conv2d, 2)
+EMBER_CONV_TRANSPOSE_LAYER(ConvTranspose1d, 1)
+EMBER_CONV_TRANSPOSE_LAYER(ConvTranspose2d, 2)
+#undef EMBER_CONV_LAYER
+#undef EMBER_CONV_TRANSPOSE_LAYER
 
 }  // namespace ember::nn
