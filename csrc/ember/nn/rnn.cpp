@@ -36,7 +36,6 @@ int64_t gate_count(RNNMode m) {
   }
 }
 
-const char* bool_str(bool b) { return b ? "True" : "False"; }
 
 void check_float(const Tensor& t, const std::string& layer, const char* arg) {
   EMBER_CHECK(t.dtype() == DType::Float32 || t.dtype() == DType::Float64, TypeError, "[", layer,

@@ -22,7 +22,8 @@ def invert_permutation(permutation):
     p = np.asarray(permutation.tolist(), dtype=np.int64)
     inv = np.empty_like(p)
     inv[p] = np.arange(p.size, dtype=np.int64)
-    return _C.tensor(inv.tolist(), dtype=_C.int64)
+    from ... import tensor
+    return tensor(inv.tolist(), dtype=_C.int64)
 
 
 class PackedSequence(_collections.namedtuple(
