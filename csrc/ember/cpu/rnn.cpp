@@ -1,0 +1,247 @@
+// Fused recurrent layer kernels (see rnn.h). Forward: gates = bias + X W_ih^T for all L*N
+// rows in one GEMM, then per step the recurrent GEMM into that step's slice (GRU: into a
+// separate buffer, since r multiplies W_hn h + b_hn) and one gate kernel over the active rows.
+// Backward: per step one gate kernel and one GEMM dh_{t-1} = dgates_t W_hh; then dx, dW_ih,
+// dW_hh, dW_hr as one GEMM each over all L*N rows and bias grads as ordered column sums.
+#include "ember/cpu/rnn.h"
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <type_traits>
+
+#include "ember/core/parallel.h"
+#include "ember/cpu/gemm.h"
+#include "ember/cpu/isa.h"
+
+namespace ember::cpu {
+
+EMBER_ISA_DECLARE(void, rnn_lstm_forward, (int64_t rows, int64_t H, float* g, int64_t gs,
+                                           float* c, float* cprev, float* tanhc, float* h,
+                                           int64_t hs))
+EMBER_ISA_DECLARE(void, rnn_lstm_backward, (int64_t rows, int64_t H, const float* a, int64_t gs,
+                                            const float* cprev, const float* tanhc,
+                                            const float* dh, float* dc, float* dg))
+EMBER_ISA_DECLARE(void, rnn_gru_forward, (int64_t rows, int64_t H, float* g, int64_t gs,
+                                          const float* gh, const float* bhn, const float* hprev,
+                                          int64_t ps, float* hn_save, float* h, int64_t hs))
+EMBER_ISA_DECLARE(void, rnn_gru_backward, (int64_t rows, int64_t H, const float* a, int64_t gs,
+                                           const float* hn, const float* hprev, int64_t ps,
+                                           float* dh, float* dg, float* dgh))
+EMBER_ISA_DECLARE(void, rnn_simple_forward, (int64_t rows, int64_t H, bool relu, float* g,
+                                             int64_t gs, float* h, int64_t hs))
+EMBER_ISA_DECLARE(void, rnn_simple_backward, (int64_t rows, int64_t H, bool relu, const float* a,
+                                              int64_t gs, const float* dh, float* dg))
+
+namespace rnn_f64 {
+inline double act_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+inline double act_tanh(double x) { return std::tanh(x); }
+#include "ember/cpu/isa/rnn_gates.inc"
+}  // namespace rnn_f64
+
+namespace {
+
+template <class T>
+using Buf = std::unique_ptr<T[]>;
+template <class T>
+Buf<T> buffer(int64_t n) {  // uninitialised; every element used is written first
+  return Buf<T>(new T[static_cast<size_t>(n > 0 ? n : 1)]);
+}
+
+template <class T>
+constexpr bool is_f32 = std::is_same_v<T, float>;
+
+// C (M x Nc, row stride crs) = A B + beta C with strided operands.
+template <class T>
+void mm(int64_t M, int64_t Nc, int64_t K, const T* A, int64_t ars, int64_t acs, const T* B,
+        int64_t brs, int64_t bcs, T beta, T* C, int64_t crs) {
+  if (M <= 0 || Nc <= 0) return;
+  if constexpr (is_f32<T>) {
+    gemm_strided(M, Nc, K, 1.0f, {A, ars, acs}, {B, brs, bcs}, beta, {C, crs, 1});
+  } else {
+    const int64_t zero = 0;
+    gemm_batched<T>(1, &zero, &zero, &zero, M, Nc, K, T(1), {A, ars, acs}, {B, brs, bcs}, beta,
+                    {C, crs, 1});
+  }
+}
+
+// Rows per gate-kernel chunk: about 16K elements of work, fixed by the sizes alone.
+int64_t row_grain(int64_t width) { return width >= 16384 ? 1 : 16384 / (width > 0 ? width : 1); }
+
+int64_t gates_of(RnnKind k) { return k == RnnKind::lstm ? 4 : k == RnnKind::gru ? 3 : 1; }
+
+template <class T>
+void zero_rows(T* p, int64_t r0, int64_t r1, int64_t width) {
+  if (r1 > r0) std::memset(p + r0 * width, 0, static_cast<size_t>((r1 - r0) * width) * sizeof(T));
+}
+
+}  // namespace
+
+template <class T>
+void rnn_forward(const RnnForward<T>& a) {
+  const int64_t L = a.L, N = a.N, I = a.I, H = a.H, P = a.P, G = gates_of(a.kind), GH = G * H;
+  const bool lstm = a.kind == RnnKind::lstm, gru = a.kind == RnnKind::gru,
+             relu = a.kind == RnnKind::relu, proj = a.w_hr != nullptr;
+  // Input projection with both biases folded in (GRU: b_hn stays with W_hn h).
+  const bool has_bias = a.b_ih || a.b_hh;
+  if (has_bias) {
+    Buf<T> bias = buffer<T>(GH);
+    for (int64_t j = 0; j < GH; ++j) bias[j] = a.b_ih ? a.b_ih[j] : T(0);
+    if (a.b_hh)
+      for (int64_t j = 0; j < (gru ? 2 * H : GH); ++j) bias[j] += a.b_hh[j];
+    const T* bp = bias.get();
+    T* gp = a.gates;
+    parallel_for(L * N, row_grain(GH), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) std::memcpy(gp + r * GH, bp, GH * sizeof(T));
+    });
+  }
+  mm<T>(L * N, GH, I, a.x, I, 1, a.w_ih, 1, I, has_bias ? T(1) : T(0), a.gates, GH);
+
+  Buf<T> gh = buffer<T>(gru ? N * GH : 0);
+  Buf<T> hraw_work = buffer<T>(proj && !a.hraw ? N * H : 0);
+  const T* bhn = gru && a.b_hh ? a.b_hh + 2 * H : nullptr;
+  T* h = a.h;
+  for (int64_t k = 0; k < L; ++k) {
+    const int64_t t = a.reverse ? L - 1 - k : k;
+    const int64_t b = a.batch_sizes ? a.batch_sizes[t] : N;
+    T* g = a.gates + t * N * GH;
+    T* yt = a.y + t * N * P;
+    if (a.hprev) std::memcpy(a.hprev + t * N * P, h, static_cast<size_t>(N * P) * sizeof(T));
+    if (gru)
+      mm<T>(b, GH, P, h, P, 1, a.w_hh, 1, P, T(0), gh.get(), GH);
+    else
+      mm<T>(b, GH, P, h, P, 1, a.w_hh, 1, P, T(1), g, GH);
+    T* hr = proj ? (a.hraw ? a.hraw + t * N * H : hraw_work.get()) : nullptr;
+    T* hout = proj ? hr : yt;
+    const int64_t hs = proj ? H : P;
+    T* cprev = a.cprev ? a.cprev + t * N * H : nullptr;
+    T* tanhc = a.tanhc ? a.tanhc + t * N * H : nullptr;
+    T* hns = a.hn ? a.hn + t * N * H : nullptr;
+    const T* ghp = gh.get();
+    parallel_for(b, row_grain(GH), [&](int64_t r0, int64_t r1) {
+      const int64_t rows = r1 - r0;
+      T* gr = g + r0 * GH;
+      if (lstm) {
+        T* cp = cprev ? cprev + r0 * H : nullptr;
+        T* tc = tanhc ? tanhc + r0 * H : nullptr;
+        if constexpr (is_f32<T>)
+          EMBER_ISA_CALL(rnn_lstm_forward, rows, H, gr, GH, a.c + r0 * H, cp, tc, hout + r0 * hs, hs);
+        else
+          rnn_f64::lstm_forward_rows<T>(rows, H, gr, GH, a.c + r0 * H, cp, tc, hout + r0 * hs, hs);
+      } else if (gru) {
+        T* sv = hns ? hns + r0 * H : nullptr;
+        if constexpr (is_f32<T>)
+          EMBER_ISA_CALL(rnn_gru_forward, rows, H, gr, GH, ghp + r0 * GH, bhn, h + r0 * P, P, sv,
+                         yt + r0 * P, P);
+        else
+          rnn_f64::gru_forward_rows<T>(rows, H, gr, GH, ghp + r0 * GH, bhn, h + r0 * P, P, sv,
+                                       yt + r0 * P, P);
+      } else {
+        if constexpr (is_f32<T>)
+          EMBER_ISA_CALL(rnn_simple_forward, rows, H, relu, gr, GH, yt + r0 * P, P);
+        else
+          rnn_f64::simple_forward_rows<T>(rows, H, relu, gr, GH, yt + r0 * P, P);
+      }
+    });
+    if (proj) {
+      mm<T>(b, P, H, hr, H, 1, a.w_hr, 1, H, T(0), yt, P);
+      if (a.hraw) zero_rows(hr, b, N, H);  // read (times zero) by the dW_hr GEMM
+    }
+    std::memcpy(h, yt, static_cast<size_t>(b * P) * sizeof(T));
+    zero_rows(yt, b, N, P);
+  }
+}
+
+template <class T>
+void rnn_backward(const RnnBackward<T>& a) {
+  const int64_t L = a.L, N = a.N, I = a.I, H = a.H, P = a.P, G = gates_of(a.kind), GH = G * H,
+                LN = L * N;
+  const bool lstm = a.kind == RnnKind::lstm, gru = a.kind == RnnKind::gru,
+             relu = a.kind == RnnKind::relu, proj = a.w_hr != nullptr;
+  Buf<T> dG = buffer<T>(LN * GH), dGh = buffer<T>(gru ? LN * GH : 0);
+  Buf<T> dHs = buffer<T>(proj ? LN * P : 0), dhraw = buffer<T>(proj ? N * H : 0);
+  Buf<T> dh = buffer<T>(N * P), dc = buffer<T>(lstm ? N * H : 0);
+  std::memcpy(dh.get(), a.dh_n, static_cast<size_t>(N * P) * sizeof(T));
+  if (lstm) std::memcpy(dc.get(), a.dc_n, static_cast<size_t>(N * H) * sizeof(T));
+  for (int64_t k = 0; k < L; ++k) {
+    const int64_t t = a.reverse ? k : L - 1 - k;
+    const int64_t b = a.batch_sizes ? a.batch_sizes[t] : N;
+    const T* dyt = a.dy + t * N * P;
+    T* dhp = dh.get();
+    for (int64_t i = 0; i < b * P; ++i) dhp[i] += dyt[i];
+    T* dg = dG.get() + t * N * GH;
+    T* dgh = gru ? dGh.get() + t * N * GH : nullptr;
+    const T* din = dhp;  // gradient of the gate kernel's h output (rows x H)
+    if (proj) {
+      std::memcpy(dHs.get() + t * N * P, dhp, static_cast<size_t>(b * P) * sizeof(T));
+      zero_rows(dHs.get() + t * N * P, b, N, P);
+      mm<T>(b, H, P, dhp, P, 1, a.w_hr, H, 1, T(0), dhraw.get(), H);
+      din = dhraw.get();
+    }
+    const T* ga = a.gates + t * N * GH;
+    const T* cprev = lstm ? a.cprev + t * N * H : nullptr;
+    const T* tanhc = lstm ? a.tanhc + t * N * H : nullptr;
+    const T* hn = gru ? a.hn + t * N * H : nullptr;
+    const T* hprev = a.hprev + t * N * P;
+    T* dcp = dc.get();
+    parallel_for(b, row_grain(GH), [&](int64_t r0, int64_t r1) {
+      const int64_t rows = r1 - r0;
+      if (lstm) {
+        if constexpr (is_f32<T>)
+          EMBER_ISA_CALL(rnn_lstm_backward, rows, H, ga + r0 * GH, GH, cprev + r0 * H,
+                         tanhc + r0 * H, din + r0 * H, dcp + r0 * H, dg + r0 * GH);
+        else
+          rnn_f64::lstm_backward_rows<T>(rows, H, ga + r0 * GH, GH, cprev + r0 * H,
+                                         tanhc + r0 * H, din + r0 * H, dcp + r0 * H, dg + r0 * GH);
+      } else if (gru) {
+        if constexpr (is_f32<T>)
+          EMBER_ISA_CALL(rnn_gru_backward, rows, H, ga + r0 * GH, GH, hn + r0 * H,
+                         hprev + r0 * P, P, dhp + r0 * H, dg + r0 * GH, dgh + r0 * GH);
+        else
+          rnn_f64::gru_backward_rows<T>(rows, H, ga + r0 * GH, GH, hn + r0 * H, hprev + r0 * P,
+                                        P, dhp + r0 * H, dg + r0 * GH, dgh + r0 * GH);
+      } else {
+        if constexpr (is_f32<T>)
+          EMBER_ISA_CALL(rnn_simple_backward, rows, H, relu, ga + r0 * GH, GH, din + r0 * H,
+                         dg + r0 * GH);
+        else
+          rnn_f64::simple_backward_rows<T>(rows, H, relu, ga + r0 * GH, GH, din + r0 * H,
+                                           dg + r0 * GH);
+      }
+    });
+    zero_rows(dg, b, N, GH);
+    if (gru) {
+      zero_rows(dgh, b, N, GH);
+      mm<T>(b, P, GH, dgh, GH, 1, a.w_hh, P, 1, T(1), dhp, P);
+    } else {
+      mm<T>(b, P, GH, dg, GH, 1, a.w_hh, P, 1, T(0), dhp, P);
+    }
+  }
+  if (a.dh0) std::memcpy(a.dh0, dh.get(), static_cast<size_t>(N * P) * sizeof(T));
+  if (a.dc0 && lstm) std::memcpy(a.dc0, dc.get(), static_cast<size_t>(N * H) * sizeof(T));
+  const T* dGx = dG.get();
+  const T* dGr = gru ? dGh.get() : dG.get();
+  if (a.dx) mm<T>(LN, I, GH, dGx, GH, 1, a.w_ih, I, 1, T(0), a.dx, I);
+  if (a.dw_ih) mm<T>(GH, I, LN, dGx, 1, GH, a.x, I, 1, T(0), a.dw_ih, I);
+  if (a.dw_hh) mm<T>(GH, P, LN, dGr, 1, GH, a.hprev, P, 1, T(0), a.dw_hh, P);
+  if (a.dw_hr && proj) mm<T>(P, H, LN, dHs.get(), 1, P, a.hraw, H, 1, T(0), a.dw_hr, H);
+  // Bias gradients: column sums, each column summed over rows in row order.
+  for (auto [src, dst] : {std::make_pair(dGx, a.db_ih), std::make_pair(dGr, a.db_hh)}) {
+    if (!dst) continue;
+    T* d = dst;
+    parallel_for(GH, 64, [&](int64_t j0, int64_t j1) {
+      for (int64_t j = j0; j < j1; ++j) d[j] = T(0);
+      for (int64_t r = 0; r < LN; ++r) {
+        const T* row = src + r * GH;
+        for (int64_t j = j0; j < j1; ++j) d[j] += row[j];
+      }
+    });
+  }
+}
+
+template void rnn_forward<float>(const RnnForward<float>&);
+template void rnn_forward<double>(const RnnForward<double>&);
+template void rnn_backward<float>(const RnnBackward<float>&);
+template void rnn_backward<double>(const RnnBackward<double>&);
+
+}  // namespace ember::cpu
