@@ -399,6 +399,9 @@ def test_bad_input_layers():
         ember.nn.GRU(8, 4)(ember.zeros(5, 3, 8), ember.zeros(1, 4))
     with pytest.raises(TypeError, match=r"\[GRU\] expected h_0 of dtype float32"):
         ember.nn.GRU(8, 4)(ember.zeros(5, 3, 8), ember.zeros(1, 3, 4, dtype=ember.float64))
+    with pytest.raises(TypeError, match=r"\[GRU\] expected input of dtype float32 \(the "
+                                        r"parameters'\), got float64"):
+        ember.nn.GRU(8, 4)(ember.zeros(5, 3, 8, dtype=ember.float64))
     with pytest.raises(ValueError, match=r"\[GRU\] expected a sequence of at least 1 step"):
         ember.nn.GRU(8, 4)(ember.zeros(0, 3, 8))
     with pytest.raises(ValueError, match=r"\[RNN\] expected nonlinearity 'tanh' or 'relu', "
@@ -447,3 +450,26 @@ def test_bad_input_packed_and_cells():
         cell(ember.zeros(2, 3), (ember.zeros(2, 4), ember.zeros(4)))
     with pytest.raises(ValueError, match=r"\[GRUCell\] expected hx of shape \(4,\)"):
         ember.nn.GRUCell(3, 4)(ember.zeros(3), ember.zeros(1, 4))
+
+
+def test_python_subclass_and_module_tree():
+    class Doubled(ember.nn.GRU):
+        def forward(self, input, hx=None):
+            y, h = super().forward(input, hx)
+            return y * 2, h
+
+    m = Doubled(IN, HID)
+    x = tensor(np.random.default_rng(14).standard_normal((3, 2, IN)).astype(np.float32))
+    y2, h2 = m(x)
+    y1, h1 = ember.nn.GRU.forward(m, x)
+    np.testing.assert_array_equal(to_np(y2), 2 * to_np(y1))
+    assert "Doubled(5, 6)" == repr(m)
+
+    class Net(ember.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = ember.nn.LSTM(IN, HID, num_layers=2)
+            self.cell = ember.nn.LSTMCell(IN, HID)
+
+    names = [k for k, _ in Net().named_parameters()]
+    assert names[0] == "rnn.weight_ih_l0" and names[-1] == "cell.bias_hh" and len(names) == 12

@@ -42,6 +42,13 @@ void check_float(const Tensor& t, const std::string& layer, const char* arg) {
               "] expected ", arg, " of dtype float32 or float64, got ", dtype_name(t.dtype()));
 }
 
+// The input must have the parameters' dtype (no implicit promotion, like PyTorch).
+void check_param_dtype(const Tensor& input, const Tensor& weight, const std::string& layer) {
+  EMBER_CHECK(!weight.defined() || input.dtype() == weight.dtype(), TypeError, "[", layer,
+              "] expected input of dtype ", dtype_name(weight.dtype()), " (the parameters'), got ",
+              dtype_name(input.dtype()));
+}
+
 RNNMode rnn_mode(const std::string& nonlinearity) {
   EMBER_CHECK(nonlinearity == "tanh" || nonlinearity == "relu", ValueError,
               "[RNN] expected nonlinearity 'tanh' or 'relu', got '", nonlinearity, "'");
@@ -162,6 +169,7 @@ RNNResult RNNBase::forward(const Tensor& input, const Tensor& h0, const Tensor& 
   std::string nm = name();
   check_defined(input, nm.c_str());
   check_float(input, nm, "input");
+  check_param_dtype(input, weights(0, 0).w_ih, nm);
   bool lstm = mode == RNNMode::lstm;
   EMBER_CHECK(input.dim() == 2 || input.dim() == 3, ValueError, "[", nm,
               "] expected input of 3 dims ", batch_first ? "(N, L, H_in)" : "(L, N, H_in)",
@@ -198,6 +206,7 @@ PackedRNNResult RNNBase::forward(const PackedSequence& input, const Tensor& h0, 
   std::vector<int64_t> bs = checked_batch_sizes(input, nm.c_str());
   const Tensor& data = input.data;
   check_float(data, nm, "input");
+  check_param_dtype(data, weights(0, 0).w_ih, nm);
   bool lstm = mode == RNNMode::lstm;
   EMBER_CHECK(data.dim() == 2 && data.size(1) == input_size, ValueError, "[", nm,
               "] expected packed data of shape (sum of lengths, ", input_size, "), got ",
@@ -274,6 +283,7 @@ Tensor RNNCellBase::check(const Tensor& input, const Tensor& h, const char* arg)
   std::string nm = name();
   check_defined(input, nm.c_str());
   check_float(input, nm, "input");
+  check_param_dtype(input, param(w_ih_), nm);
   EMBER_CHECK(input.dim() == 1 || input.dim() == 2, ValueError, "[", nm,
               "] expected input of 2 dims (N, input_size) or 1 dim (input_size) (unbatched), "
               "got shape ", shape_str(input.shape()));
