@@ -6,6 +6,7 @@
 #include "ember/cpu/rnn.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <type_traits>
@@ -99,7 +100,10 @@ void rnn_forward(const RnnForward<T>& a) {
 
   Buf<T> gh = buffer<T>(gru ? N * GH : 0);
   Buf<T> hraw_work = buffer<T>(proj && !a.hraw ? N * H : 0);
-  const T* bhn = gru && a.b_hh ? a.b_hh + 2 * H : nullptr;
+  // GRU: b_hn (zeros without bias) and W_hn h + b_hn scratch when backward does not need it.
+  Buf<T> bhn_zero = buffer<T>(gru && !a.b_hh ? H : 0), hn_work = buffer<T>(gru && !a.hn ? N * H : 0);
+  if (gru && !a.b_hh) std::fill(bhn_zero.get(), bhn_zero.get() + H, T(0));
+  const T* bhn = gru ? (a.b_hh ? a.b_hh + 2 * H : bhn_zero.get()) : nullptr;
   T* h = a.h;
   for (int64_t k = 0; k < L; ++k) {
     const int64_t t = a.reverse ? L - 1 - k : k;
@@ -116,7 +120,7 @@ void rnn_forward(const RnnForward<T>& a) {
     const int64_t hs = proj ? H : P;
     T* cprev = a.cprev ? a.cprev + t * N * H : nullptr;
     T* tanhc = a.tanhc ? a.tanhc + t * N * H : nullptr;
-    T* hns = a.hn ? a.hn + t * N * H : nullptr;
+    T* hns = a.hn ? a.hn + t * N * H : hn_work.get();
     const T* ghp = gh.get();
     parallel_for(b, row_grain(GH), [&](int64_t r0, int64_t r1) {
       const int64_t rows = r1 - r0;
@@ -129,7 +133,7 @@ void rnn_forward(const RnnForward<T>& a) {
         else
           rnn_f64::lstm_forward_rows<T>(rows, H, gr, GH, a.c + r0 * H, cp, tc, hout + r0 * hs, hs);
       } else if (gru) {
-        T* sv = hns ? hns + r0 * H : nullptr;
+        T* sv = hns + r0 * H;
         if constexpr (is_f32<T>)
           EMBER_ISA_CALL(rnn_gru_forward, rows, H, gr, GH, ghp + r0 * GH, bhn, h + r0 * P, P, sv,
                          yt + r0 * P, P);

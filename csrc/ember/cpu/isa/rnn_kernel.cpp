@@ -1,6 +1,11 @@
 // float32 gate kernels of the fused RNN layer, compiled once per ISA (cpu/isa.h): the
 // templates of rnn_gates.inc instantiated with vec_math.h's sigmoid and tanh. Single-threaded
 // over a block of rows; cpu/rnn.cpp does the threading.
+// As in elementwise_kernel.cpp: non-trapping comparisons let GCC if-convert vec_math's
+// NaN-safe selects (else the loops stay scalar); no reassociation, results unchanged.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math", "no-math-errno")
+#endif
 #include <cstdint>
 
 #include "ember/cpu/isa/vec_math.h"
