@@ -1,6 +1,8 @@
 """Recurrent layers through the layer API (ember.nn.LSTM / GRU vs torch.nn.LSTM / GRU
-holding the same weights), float32: forward (inference, no grad), forward+backward, the
-N=1 latency case and an LSTM training step (Linear head, cross-entropy, Adam)."""
+holding the same weights), float32: forward (inference, no grad), forward+backward (grads
+of the input and all weights, reset each call), the N=1 latency case and an LSTM training
+step (Linear head, cross-entropy, Adam). The op-level cases of the fused kernel moved here
+to the layer API (a layer is one _rnn_layer call per layer-direction)."""
 import numpy as np
 
 import ember
@@ -32,10 +34,14 @@ def _layer_cases(torch, name, cls, T, N, I, H, **kw):
             return t(tx)
 
     def e_fb():
+        ex_g.grad = None
+        e.zero_grad()
         y, _ = e(ex_g)
         y.sum().backward()
 
     def t_fb():
+        tx_g.grad = None
+        t.zero_grad(set_to_none=True)
         y, _ = t(tx_g)
         y.sum().backward()
 

@@ -6,7 +6,10 @@
 #include "ember/cpu/rnn.h"
 
 #include <cmath>
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <memory>
 #include <type_traits>
 
@@ -32,6 +35,20 @@ EMBER_ISA_DECLARE(void, rnn_simple_forward, (int64_t rows, int64_t H, bool relu,
                                              int64_t gs, float* h, int64_t hs))
 EMBER_ISA_DECLARE(void, rnn_simple_backward, (int64_t rows, int64_t H, bool relu, const float* a,
                                               int64_t gs, const float* dh, float* dg))
+
+EMBER_ISA_DECLARE(void, rnn_gemv_packed, (int64_t K, int64_t KC, int64_t nr, int64_t slice_stride,
+                                          int64_t p0, int64_t p1, int64_t Nc, const float* x,
+                                          const float* Bp, float beta, float* y))
+// The GEMM building blocks of gemm.cpp (isa/gemm_kernel.cpp), used here to pack each weight
+// once per call instead of once per step.
+EMBER_ISA_DECLARE(void, gemm_kernel_shape, (int64_t* mr, int64_t* nr))
+EMBER_ISA_DECLARE(void, gemm_pack_a, (int64_t mc, int64_t kc, const float* A, int64_t rs,
+                                      int64_t cs, float* dst))
+EMBER_ISA_DECLARE(void, gemm_pack_b, (int64_t kc, int64_t nc, const float* B, int64_t rs,
+                                      int64_t cs, float* dst))
+EMBER_ISA_DECLARE(void, gemm_macro, (int64_t mc, int64_t nc, int64_t kc, const float* Ap,
+                                     const float* Bp, float* C, int64_t c_rs, int64_t c_cs,
+                                     float alpha, float beta))
 
 namespace rnn_f64 {
 inline double act_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
@@ -64,6 +81,94 @@ void mm(int64_t M, int64_t Nc, int64_t K, const T* A, int64_t ars, int64_t acs, 
                     {C, crs, 1});
   }
 }
+
+struct AlignedFree {
+  void operator()(float* p) const { std::free(p); }
+};
+using AlignedBuf = std::unique_ptr<float, AlignedFree>;
+AlignedBuf aligned_floats(int64_t n) {
+  size_t bytes = (static_cast<size_t>(n > 0 ? n : 1) * sizeof(float) + 63) / 64 * 64;
+  auto* p = static_cast<float*>(std::aligned_alloc(64, bytes));
+  if (!p) throw std::bad_alloc();
+  return AlignedBuf(p);
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// The B operand (K x Nc, element (k, j) at B[k * rs + j * cs]) of a product repeated at every
+// step, packed once: K slices of kKC rows, each laid out by gemm_pack_b. float32 runs the
+// blocked micro-kernel (a batch of one: a GEMV over the panels) on it; float64 keeps the view
+// and calls the plain GEMM. Every column is computed over the same K slices whatever the
+// tiling, so results do not depend on the thread count.
+template <class T>
+class StepMatrix {
+ public:
+  static constexpr int64_t kKC = 256, kMC = 144;
+  StepMatrix(const T* B, int64_t K, int64_t Nc, int64_t rs, int64_t cs)
+      : B_(B), K_(K), Nc_(Nc), rs_(rs), cs_(cs) {
+    if constexpr (is_f32<T>) {
+      EMBER_ISA_CALL(gemm_kernel_shape, &mr_, &nr_);
+      stride_ = (Nc + nr_ - 1) / nr_ * nr_ * kKC;
+      packed_ = aligned_floats(ceil_div(K, kKC) * stride_);
+      for (int64_t pc = 0; pc < K; pc += kKC) {
+        const int64_t kc = K - pc < kKC ? K - pc : kKC;
+        EMBER_ISA_CALL(gemm_pack_b, kc, Nc, B + pc * rs, rs, cs, packed_.get() + (pc / kKC) * stride_);
+      }
+    }
+  }
+  // C (M x Nc, row stride ldc) = A (M x K, row stride lda, unit column stride) B + beta C.
+  void apply(int64_t M, const T* A, int64_t lda, T beta, T* C, int64_t ldc) const {
+    if (M <= 0 || Nc_ <= 0) return;
+    if constexpr (!is_f32<T>) {
+      mm<T>(M, Nc_, K_, A, lda, 1, B_, rs_, cs_, beta, C, ldc);
+    } else {
+      const int64_t npanels = ceil_div(Nc_, nr_);
+      const int64_t panel_work = M * (K_ > 0 ? K_ : 1) * nr_;
+      const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 19) / panel_work);
+      const float* bp = packed_.get();
+      const int64_t K = K_, Nc = Nc_, nr = nr_, stride = stride_;
+      if (K == 0) {
+        for (int64_t i = 0; i < M; ++i)
+          for (int64_t j = 0; j < Nc; ++j) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+        return;
+      }
+      if (M == 1) {
+        parallel_for(npanels, grain, [&](int64_t p0, int64_t p1) {
+          EMBER_ISA_CALL(rnn_gemv_packed, K, kKC, nr, stride, p0, p1, Nc, A, bp, beta, C);
+        });
+        return;
+      }
+      const int64_t mc_max = ceil_div(kMC, mr_) * mr_;
+      parallel_for(npanels, grain, [&](int64_t p0, int64_t p1) {
+        thread_local AlignedBuf ap_buf;
+        thread_local int64_t ap_size = 0;
+        if (ap_size < mc_max * kKC) {
+          ap_buf.reset(static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(mc_max * kKC) * sizeof(float))));
+          ap_size = ap_buf ? mc_max * kKC : 0;
+        }
+        float* ap = ap_buf.get();
+        if (!ap) return;  // cannot happen in practice (36 KiB); never throw in a parallel region
+        const int64_t j0 = p0 * nr, nc = std::min(Nc, p1 * nr) - j0;
+        for (int64_t pc = 0; pc < K; pc += kKC) {
+          const int64_t kc = K - pc < kKC ? K - pc : kKC;
+          const float* b = bp + (pc / kKC) * stride + p0 * kc * nr;
+          for (int64_t ic = 0; ic < M; ic += mc_max) {
+            const int64_t mc = M - ic < mc_max ? M - ic : mc_max;
+            EMBER_ISA_CALL(gemm_pack_a, mc, kc, A + ic * lda + pc, lda, 1, ap);
+            EMBER_ISA_CALL(gemm_macro, mc, nc, kc, ap, b, C + ic * ldc + j0, ldc, 1, 1.0f,
+                           pc == 0 ? beta : 1.0f);
+          }
+        }
+      });
+    }
+  }
+
+ private:
+  const T* B_;
+  int64_t K_, Nc_, rs_, cs_;
+  int64_t mr_ = 0, nr_ = 0, stride_ = 0;
+  AlignedBuf packed_;
+};
 
 // Rows per gate-kernel chunk: about 16K elements of work, fixed by the sizes alone.
 int64_t row_grain(int64_t width) { return width >= 16384 ? 1 : 16384 / (width > 0 ? width : 1); }
@@ -99,8 +204,14 @@ void rnn_forward(const RnnForward<T>& a) {
 
   Buf<T> gh = buffer<T>(gru ? N * GH : 0);
   Buf<T> hraw_work = buffer<T>(proj && !a.hraw ? N * H : 0);
-  const T* bhn = gru && a.b_hh ? a.b_hh + 2 * H : nullptr;
+  // GRU: b_hn (zeros without bias) and W_hn h + b_hn scratch when backward does not need it.
+  Buf<T> bhn_zero = buffer<T>(gru && !a.b_hh ? H : 0), hn_work = buffer<T>(gru && !a.hn ? N * H : 0);
+  if (gru && !a.b_hh) std::fill(bhn_zero.get(), bhn_zero.get() + H, T(0));
+  const T* bhn = gru ? (a.b_hh ? a.b_hh + 2 * H : bhn_zero.get()) : nullptr;
   T* h = a.h;
+  const StepMatrix<T> whh_t(a.w_hh, P, GH, 1, P);  // h W_hh^T
+  std::unique_ptr<StepMatrix<T>> whr_t;
+  if (proj) whr_t = std::make_unique<StepMatrix<T>>(a.w_hr, H, P, 1, H);  // hraw W_hr^T
   for (int64_t k = 0; k < L; ++k) {
     const int64_t t = a.reverse ? L - 1 - k : k;
     const int64_t b = a.batch_sizes ? a.batch_sizes[t] : N;
@@ -108,15 +219,15 @@ void rnn_forward(const RnnForward<T>& a) {
     T* yt = a.y + t * N * P;
     if (a.hprev) std::memcpy(a.hprev + t * N * P, h, static_cast<size_t>(N * P) * sizeof(T));
     if (gru)
-      mm<T>(b, GH, P, h, P, 1, a.w_hh, 1, P, T(0), gh.get(), GH);
+      whh_t.apply(b, h, P, T(0), gh.get(), GH);
     else
-      mm<T>(b, GH, P, h, P, 1, a.w_hh, 1, P, T(1), g, GH);
+      whh_t.apply(b, h, P, T(1), g, GH);
     T* hr = proj ? (a.hraw ? a.hraw + t * N * H : hraw_work.get()) : nullptr;
     T* hout = proj ? hr : yt;
     const int64_t hs = proj ? H : P;
     T* cprev = a.cprev ? a.cprev + t * N * H : nullptr;
     T* tanhc = a.tanhc ? a.tanhc + t * N * H : nullptr;
-    T* hns = a.hn ? a.hn + t * N * H : nullptr;
+    T* hns = a.hn ? a.hn + t * N * H : hn_work.get();
     const T* ghp = gh.get();
     parallel_for(b, row_grain(GH), [&](int64_t r0, int64_t r1) {
       const int64_t rows = r1 - r0;
@@ -129,7 +240,7 @@ void rnn_forward(const RnnForward<T>& a) {
         else
           rnn_f64::lstm_forward_rows<T>(rows, H, gr, GH, a.c + r0 * H, cp, tc, hout + r0 * hs, hs);
       } else if (gru) {
-        T* sv = hns ? hns + r0 * H : nullptr;
+        T* sv = hns + r0 * H;
         if constexpr (is_f32<T>)
           EMBER_ISA_CALL(rnn_gru_forward, rows, H, gr, GH, ghp + r0 * GH, bhn, h + r0 * P, P, sv,
                          yt + r0 * P, P);
@@ -144,7 +255,7 @@ void rnn_forward(const RnnForward<T>& a) {
       }
     });
     if (proj) {
-      mm<T>(b, P, H, hr, H, 1, a.w_hr, 1, H, T(0), yt, P);
+      whr_t->apply(b, hr, H, T(0), yt, P);
       if (a.hraw) zero_rows(hr, b, N, H);  // read (times zero) by the dW_hr GEMM
     }
     std::memcpy(h, yt, static_cast<size_t>(b * P) * sizeof(T));
@@ -161,6 +272,9 @@ void rnn_backward(const RnnBackward<T>& a) {
   Buf<T> dG = buffer<T>(LN * GH), dGh = buffer<T>(gru ? LN * GH : 0);
   Buf<T> dHs = buffer<T>(proj ? LN * P : 0), dhraw = buffer<T>(proj ? N * H : 0);
   Buf<T> dh = buffer<T>(N * P), dc = buffer<T>(lstm ? N * H : 0);
+  const StepMatrix<T> whh(a.w_hh, GH, P, P, 1);  // dgates W_hh
+  std::unique_ptr<StepMatrix<T>> whr;
+  if (proj) whr = std::make_unique<StepMatrix<T>>(a.w_hr, P, H, H, 1);  // dh W_hr
   std::memcpy(dh.get(), a.dh_n, static_cast<size_t>(N * P) * sizeof(T));
   if (lstm) std::memcpy(dc.get(), a.dc_n, static_cast<size_t>(N * H) * sizeof(T));
   for (int64_t k = 0; k < L; ++k) {
@@ -175,7 +289,7 @@ void rnn_backward(const RnnBackward<T>& a) {
     if (proj) {
       std::memcpy(dHs.get() + t * N * P, dhp, static_cast<size_t>(b * P) * sizeof(T));
       zero_rows(dHs.get() + t * N * P, b, N, P);
-      mm<T>(b, H, P, dhp, P, 1, a.w_hr, H, 1, T(0), dhraw.get(), H);
+      whr->apply(b, dhp, P, T(0), dhraw.get(), H);
       din = dhraw.get();
     }
     const T* ga = a.gates + t * N * GH;
@@ -212,9 +326,9 @@ void rnn_backward(const RnnBackward<T>& a) {
     zero_rows(dg, b, N, GH);
     if (gru) {
       zero_rows(dgh, b, N, GH);
-      mm<T>(b, P, GH, dgh, GH, 1, a.w_hh, P, 1, T(1), dhp, P);
+      whh.apply(b, dgh, GH, T(1), dhp, P);
     } else {
-      mm<T>(b, P, GH, dg, GH, 1, a.w_hh, P, 1, T(0), dhp, P);
+      whh.apply(b, dg, GH, T(0), dhp, P);
     }
   }
   if (a.dh0) std::memcpy(a.dh0, dh.get(), static_cast<size_t>(N * P) * sizeof(T));
