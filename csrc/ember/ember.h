@@ -48,6 +48,8 @@
 #include "ember/nn/loss.h"
 #include "ember/nn/conv.h"
 #include "ember/nn/pool.h"
+#include "ember/nn/rnn_utils.h"
+#include "ember/nn/rnn.h"
 #include "ember/optim/optimizer.h"
 #include "ember/optim/sgd.h"
 #include "ember/optim/adam.h"

@@ -22,3 +22,6 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """The norm of the norms of tensors (as clip_grad_norm_ computes it)."""
     return _C.optim._get_total_norm(_params(tensors), norm_type, error_if_nonfinite, foreach)
+
+
+from . import rnn  # noqa: E402,F401  (PackedSequence, pack_padded_sequence, ...)

@@ -1,0 +1,361 @@
+// Fused recurrent layer kernels (see rnn.h). Forward: gates = bias + X W_ih^T for all L*N
+// rows in one GEMM, then per step the recurrent GEMM into that step's slice (GRU: into a
+// separate buffer, since r multiplies W_hn h + b_hn) and one gate kernel over the active rows.
+// Backward: per step one gate kernel and one GEMM dh_{t-1} = dgates_t W_hh; then dx, dW_ih,
+// dW_hh, dW_hr as one GEMM each over all L*N rows and bias grads as ordered column sums.
+#include "ember/cpu/rnn.h"
+
+#include <cmath>
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <memory>
+#include <type_traits>
+
+#include "ember/core/parallel.h"
+#include "ember/cpu/gemm.h"
+#include "ember/cpu/isa.h"
+
+namespace ember::cpu {
+
+EMBER_ISA_DECLARE(void, rnn_lstm_forward, (int64_t rows, int64_t H, float* g, int64_t gs,
+                                           float* c, float* cprev, float* tanhc, float* h,
+                                           int64_t hs))
+EMBER_ISA_DECLARE(void, rnn_lstm_backward, (int64_t rows, int64_t H, const float* a, int64_t gs,
+                                            const float* cprev, const float* tanhc,
+                                            const float* dh, float* dc, float* dg))
+EMBER_ISA_DECLARE(void, rnn_gru_forward, (int64_t rows, int64_t H, float* g, int64_t gs,
+                                          const float* gh, const float* bhn, const float* hprev,
+                                          int64_t ps, float* hn_save, float* h, int64_t hs))
+EMBER_ISA_DECLARE(void, rnn_gru_backward, (int64_t rows, int64_t H, const float* a, int64_t gs,
+                                           const float* hn, const float* hprev, int64_t ps,
+                                           float* dh, float* dg, float* dgh))
+EMBER_ISA_DECLARE(void, rnn_simple_forward, (int64_t rows, int64_t H, bool relu, float* g,
+                                             int64_t gs, float* h, int64_t hs))
+EMBER_ISA_DECLARE(void, rnn_simple_backward, (int64_t rows, int64_t H, bool relu, const float* a,
+                                              int64_t gs, const float* dh, float* dg))
+
+EMBER_ISA_DECLARE(void, rnn_gemv_packed, (int64_t K, int64_t KC, int64_t nr, int64_t slice_stride,
+                                          int64_t p0, int64_t p1, int64_t Nc, const float* x,
+                                          const float* Bp, float beta, float* y))
+// The GEMM building blocks of gemm.cpp (isa/gemm_kernel.cpp), used here to pack each weight
+// once per call instead of once per step.
+EMBER_ISA_DECLARE(void, gemm_kernel_shape, (int64_t* mr, int64_t* nr))
+EMBER_ISA_DECLARE(void, gemm_pack_a, (int64_t mc, int64_t kc, const float* A, int64_t rs,
+                                      int64_t cs, float* dst))
+EMBER_ISA_DECLARE(void, gemm_pack_b, (int64_t kc, int64_t nc, const float* B, int64_t rs,
+                                      int64_t cs, float* dst))
+EMBER_ISA_DECLARE(void, gemm_macro, (int64_t mc, int64_t nc, int64_t kc, const float* Ap,
+                                     const float* Bp, float* C, int64_t c_rs, int64_t c_cs,
+                                     float alpha, float beta))
+
+namespace rnn_f64 {
+inline double act_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+inline double act_tanh(double x) { return std::tanh(x); }
+#include "ember/cpu/isa/rnn_gates.inc"
+}  // namespace rnn_f64
+
+namespace {
+
+template <class T>
+using Buf = std::unique_ptr<T[]>;
+template <class T>
+Buf<T> buffer(int64_t n) {  // uninitialised; every element used is written first
+  return Buf<T>(new T[static_cast<size_t>(n > 0 ? n : 1)]);
+}
+
+template <class T>
+constexpr bool is_f32 = std::is_same_v<T, float>;
+
+// C (M x Nc, row stride crs) = A B + beta C with strided operands.
+template <class T>
+void mm(int64_t M, int64_t Nc, int64_t K, const T* A, int64_t ars, int64_t acs, const T* B,
+        int64_t brs, int64_t bcs, T beta, T* C, int64_t crs) {
+  if (M <= 0 || Nc <= 0) return;
+  if constexpr (is_f32<T>) {
+    gemm_strided(M, Nc, K, 1.0f, {A, ars, acs}, {B, brs, bcs}, beta, {C, crs, 1});
+  } else {
+    const int64_t zero = 0;
+    gemm_batched<T>(1, &zero, &zero, &zero, M, Nc, K, T(1), {A, ars, acs}, {B, brs, bcs}, beta,
+                    {C, crs, 1});
+  }
+}
+
+struct AlignedFree {
+  void operator()(float* p) const { std::free(p); }
+};
+using AlignedBuf = std::unique_ptr<float, AlignedFree>;
+AlignedBuf aligned_floats(int64_t n) {
+  size_t bytes = (static_cast<size_t>(n > 0 ? n : 1) * sizeof(float) + 63) / 64 * 64;
+  auto* p = static_cast<float*>(std::aligned_alloc(64, bytes));
+  if (!p) throw std::bad_alloc();
+  return AlignedBuf(p);
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// The B operand (K x Nc, element (k, j) at B[k * rs + j * cs]) of a product repeated at every
+// step, packed once: K slices of kKC rows, each laid out by gemm_pack_b. float32 runs the
+// blocked micro-kernel (a batch of one: a GEMV over the panels) on it; float64 keeps the view
+// and calls the plain GEMM. Every column is computed over the same K slices whatever the
+// tiling, so results do not depend on the thread count.
+template <class T>
+class StepMatrix {
+ public:
+  static constexpr int64_t kKC = 256, kMC = 144;
+  StepMatrix(const T* B, int64_t K, int64_t Nc, int64_t rs, int64_t cs)
+      : B_(B), K_(K), Nc_(Nc), rs_(rs), cs_(cs) {
+    if constexpr (is_f32<T>) {
+      EMBER_ISA_CALL(gemm_kernel_shape, &mr_, &nr_);
+      stride_ = (Nc + nr_ - 1) / nr_ * nr_ * kKC;
+      packed_ = aligned_floats(ceil_div(K, kKC) * stride_);
+      for (int64_t pc = 0; pc < K; pc += kKC) {
+        const int64_t kc = K - pc < kKC ? K - pc : kKC;
+        EMBER_ISA_CALL(gemm_pack_b, kc, Nc, B + pc * rs, rs, cs, packed_.get() + (pc / kKC) * stride_);
+      }
+    }
+  }
+  // C (M x Nc, row stride ldc) = A (M x K, row stride lda, unit column stride) B + beta C.
+  void apply(int64_t M, const T* A, int64_t lda, T beta, T* C, int64_t ldc) const {
+    if (M <= 0 || Nc_ <= 0) return;
+    if constexpr (!is_f32<T>) {
+      mm<T>(M, Nc_, K_, A, lda, 1, B_, rs_, cs_, beta, C, ldc);
+    } else {
+      const int64_t npanels = ceil_div(Nc_, nr_);
+      const int64_t panel_work = M * (K_ > 0 ? K_ : 1) * nr_;
+      const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 19) / panel_work);
+      const float* bp = packed_.get();
+      const int64_t K = K_, Nc = Nc_, nr = nr_, stride = stride_;
+      if (K == 0) {
+        for (int64_t i = 0; i < M; ++i)
+          for (int64_t j = 0; j < Nc; ++j) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+        return;
+      }
+      if (M == 1) {
+        parallel_for(npanels, grain, [&](int64_t p0, int64_t p1) {
+          EMBER_ISA_CALL(rnn_gemv_packed, K, kKC, nr, stride, p0, p1, Nc, A, bp, beta, C);
+        });
+        return;
+      }
+      const int64_t mc_max = ceil_div(kMC, mr_) * mr_;
+      parallel_for(npanels, grain, [&](int64_t p0, int64_t p1) {
+        thread_local AlignedBuf ap_buf;
+        thread_local int64_t ap_size = 0;
+        if (ap_size < mc_max * kKC) {
+          ap_buf.reset(static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(mc_max * kKC) * sizeof(float))));
+          ap_size = ap_buf ? mc_max * kKC : 0;
+        }
+        float* ap = ap_buf.get();
+        if (!ap) return;  // cannot happen in practice (36 KiB); never throw in a parallel region
+        const int64_t j0 = p0 * nr, nc = std::min(Nc, p1 * nr) - j0;
+        for (int64_t pc = 0; pc < K; pc += kKC) {
+          const int64_t kc = K - pc < kKC ? K - pc : kKC;
+          const float* b = bp + (pc / kKC) * stride + p0 * kc * nr;
+          for (int64_t ic = 0; ic < M; ic += mc_max) {
+            const int64_t mc = M - ic < mc_max ? M - ic : mc_max;
+            EMBER_ISA_CALL(gemm_pack_a, mc, kc, A + ic * lda + pc, lda, 1, ap);
+            EMBER_ISA_CALL(gemm_macro, mc, nc, kc, ap, b, C + ic * ldc + j0, ldc, 1, 1.0f,
+                           pc == 0 ? beta : 1.0f);
+          }
+        }
+      });
+    }
+  }
+
+ private:
+  const T* B_;
+  int64_t K_, Nc_, rs_, cs_;
+  int64_t mr_ = 0, nr_ = 0, stride_ = 0;
+  AlignedBuf packed_;
+};
+
+// Rows per gate-kernel chunk: about 16K elements of work, fixed by the sizes alone.
+int64_t row_grain(int64_t width) { return width >= 16384 ? 1 : 16384 / (width > 0 ? width : 1); }
+
+int64_t gates_of(RnnKind k) { return k == RnnKind::lstm ? 4 : k == RnnKind::gru ? 3 : 1; }
+
+template <class T>
+void zero_rows(T* p, int64_t r0, int64_t r1, int64_t width) {
+  if (r1 > r0) std::memset(p + r0 * width, 0, static_cast<size_t>((r1 - r0) * width) * sizeof(T));
+}
+
+}  // namespace
+
+template <class T>
+void rnn_forward(const RnnForward<T>& a) {
+  const int64_t L = a.L, N = a.N, I = a.I, H = a.H, P = a.P, G = gates_of(a.kind), GH = G * H;
+  const bool lstm = a.kind == RnnKind::lstm, gru = a.kind == RnnKind::gru,
+             relu = a.kind == RnnKind::relu, proj = a.w_hr != nullptr;
+  // Input projection with both biases folded in (GRU: b_hn stays with W_hn h).
+  const bool has_bias = a.b_ih || a.b_hh;
+  if (has_bias) {
+    Buf<T> bias = buffer<T>(GH);
+    for (int64_t j = 0; j < GH; ++j) bias[j] = a.b_ih ? a.b_ih[j] : T(0);
+    if (a.b_hh)
+      for (int64_t j = 0; j < (gru ? 2 * H : GH); ++j) bias[j] += a.b_hh[j];
+    const T* bp = bias.get();
+    T* gp = a.gates;
+    parallel_for(L * N, row_grain(GH), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) std::memcpy(gp + r * GH, bp, GH * sizeof(T));
+    });
+  }
+  mm<T>(L * N, GH, I, a.x, I, 1, a.w_ih, 1, I, has_bias ? T(1) : T(0), a.gates, GH);
+
+  Buf<T> gh = buffer<T>(gru ? N * GH : 0);
+  Buf<T> hraw_work = buffer<T>(proj && !a.hraw ? N * H : 0);
+  // GRU: b_hn (zeros without bias) and W_hn h + b_hn scratch when backward does not need it.
+  Buf<T> bhn_zero = buffer<T>(gru && !a.b_hh ? H : 0), hn_work = buffer<T>(gru && !a.hn ? N * H : 0);
+  if (gru && !a.b_hh) std::fill(bhn_zero.get(), bhn_zero.get() + H, T(0));
+  const T* bhn = gru ? (a.b_hh ? a.b_hh + 2 * H : bhn_zero.get()) : nullptr;
+  T* h = a.h;
+  const StepMatrix<T> whh_t(a.w_hh, P, GH, 1, P);  // h W_hh^T
+  std::unique_ptr<StepMatrix<T>> whr_t;
+  if (proj) whr_t = std::make_unique<StepMatrix<T>>(a.w_hr, H, P, 1, H);  // hraw W_hr^T
+  for (int64_t k = 0; k < L; ++k) {
+    const int64_t t = a.reverse ? L - 1 - k : k;
+    const int64_t b = a.batch_sizes ? a.batch_sizes[t] : N;
+    T* g = a.gates + t * N * GH;
+    T* yt = a.y + t * N * P;
+    if (a.hprev) std::memcpy(a.hprev + t * N * P, h, static_cast<size_t>(N * P) * sizeof(T));
+    if (gru)
+      whh_t.apply(b, h, P, T(0), gh.get(), GH);
+    else
+      whh_t.apply(b, h, P, T(1), g, GH);
+    T* hr = proj ? (a.hraw ? a.hraw + t * N * H : hraw_work.get()) : nullptr;
+    T* hout = proj ? hr : yt;
+    const int64_t hs = proj ? H : P;
+    T* cprev = a.cprev ? a.cprev + t * N * H : nullptr;
+    T* tanhc = a.tanhc ? a.tanhc + t * N * H : nullptr;
+    T* hns = a.hn ? a.hn + t * N * H : hn_work.get();
+    const T* ghp = gh.get();
+    parallel_for(b, row_grain(GH), [&](int64_t r0, int64_t r1) {
+      const int64_t rows = r1 - r0;
+      T* gr = g + r0 * GH;
+      if (lstm) {
+        T* cp = cprev ? cprev + r0 * H : nullptr;
+        T* tc = tanhc ? tanhc + r0 * H : nullptr;
+        if constexpr (is_f32<T>)
+          EMBER_ISA_CALL(rnn_lstm_forward, rows, H, gr, GH, a.c + r0 * H, cp, tc, hout + r0 * hs, hs);
+        else
+          rnn_f64::lstm_forward_rows<T>(rows, H, gr, GH, a.c + r0 * H, cp, tc, hout + r0 * hs, hs);
+      } else if (gru) {
+        T* sv = hns + r0 * H;
+        if constexpr (is_f32<T>)
+          EMBER_ISA_CALL(rnn_gru_forward, rows, H, gr, GH, ghp + r0 * GH, bhn, h + r0 * P, P, sv,
+                         yt + r0 * P, P);
+        else
+          rnn_f64::gru_forward_rows<T>(rows, H, gr, GH, ghp + r0 * GH, bhn, h + r0 * P, P, sv,
+                                       yt + r0 * P, P);
+      } else {
+        if constexpr (is_f32<T>)
+          EMBER_ISA_CALL(rnn_simple_forward, rows, H, relu, gr, GH, yt + r0 * P, P);
+        else
+          rnn_f64::simple_forward_rows<T>(rows, H, relu, gr, GH, yt + r0 * P, P);
+      }
+    });
+    if (proj) {
+      whr_t->apply(b, hr, H, T(0), yt, P);
+      if (a.hraw) zero_rows(hr, b, N, H);  // read (times zero) by the dW_hr GEMM
+    }
+    std::memcpy(h, yt, static_cast<size_t>(b * P) * sizeof(T));
+    zero_rows(yt, b, N, P);
+  }
+}
+
+template <class T>
+void rnn_backward(const RnnBackward<T>& a) {
+  const int64_t L = a.L, N = a.N, I = a.I, H = a.H, P = a.P, G = gates_of(a.kind), GH = G * H,
+                LN = L * N;
+  const bool lstm = a.kind == RnnKind::lstm, gru = a.kind == RnnKind::gru,
+             relu = a.kind == RnnKind::relu, proj = a.w_hr != nullptr;
+  Buf<T> dG = buffer<T>(LN * GH), dGh = buffer<T>(gru ? LN * GH : 0);
+  Buf<T> dHs = buffer<T>(proj ? LN * P : 0), dhraw = buffer<T>(proj ? N * H : 0);
+  Buf<T> dh = buffer<T>(N * P), dc = buffer<T>(lstm ? N * H : 0);
+  const StepMatrix<T> whh(a.w_hh, GH, P, P, 1);  // dgates W_hh
+  std::unique_ptr<StepMatrix<T>> whr;
+  if (proj) whr = std::make_unique<StepMatrix<T>>(a.w_hr, P, H, H, 1);  // dh W_hr
+  std::memcpy(dh.get(), a.dh_n, static_cast<size_t>(N * P) * sizeof(T));
+  if (lstm) std::memcpy(dc.get(), a.dc_n, static_cast<size_t>(N * H) * sizeof(T));
+  for (int64_t k = 0; k < L; ++k) {
+    const int64_t t = a.reverse ? k : L - 1 - k;
+    const int64_t b = a.batch_sizes ? a.batch_sizes[t] : N;
+    const T* dyt = a.dy + t * N * P;
+    T* dhp = dh.get();
+    for (int64_t i = 0; i < b * P; ++i) dhp[i] += dyt[i];
+    T* dg = dG.get() + t * N * GH;
+    T* dgh = gru ? dGh.get() + t * N * GH : nullptr;
+    const T* din = dhp;  // gradient of the gate kernel's h output (rows x H)
+    if (proj) {
+      std::memcpy(dHs.get() + t * N * P, dhp, static_cast<size_t>(b * P) * sizeof(T));
+      zero_rows(dHs.get() + t * N * P, b, N, P);
+      whr->apply(b, dhp, P, T(0), dhraw.get(), H);
+      din = dhraw.get();
+    }
+    const T* ga = a.gates + t * N * GH;
+    const T* cprev = lstm ? a.cprev + t * N * H : nullptr;
+    const T* tanhc = lstm ? a.tanhc + t * N * H : nullptr;
+    const T* hn = gru ? a.hn + t * N * H : nullptr;
+    const T* hprev = a.hprev + t * N * P;
+    T* dcp = dc.get();
+    parallel_for(b, row_grain(GH), [&](int64_t r0, int64_t r1) {
+      const int64_t rows = r1 - r0;
+      if (lstm) {
+        if constexpr (is_f32<T>)
+          EMBER_ISA_CALL(rnn_lstm_backward, rows, H, ga + r0 * GH, GH, cprev + r0 * H,
+                         tanhc + r0 * H, din + r0 * H, dcp + r0 * H, dg + r0 * GH);
+        else
+          rnn_f64::lstm_backward_rows<T>(rows, H, ga + r0 * GH, GH, cprev + r0 * H,
+                                         tanhc + r0 * H, din + r0 * H, dcp + r0 * H, dg + r0 * GH);
+      } else if (gru) {
+        if constexpr (is_f32<T>)
+          EMBER_ISA_CALL(rnn_gru_backward, rows, H, ga + r0 * GH, GH, hn + r0 * H,
+                         hprev + r0 * P, P, dhp + r0 * H, dg + r0 * GH, dgh + r0 * GH);
+        else
+          rnn_f64::gru_backward_rows<T>(rows, H, ga + r0 * GH, GH, hn + r0 * H, hprev + r0 * P,
+                                        P, dhp + r0 * H, dg + r0 * GH, dgh + r0 * GH);
+      } else {
+        if constexpr (is_f32<T>)
+          EMBER_ISA_CALL(rnn_simple_backward, rows, H, relu, ga + r0 * GH, GH, din + r0 * H,
+                         dg + r0 * GH);
+        else
+          rnn_f64::simple_backward_rows<T>(rows, H, relu, ga + r0 * GH, GH, din + r0 * H,
+                                           dg + r0 * GH);
+      }
+    });
+    zero_rows(dg, b, N, GH);
+    if (gru) {
+      zero_rows(dgh, b, N, GH);
+      whh.apply(b, dgh, GH, T(1), dhp, P);
+    } else {
+      whh.apply(b, dg, GH, T(0), dhp, P);
+    }
+  }
+  if (a.dh0) std::memcpy(a.dh0, dh.get(), static_cast<size_t>(N * P) * sizeof(T));
+  if (a.dc0 && lstm) std::memcpy(a.dc0, dc.get(), static_cast<size_t>(N * H) * sizeof(T));
+  const T* dGx = dG.get();
+  const T* dGr = gru ? dGh.get() : dG.get();
+  if (a.dx) mm<T>(LN, I, GH, dGx, GH, 1, a.w_ih, I, 1, T(0), a.dx, I);
+  if (a.dw_ih) mm<T>(GH, I, LN, dGx, 1, GH, a.x, I, 1, T(0), a.dw_ih, I);
+  if (a.dw_hh) mm<T>(GH, P, LN, dGr, 1, GH, a.hprev, P, 1, T(0), a.dw_hh, P);
+  if (a.dw_hr && proj) mm<T>(P, H, LN, dHs.get(), 1, P, a.hraw, H, 1, T(0), a.dw_hr, H);
+  // Bias gradients: column sums, each column summed over rows in row order.
+  for (auto [src, dst] : {std::make_pair(dGx, a.db_ih), std::make_pair(dGr, a.db_hh)}) {
+    if (!dst) continue;
+    T* d = dst;
+    parallel_for(GH, 64, [&](int64_t j0, int64_t j1) {
+      for (int64_t j = j0; j < j1; ++j) d[j] = T(0);
+      for (int64_t r = 0; r < LN; ++r) {
+        const T* row = src + r * GH;
+        for (int64_t j = j0; j < j1; ++j) d[j] += row[j];
+      }
+    });
+  }
+}
+
+template void rnn_forward<float>(const RnnForward<float>&);
+template void rnn_forward<double>(const RnnForward<double>&);
+template void rnn_backward<float>(const RnnBackward<float>&);
+template void rnn_backward<double>(const RnnBackward<double>&);
+
+}  // namespace ember::cpu

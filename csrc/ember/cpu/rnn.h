@@ -1,0 +1,51 @@
+// Fused CPU kernels of one recurrent layer-direction (ops/rnn.h, rnn_layer): forward with
+// one input-projection GEMM for all steps, then per step one recurrent GEMM and one fused
+// gate kernel; backward (BPTT) the same way, with the weight gradients as one GEMM each over
+// all steps. Raw contiguous buffers, float or double; no argument checks (ops/rnn.cpp does
+// them). Bitwise identical for any thread count. Shape letters as in ops/rnn.h.
+#pragma once
+#include <cstdint>
+
+namespace ember::cpu {
+
+enum class RnnKind { tanh, relu, lstm, gru };
+
+template <class T>
+struct RnnForward {
+  RnnKind kind;
+  int64_t L, N, I, H, P;
+  const int64_t* batch_sizes;  // L entries (rows active at step t, a prefix), or null: all N
+  bool reverse;
+  const T *x, *w_ih, *w_hh, *b_ih, *b_hh, *w_hr;  // biases and w_hr may be null
+  T* h;      // (N, P): in h0, out h_n
+  T* c;      // (N, H) LSTM: in c0, out c_n
+  T* y;      // (L, N, P)
+  T* gates;  // (L, N, G*H) work; receives the gate activations
+  // Saved for backward; all null for inference.
+  T* hprev;  // (L, N, P) state before each step
+  T* cprev;  // (L, N, H) LSTM
+  T* tanhc;  // (L, N, H) LSTM: tanh(c_t)
+  T* hn;     // (L, N, H) GRU: W_hn h + b_hn
+  T* hraw;   // (L, N, H) LSTM with proj: o * tanh(c_t)
+};
+
+template <class T>
+void rnn_forward(const RnnForward<T>& a);
+
+template <class T>
+struct RnnBackward {
+  RnnKind kind;
+  int64_t L, N, I, H, P;
+  const int64_t* batch_sizes;
+  bool reverse;
+  const T *x, *w_ih, *w_hh, *w_hr;
+  const T *gates, *hprev, *cprev, *tanhc, *hn, *hraw;  // saved by rnn_forward
+  const T *dy, *dh_n, *dc_n;                           // (L,N,P), (N,P), (N,H); dc_n LSTM only
+  // Results; null when not needed.
+  T *dx, *dh0, *dc0, *dw_ih, *dw_hh, *db_ih, *db_hh, *dw_hr;
+};
+
+template <class T>
+void rnn_backward(const RnnBackward<T>& a);
+
+}  // namespace ember::cpu
