@@ -55,3 +55,6 @@
 #include "ember/optim/adagrad.h"
 #include "ember/optim/lr_scheduler.h"
 #include "ember/optim/clip_grad.h"
+#include "ember/ops/rotary.h"
+#include "ember/nn/position.h"
+#include "ember/nn/kv_cache.h"

@@ -698,3 +698,6 @@ def instance_norm(input: Tensor, running_mean: Optional[Tensor] = None,
                   running_var: Optional[Tensor] = None, weight: Optional[Tensor] = None,
                   bias: Optional[Tensor] = None, use_input_stats: bool = True,
                   momentum: float = 0.1, eps: float = 1e-5) -> Tensor: ...
+
+# ---- rotary position embedding (csrc/python/nn_position.cpp); layers live in ember._C.nn ----
+def apply_rotary_emb(x: Tensor, cos: Tensor, sin: Tensor, interleaved: bool = False) -> Tensor: ...

@@ -16,6 +16,7 @@ rms_norm = _C.rms_norm
 one_hot = _C.one_hot
 cross_entropy = _C.cross_entropy
 nll_loss = _C.nll_loss
+apply_rotary_emb = _C.apply_rotary_emb
 
 
 def _implicit_dim(ndim):
