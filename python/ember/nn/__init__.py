@@ -21,6 +21,8 @@ from .._C.nn import (  # noqa: F401  (pooling, padding, upsampling, group norm)
     PixelUnshuffle, Dropout2d, ConstantPad1d, ConstantPad2d, ZeroPad1d, ZeroPad2d,
     ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, CircularPad1d,
     CircularPad2d)
+from .._C.nn import (MultiheadAttention, TransformerEncoderLayer,  # noqa: F401
+                     TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, Transformer)
 from .parameter import Parameter  # noqa: F401
 
 
@@ -53,6 +55,8 @@ __all__ += ['MaxPool1d', 'MaxPool2d', 'AvgPool1d', 'AvgPool2d', 'AdaptiveAvgPool
             'Dropout2d', 'ConstantPad1d', 'ConstantPad2d', 'ZeroPad1d', 'ZeroPad2d',
             'ReflectionPad1d', 'ReflectionPad2d', 'ReplicationPad1d', 'ReplicationPad2d',
             'CircularPad1d', 'CircularPad2d']
+__all__ += ['MultiheadAttention', 'TransformerEncoderLayer', 'TransformerDecoderLayer',
+            'TransformerEncoder', 'TransformerDecoder', 'Transformer']
 
 from . import init  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
