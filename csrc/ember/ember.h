@@ -48,6 +48,8 @@
 #include "ember/nn/loss.h"
 #include "ember/nn/conv.h"
 #include "ember/nn/pool.h"
+#include "ember/nn/attention.h"
+#include "ember/nn/transformer.h"
 #include "ember/optim/optimizer.h"
 #include "ember/optim/sgd.h"
 #include "ember/optim/adam.h"

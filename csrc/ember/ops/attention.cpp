@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ember/autograd/function.h"
+#include "ember/cpu/attention.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/dropout.h"
 #include "ember/ops/elementwise.h"
@@ -159,6 +160,140 @@ void no_double_backward() {
               "use ember._C._scaled_dot_product_attention_reference");
 }
 
+// Offset of batch element `idx` (a multi-index over g.batch) in t, whose leading dims align
+// right with g.batch and broadcast (size 1 -> offset 0). gqa_dim: the dim whose index maps
+// h -> h / group (key/value heads), or -1.
+int64_t batch_offset(const Tensor& t, int64_t lead_dims, const Shape& idx, int64_t gqa_dim,
+                     int64_t group) {
+  int64_t off = 0;
+  const int64_t nb = static_cast<int64_t>(idx.size());
+  for (int64_t d = 0; d < lead_dims; ++d) {
+    const int64_t bd = nb - lead_dims + d;
+    if (bd < 0 || t.size(d) == 1) continue;
+    int64_t i = idx[static_cast<size_t>(bd)];
+    if (d == gqa_dim) i /= group;
+    off += i * t.stride(d);
+  }
+  return off;
+}
+
+Tensor last_dim_contiguous(const Tensor& t) {
+  return t.size(-1) <= 1 || t.stride(-1) == 1 ? t : contiguous(t);
+}
+
+template <class T>
+std::vector<cpu::AttnArgs<T>> make_args(const Tensor& q, const Tensor& k, const Tensor& v,
+                                        const Tensor& mask, bool is_causal, const Geometry& g) {
+  const int64_t nb = numel_of(g.batch, kOp);
+  std::vector<cpu::AttnArgs<T>> args(static_cast<size_t>(nb));
+  Shape idx(g.batch.size(), 0);
+  const int64_t nbd = static_cast<int64_t>(g.batch.size());
+  const int64_t mdim = mask.defined() ? mask.dim() : 0;
+  int64_t m_rs = 0, m_cs = 0;
+  if (mdim >= 1 && mask.size(-1) != 1) m_cs = mask.stride(-1);
+  if (mdim >= 2 && mask.size(-2) != 1) m_rs = mask.stride(-2);
+  for (int64_t b = 0; b < nb; ++b) {
+    cpu::AttnArgs<T>& a = args[static_cast<size_t>(b)];
+    a.q = q.data<T>() + batch_offset(q, q.dim() - 2, idx, -1, 1);
+    a.k = k.data<T>() + batch_offset(k, k.dim() - 2, idx, g.gqa ? k.dim() - 3 : -1, g.group);
+    a.v = v.data<T>() + batch_offset(v, v.dim() - 2, idx, g.gqa ? v.dim() - 3 : -1, g.group);
+    a.q_rs = q.stride(-2);
+    a.k_rs = k.stride(-2);
+    a.v_rs = v.stride(-2);
+    if (mask.defined()) {
+      const int64_t moff = batch_offset(mask, std::max<int64_t>(mdim - 2, 0), idx, -1, 1);
+      if (mask.dtype() == DType::Bool)
+        a.mask_b = static_cast<const unsigned char*>(mask.raw_data()) + moff;
+      else
+        a.mask_f = mask.data<T>() + moff;
+      a.m_rs = m_rs;
+      a.m_cs = m_cs;
+    }
+    a.L = g.L;
+    a.S = g.S;
+    a.E = g.E;
+    a.Ev = g.Ev;
+    a.causal = is_causal;
+    a.scale = static_cast<T>(g.scale);
+    for (int64_t d = nbd - 1; d >= 0; --d) {  // next multi-index
+      if (++idx[static_cast<size_t>(d)] < g.batch[static_cast<size_t>(d)]) break;
+      idx[static_cast<size_t>(d)] = 0;
+    }
+  }
+  return args;
+}
+
+Shape with(Shape s, std::initializer_list<int64_t> tail) {
+  s.insert(s.end(), tail);
+  return s;
+}
+
+// dK / dV per query batch element -> the key's shape: sum GQA groups, then broadcast dims.
+Tensor reduce_kv_grad(const Tensor& gexp, const Tensor& like, const Geometry& g) {
+  Tensor r = gexp;
+  if (g.gqa) {
+    Shape s = r.shape();
+    const size_t h = s.size() - 3;
+    s[h] /= g.group;
+    s.insert(s.begin() + static_cast<int64_t>(h) + 1, g.group);
+    r = sum(reshape(r, s), {static_cast<int64_t>(h) + 1});
+  }
+  return r.shape() == like.shape() ? r : autograd::sum_to(r, like.shape());
+}
+
+Tensor fused(const Tensor& query, const Tensor& key, const Tensor& value, const Tensor& mask_in,
+             bool is_causal, const Geometry& g) {
+  Tensor q = last_dim_contiguous(query.detach()), k = last_dim_contiguous(key.detach());
+  Tensor v = last_dim_contiguous(value.detach());
+  Tensor mask = mask_in.defined() ? mask_in.detach() : Tensor();
+  const DType dt = q.dtype();
+  Tensor out = Tensor::empty(with(g.batch, {g.L, g.Ev}), dt);
+  Tensor lse = Tensor::empty(with(g.batch, {g.L}), dt);
+  dispatch_float(dt, kOp, [&](auto tag) {
+    using T = decltype(tag);
+    auto args = make_args<T>(q, k, v, mask, is_causal, g);
+    for (size_t b = 0; b < args.size(); ++b) {
+      args[b].out = out.data<T>() + static_cast<int64_t>(b) * g.L * g.Ev;
+      args[b].lse = lse.data<T>() + static_cast<int64_t>(b) * g.L;
+    }
+    cpu::attention_forward<T>(static_cast<int64_t>(args.size()), args.data());
+  });
+  if (autograd::any_requires_grad({query, key, value})) {
+    autograd::record("ScaledDotProductAttentionBackward", {query, key, value}, {out},
+        [sq = SavedTensor(q), sk = SavedTensor(k), sv = SavedTensor(v), sm = SavedTensor(mask),
+         so = SavedTensor(out, true), sl = SavedTensor(lse), is_causal, g,
+         kshape = key.shape(), vshape = value.shape()](const Grads& grads, const autograd::Node&) {
+          no_double_backward();
+          const Tensor &q = sq.get(), &k = sk.get(), &v = sv.get(), &o = so.get();
+          const Tensor &lse = sl.get(), &mask = sm.get();
+          Tensor dout = contiguous(grads[0]);
+          const DType dt = q.dtype();
+          Tensor dq = Tensor::empty(with(g.batch, {g.L, g.E}), dt);
+          Tensor dk = Tensor::empty(with(g.batch, {g.S, g.E}), dt);
+          Tensor dv = Tensor::empty(with(g.batch, {g.S, g.Ev}), dt);
+          Tensor delta = Tensor::empty(with(g.batch, {g.L}), dt);
+          dispatch_float(dt, kOp, [&](auto tag) {
+            using T = decltype(tag);
+            auto args = make_args<T>(q, k, v, mask, is_causal, g);
+            for (size_t b = 0; b < args.size(); ++b) {
+              const int64_t i = static_cast<int64_t>(b);
+              args[b].out = o.data<T>() + i * g.L * g.Ev;
+              args[b].lse = lse.data<T>() + i * g.L;
+              args[b].dout = dout.data<T>() + i * g.L * g.Ev;
+              args[b].delta = delta.data<T>() + i * g.L;
+              args[b].dq = dq.data<T>() + i * g.L * g.E;
+              args[b].dk = dk.data<T>() + i * g.S * g.E;
+              args[b].dv = dv.data<T>() + i * g.S * g.Ev;
+            }
+            cpu::attention_backward<T>(static_cast<int64_t>(args.size()), args.data());
+          });
+          Tensor kl = Tensor::empty(kshape, dt), vl = Tensor::empty(vshape, dt);
+          return Grads{dq, reduce_kv_grad(dk, kl, g), reduce_kv_grad(dv, vl, g)};
+        });
+  }
+  return out;
+}
+
 }  // namespace
 
 Tensor scaled_dot_product_attention_reference(const Tensor& query, const Tensor& key,
@@ -174,8 +309,10 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
                                     std::optional<double> scale, bool enable_gqa) {
   Geometry g = check_args(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa);
   if (dropout_p > 0.0) return reference_impl(query, key, value, attn_mask, dropout_p, is_causal, g);
-  (void)no_double_backward;
-  return reference_impl(query, key, value, attn_mask, dropout_p, is_causal, g);
+  // A float mask that needs a gradient would need the L x S score gradient: reference path.
+  if (attn_mask.defined() && attn_mask.requires_grad() && autograd::GradMode::is_enabled())
+    return reference_impl(query, key, value, attn_mask, dropout_p, is_causal, g);
+  return fused(query, key, value, attn_mask, is_causal, g);
 }
 
 }  // namespace ember

@@ -22,6 +22,8 @@ from .._C.nn import (  # noqa: F401  (pooling, padding, upsampling, group norm)
     ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, CircularPad1d,
     CircularPad2d)
 from .._C.nn import RotaryEmbedding, SinusoidalPositionalEncoding, KVCache  # noqa: F401
+from .._C.nn import (MultiheadAttention, TransformerEncoderLayer,  # noqa: F401
+                     TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, Transformer)
 from .parameter import Parameter  # noqa: F401
 
 
@@ -55,6 +57,8 @@ __all__ += ['MaxPool1d', 'MaxPool2d', 'AvgPool1d', 'AvgPool2d', 'AdaptiveAvgPool
             'ReflectionPad1d', 'ReflectionPad2d', 'ReplicationPad1d', 'ReplicationPad2d',
             'CircularPad1d', 'CircularPad2d']
 __all__ += ['RotaryEmbedding', 'SinusoidalPositionalEncoding', 'KVCache']
+__all__ += ['MultiheadAttention', 'TransformerEncoderLayer', 'TransformerDecoderLayer',
+            'TransformerEncoder', 'TransformerDecoder', 'Transformer']
 
 from . import init  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
