@@ -86,6 +86,7 @@ void bind_nn_position(py::module_& m, TensorClass& cls) {
       .def("update", &nn::KVCache::update, py::arg("k"), py::arg("v"), R())
       .def("get", &nn::KVCache::get)
       .def("reset", &nn::KVCache::reset)
+      .def("crop", &nn::KVCache::crop, py::arg("n"))
       .def_property_readonly("size", &nn::KVCache::size)
       .def_property_readonly("max_len", &nn::KVCache::max_len)
       .def_property_readonly("batch_size", &nn::KVCache::batch_size)

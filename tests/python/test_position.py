@@ -265,6 +265,11 @@ def test_kv_cache_update_views_and_reset():
     np.testing.assert_array_equal(to_np(values), np.concatenate([to_np(v1), to_np(v2)], axis=2))
     gk, gv = cache.get()
     np.testing.assert_array_equal(to_np(gk), to_np(keys))
+    cache.crop(4)  # roll back the last token, then append another one
+    keys, _ = cache.update(v2, v2)
+    np.testing.assert_array_equal(to_np(keys), np.concatenate([to_np(k1), to_np(v2)], axis=2))
+    with pytest.raises(ValueError, match=r"\[KVCache.crop\] expected 0 <= n <= size = 5"):
+        cache.crop(6)
     cache.reset()
     assert cache.size == 0 and cache.get()[0].shape == (2, 3, 0, 4)
     keys, _ = cache.update(k2, v2)

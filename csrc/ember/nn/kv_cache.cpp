@@ -54,6 +54,12 @@ std::pair<Tensor, Tensor> KVCache::update(const Tensor& k, const Tensor& v) {
   return get();
 }
 
+void KVCache::crop(int64_t n) {
+  EMBER_CHECK(n >= 0 && n <= size_, ValueError, "[KVCache.crop] expected 0 <= n <= size = ",
+              size_, ", got ", n);
+  size_ = n;
+}
+
 std::pair<Tensor, Tensor> KVCache::get() const {
   return {narrow(key_, 2, 0, size_), narrow(value_, 2, 0, size_)};
 }

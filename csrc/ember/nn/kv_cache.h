@@ -33,6 +33,8 @@ class KVCache {
   // Views of the first size() positions (no copy).
   std::pair<Tensor, Tensor> get() const;
   void reset() { size_ = 0; }  // forgets the positions; keeps the memory
+  // Keeps the first n positions (0 <= n <= size), e.g. to roll back rejected draft tokens.
+  void crop(int64_t n);
   int64_t size() const { return size_; }
   int64_t max_len() const { return max_len_; }
   int64_t batch_size() const { return batch_; }
