@@ -36,3 +36,14 @@ def test_digits_mlp_example():
 def test_digits_cnn_example():
     pytest.importorskip("tqdm")
     assert "test accuracy" in run_example("digits_cnn.py")
+
+
+def test_digits_transformer_example():
+    assert "test accuracy" in run_example("digits_transformer.py")
+
+
+def test_transformer_lm_example_short():
+    # a short run: the full default run (a few minutes) is what the example's doc reports
+    out = run_example("transformer_lm.py", "--steps", "40", "--block", "32", "--batch", "16")
+    assert "unigram baseline loss" in out and "validation loss" in out
+    assert "cached == uncached: True" in out and "-> OK" in out

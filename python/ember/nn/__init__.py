@@ -23,6 +23,9 @@ from .._C.nn import (  # noqa: F401  (pooling, padding, upsampling, group norm)
     CircularPad2d)
 from .._C.nn import (RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell,  # noqa: F401
                      GRUCell)
+from .._C.nn import RotaryEmbedding, SinusoidalPositionalEncoding, KVCache  # noqa: F401
+from .._C.nn import (MultiheadAttention, TransformerEncoderLayer,  # noqa: F401
+                     TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, Transformer)
 from .parameter import Parameter  # noqa: F401
 
 
@@ -56,6 +59,9 @@ __all__ += ['MaxPool1d', 'MaxPool2d', 'AvgPool1d', 'AvgPool2d', 'AdaptiveAvgPool
             'ReflectionPad1d', 'ReflectionPad2d', 'ReplicationPad1d', 'ReplicationPad2d',
             'CircularPad1d', 'CircularPad2d']
 __all__ += ['RNNBase', 'RNN', 'LSTM', 'GRU', 'RNNCellBase', 'RNNCell', 'LSTMCell', 'GRUCell']
+__all__ += ['RotaryEmbedding', 'SinusoidalPositionalEncoding', 'KVCache']
+__all__ += ['MultiheadAttention', 'TransformerEncoderLayer', 'TransformerDecoderLayer',
+            'TransformerEncoder', 'TransformerDecoder', 'Transformer']
 
 from . import init  # noqa: E402,F401
 from . import utils  # noqa: E402,F401

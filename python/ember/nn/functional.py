@@ -16,6 +16,9 @@ rms_norm = _C.rms_norm
 one_hot = _C.one_hot
 cross_entropy = _C.cross_entropy
 nll_loss = _C.nll_loss
+apply_rotary_emb = _C.apply_rotary_emb
+# Rows whose mask hides every key give zeros (PyTorch's math path gives NaN there).
+scaled_dot_product_attention = _C.scaled_dot_product_attention
 
 
 def _implicit_dim(ndim):

@@ -1,0 +1,485 @@
+// Flash-attention tile kernels, compiled per ISA: forward (online softmax over key tiles),
+// backward dK/dV for one key tile and dQ for one query tile, recomputing score tiles from
+// Q, K and the saved log-sum-exp. float32 uses SIMD micro-kernels (intrinsics per ISA, a
+// portable fallback); float64 uses plain loops (it serves gradient checks). Single-threaded.
+#include <cmath>
+#include <cstdint>
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+#include "ember/cpu/attention.h"
+#include "ember/cpu/isa/vec_math.h"
+
+namespace ember::cpu::EMBER_ISA {
+
+namespace {
+
+// ---- a small float vector layer over the ISA ----
+#if defined(__AVX512F__)
+constexpr int W = 16;
+using V = __m512;
+V vzero() { return _mm512_setzero_ps(); }
+V vset1(float x) { return _mm512_set1_ps(x); }
+V vload(const float* p) { return _mm512_loadu_ps(p); }
+void vstore(float* p, V v) { _mm512_storeu_ps(p, v); }
+V vfma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+V vload_n(const float* p, int n) { return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p); }
+void vstore_n(float* p, V v, int n) { _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v); }
+float vsum(V v) {  // (GCC 12 warns inside _mm512_reduce_add_ps; this is the same sum)
+  __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v),
+                           _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+constexpr int MRB = 6, NVB = 4, MRA = 6;
+#elif defined(__AVX2__)
+constexpr int W = 8;
+using V = __m256;
+alignas(32) const int32_t kMaskTable[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+__m256i vmask(int n) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskTable + 8 - n)); }
+V vzero() { return _mm256_setzero_ps(); }
+V vset1(float x) { return _mm256_set1_ps(x); }
+V vload(const float* p) { return _mm256_loadu_ps(p); }
+void vstore(float* p, V v) { _mm256_storeu_ps(p, v); }
+V vfma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+V vload_n(const float* p, int n) { return _mm256_maskload_ps(p, vmask(n)); }
+void vstore_n(float* p, V v, int n) { _mm256_maskstore_ps(p, vmask(n), v); }
+float vsum(V v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+constexpr int MRB = 4, NVB = 2, MRA = 4;
+#else
+constexpr int W = 4;
+struct V { float x[4]; };
+V vzero() { return V{{0, 0, 0, 0}}; }
+V vset1(float a) { return V{{a, a, a, a}}; }
+V vload(const float* p) { return V{{p[0], p[1], p[2], p[3]}}; }
+void vstore(float* p, V v) { for (int i = 0; i < 4; ++i) p[i] = v.x[i]; }
+V vfma(V a, V b, V c) {
+  V r;
+  for (int i = 0; i < 4; ++i) r.x[i] = a.x[i] * b.x[i] + c.x[i];
+  return r;
+}
+V vload_n(const float* p, int n) {
+  V r = vzero();
+  for (int i = 0; i < n; ++i) r.x[i] = p[i];
+  return r;
+}
+void vstore_n(float* p, V v, int n) { for (int i = 0; i < n; ++i) p[i] = v.x[i]; }
+float vsum(V v) { return (v.x[0] + v.x[1]) + (v.x[2] + v.x[3]); }
+constexpr int MRB = 4, NVB = 2, MRA = 4;
+#endif
+
+// ---- micro-kernel A: C (M x N) = A (M x K, rows) * B (K x N); N a multiple of W ----
+template <int MR, int NV>
+void blk_a(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
+           int64_t K) {
+  V acc[MR][NV];
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = vzero();
+  for (int64_t k = 0; k < K; ++k) {
+    V b[NV];
+    for (int v = 0; v < NV; ++v) b[v] = vload(B + k * ldb + v * W);
+    for (int r = 0; r < MR; ++r) {
+      V a = vset1(A[r * lda + k]);
+      for (int v = 0; v < NV; ++v) acc[r][v] = vfma(a, b[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) vstore(C + r * ldc + v * W, acc[r][v]);
+}
+
+template <int NV>
+void rows_a(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
+            int64_t M, int64_t K) {
+  int64_t m = 0;
+  for (; m + MRA <= M; m += MRA) blk_a<MRA, NV>(A + m * lda, lda, B, ldb, C + m * ldc, ldc, K);
+  const float* a = A + m * lda;
+  float* c = C + m * ldc;
+  switch (M - m) {  // the remaining rows in one block (MRA <= 6)
+    case 1: blk_a<1, NV>(a, lda, B, ldb, c, ldc, K); break;
+    case 2: blk_a<2, NV>(a, lda, B, ldb, c, ldc, K); break;
+    case 3: blk_a<3, NV>(a, lda, B, ldb, c, ldc, K); break;
+    case 4: blk_a<4, NV>(a, lda, B, ldb, c, ldc, K); break;
+    case 5: blk_a<5, NV>(a, lda, B, ldb, c, ldc, K); break;
+    default: break;
+  }
+}
+
+void mk_a(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
+          int64_t M, int64_t N, int64_t K) {
+  int64_t n = 0;
+  for (; n + 2 * W <= N; n += 2 * W) rows_a<2>(A, lda, B + n, ldb, C + n, ldc, M, K);
+  for (; n < N; n += W) rows_a<1>(A, lda, B + n, ldb, C + n, ldc, M, K);
+}
+
+void mk_a(const double* A, int64_t lda, const double* B, int64_t ldb, double* C, int64_t ldc,
+          int64_t M, int64_t N, int64_t K) {
+  for (int64_t m = 0; m < M; ++m) {
+    double* c = C + m * ldc;
+    for (int64_t n = 0; n < N; ++n) c[n] = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      const double a = A[m * lda + k];
+      const double* b = B + k * ldb;
+      for (int64_t n = 0; n < N; ++n) c[n] += a * b[n];
+    }
+  }
+}
+
+// ---- micro-kernel B: C (M x N) += A(m, k) * B (K x N, rows); A(m, k) = A[m * ars + k * acs] ----
+template <int MR, int NV, bool TAIL>
+void blk_b(const float* A, int64_t ars, int64_t acs, const float* B, int64_t ldb, float* C,
+           int64_t ldc, int64_t K, int tail) {
+  V acc[MR][NV];
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v)
+      acc[r][v] = TAIL ? vload_n(C + r * ldc + v * W, tail) : vload(C + r * ldc + v * W);
+  for (int64_t k = 0; k < K; ++k) {
+    V b[NV];
+    for (int v = 0; v < NV; ++v)
+      b[v] = TAIL ? vload_n(B + k * ldb + v * W, tail) : vload(B + k * ldb + v * W);
+    for (int r = 0; r < MR; ++r) {
+      V a = vset1(A[r * ars + k * acs]);
+      for (int v = 0; v < NV; ++v) acc[r][v] = vfma(a, b[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) {
+      if (TAIL) vstore_n(C + r * ldc + v * W, acc[r][v], tail);
+      else vstore(C + r * ldc + v * W, acc[r][v]);
+    }
+}
+
+template <int NV, bool TAIL>
+void rows_b(const float* A, int64_t ars, int64_t acs, const float* B, int64_t ldb, float* C,
+            int64_t ldc, int64_t M, int64_t K, int tail) {
+  int64_t m = 0;
+  for (; m + MRB <= M; m += MRB)
+    blk_b<MRB, NV, TAIL>(A + m * ars, ars, acs, B, ldb, C + m * ldc, ldc, K, tail);
+  const float* a = A + m * ars;
+  float* c = C + m * ldc;
+  switch (M - m) {  // the remaining rows in one block (MRB <= 6)
+    case 1: blk_b<1, NV, TAIL>(a, ars, acs, B, ldb, c, ldc, K, tail); break;
+    case 2: blk_b<2, NV, TAIL>(a, ars, acs, B, ldb, c, ldc, K, tail); break;
+    case 3: blk_b<3, NV, TAIL>(a, ars, acs, B, ldb, c, ldc, K, tail); break;
+    case 4: blk_b<4, NV, TAIL>(a, ars, acs, B, ldb, c, ldc, K, tail); break;
+    case 5: blk_b<5, NV, TAIL>(a, ars, acs, B, ldb, c, ldc, K, tail); break;
+    default: break;
+  }
+}
+
+void mk_b(const float* A, int64_t ars, int64_t acs, const float* B, int64_t ldb, float* C,
+          int64_t ldc, int64_t M, int64_t N, int64_t K) {
+  int64_t n = 0;
+  for (; n + NVB * W <= N; n += NVB * W)
+    rows_b<NVB, false>(A, ars, acs, B + n, ldb, C + n, ldc, M, K, W);
+  if (NVB > 2)
+    for (; n + 2 * W <= N; n += 2 * W)
+      rows_b<2, false>(A, ars, acs, B + n, ldb, C + n, ldc, M, K, W);
+  for (; n + W <= N; n += W) rows_b<1, false>(A, ars, acs, B + n, ldb, C + n, ldc, M, K, W);
+  if (n < N)
+    rows_b<1, true>(A, ars, acs, B + n, ldb, C + n, ldc, M, K, static_cast<int>(N - n));
+}
+
+void mk_b(const double* A, int64_t ars, int64_t acs, const double* B, int64_t ldb, double* C,
+          int64_t ldc, int64_t M, int64_t N, int64_t K) {
+  for (int64_t m = 0; m < M; ++m) {
+    double* c = C + m * ldc;
+    for (int64_t k = 0; k < K; ++k) {
+      const double a = A[m * ars + k * acs];
+      const double* b = B + k * ldb;
+      for (int64_t n = 0; n < N; ++n) c[n] += a * b[n];
+    }
+  }
+}
+
+// ---- dot products of one row q with M rows of A: s[m] = A[m] . q ----
+void mk_dot(const float* A, int64_t lda, const float* q, float* s, int64_t M, int64_t K) {
+  int64_t m = 0;
+  for (; m + 4 <= M; m += 4) {
+    V a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
+    const float *r0 = A + m * lda, *r1 = r0 + lda, *r2 = r1 + lda, *r3 = r2 + lda;
+    int64_t k = 0;
+    for (; k + W <= K; k += W) {
+      V x = vload(q + k);
+      a0 = vfma(vload(r0 + k), x, a0);
+      a1 = vfma(vload(r1 + k), x, a1);
+      a2 = vfma(vload(r2 + k), x, a2);
+      a3 = vfma(vload(r3 + k), x, a3);
+    }
+    if (k < K) {
+      int t = static_cast<int>(K - k);
+      V x = vload_n(q + k, t);
+      a0 = vfma(vload_n(r0 + k, t), x, a0);
+      a1 = vfma(vload_n(r1 + k, t), x, a1);
+      a2 = vfma(vload_n(r2 + k, t), x, a2);
+      a3 = vfma(vload_n(r3 + k, t), x, a3);
+    }
+    s[m] = vsum(a0);
+    s[m + 1] = vsum(a1);
+    s[m + 2] = vsum(a2);
+    s[m + 3] = vsum(a3);
+  }
+  for (; m < M; ++m) {
+    V a0 = vzero();
+    const float* r0 = A + m * lda;
+    int64_t k = 0;
+    for (; k + W <= K; k += W) a0 = vfma(vload(r0 + k), vload(q + k), a0);
+    if (k < K) {
+      int t = static_cast<int>(K - k);
+      a0 = vfma(vload_n(r0 + k, t), vload_n(q + k, t), a0);
+    }
+    s[m] = vsum(a0);
+  }
+}
+
+void mk_dot(const double* A, int64_t lda, const double* q, double* s, int64_t M, int64_t K) {
+  for (int64_t m = 0; m < M; ++m) {
+    double acc = 0;
+    for (int64_t k = 0; k < K; ++k) acc += A[m * lda + k] * q[k];
+    s[m] = acc;
+  }
+}
+
+float ex(float x) { return exp_f32(x); }
+double ex(double x) { return std::exp(x); }
+float lg(float x) { return log_f32(x); }
+double lg(double x) { return std::log(x); }
+
+template <class T>
+constexpr T ninf() { return -__builtin_inf(); }
+
+int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
+
+// Last key (exclusive) a causal query tile [i0, i0 + nq) can see.
+template <class T>
+int64_t key_end_t(const AttnArgs<T>* a, int64_t i0, int64_t nq) {
+  return a->causal ? (i0 + nq < a->S ? i0 + nq : a->S) : a->S;
+}
+
+// Masks the score tile St (nk key rows x ld query columns) for queries [i0, i0 + nq) and
+// keys [j0, j0 + nk): causal hiding, bool mask or additive mask.
+template <class T>
+void mask_tile(const AttnArgs<T>* a, T* St, int64_t ld, int64_t i0, int64_t nq, int64_t j0,
+               int64_t nk) {
+  if (a->causal && j0 + nk - 1 > i0) {
+    for (int64_t jj = 0; jj < nk; ++jj)
+      for (int64_t i = 0; i < nq; ++i)
+        if (j0 + jj > i0 + i) St[jj * ld + i] = ninf<T>();
+  } else if (a->mask_b) {
+    for (int64_t jj = 0; jj < nk; ++jj) {
+      const unsigned char* m = a->mask_b + (j0 + jj) * a->m_cs + i0 * a->m_rs;
+      for (int64_t i = 0; i < nq; ++i)
+        if (!m[i * a->m_rs]) St[jj * ld + i] = ninf<T>();
+    }
+  } else if (a->mask_f) {
+    for (int64_t jj = 0; jj < nk; ++jj) {
+      const T* m = a->mask_f + (j0 + jj) * a->m_cs + i0 * a->m_rs;
+      for (int64_t i = 0; i < nq; ++i) St[jj * ld + i] += m[i * a->m_rs];
+    }
+  }
+}
+
+// Scratch layout of the tiled paths (ld = kAttnTileQ columns).
+template <class T>
+struct Tiles {
+  T *qt, *dot, *st, *dp, *lse, *dl, *m, *l, *al;
+  explicit Tiles(const AttnArgs<T>* a) {
+    const int64_t ld = kAttnTileQ;
+    qt = a->scratch;
+    dot = qt + a->E * ld;
+    st = dot + a->Ev * ld;
+    dp = st + kAttnTileK * ld;
+    lse = dp + kAttnTileK * ld;
+    dl = lse + ld;
+    m = dl + ld;
+    l = m + ld;
+    al = l + ld;
+  }
+};
+
+// dst (n x ld) = transpose of rows [i0, i0 + nq) of src (row stride rs) times s; columns
+// nq..ld zero.
+template <class T>
+void transpose_in(const T* src, int64_t rs, int64_t i0, int64_t nq, int64_t n, T s, T* dst,
+                  int64_t ld) {
+  for (int64_t e = 0; e < n; ++e)
+    for (int64_t i = nq; i < ld; ++i) dst[e * ld + i] = 0;
+  for (int64_t i = 0; i < nq; ++i) {
+    const T* r = src + (i0 + i) * rs;
+    for (int64_t e = 0; e < n; ++e) dst[e * ld + i] = r[e] * s;
+  }
+}
+
+// One query row at a time (decode: L = 1): scores as dot products over the head dim.
+template <class T>
+void forward_rows(const AttnArgs<T>* a, int64_t i0, int64_t nq) {
+  const int64_t E = a->E, Ev = a->Ev;
+  T* qs = a->scratch;
+  T* s = qs + E;
+  for (int64_t i = i0; i < i0 + nq; ++i) {
+    const T* q = a->q + i * a->q_rs;
+    for (int64_t e = 0; e < E; ++e) qs[e] = q[e] * a->scale;
+    T* o = a->out + i * Ev;
+    for (int64_t e = 0; e < Ev; ++e) o[e] = 0;
+    T m = ninf<T>(), l = 0;
+    const int64_t jend = key_end_t(a, i, 1);
+    for (int64_t j0 = 0; j0 < jend; j0 += kAttnTileK) {
+      const int64_t nk = jend - j0 < kAttnTileK ? jend - j0 : kAttnTileK;
+      mk_dot(a->k + j0 * a->k_rs, a->k_rs, qs, s, nk, E);
+      mask_tile(a, s, 1, i, 1, j0, nk);
+      T mt = m;
+      for (int64_t j = 0; j < nk; ++j) mt = s[j] > mt ? s[j] : mt;
+      const T al = mt == m ? T(1) : ex(m - mt);
+      const T ms = mt == ninf<T>() ? T(0) : mt;
+      m = mt;
+      T sum = 0;
+      for (int64_t j = 0; j < nk; ++j) {
+        s[j] = ex(s[j] - ms);
+        sum += s[j];
+      }
+      l = l * al + sum;
+      if (al != T(1))
+        for (int64_t e = 0; e < Ev; ++e) o[e] *= al;
+      mk_b(s, 0, 1, a->v + j0 * a->v_rs, a->v_rs, o, Ev, 1, Ev, nk);
+    }
+    const T inv = l > 0 ? T(1) / l : T(0);
+    for (int64_t e = 0; e < Ev; ++e) o[e] *= inv;
+    a->lse[i] = l > 0 ? m + lg(l) : -ninf<T>();
+  }
+}
+
+template <class T>
+void forward_tile(const AttnArgs<T>* a, int64_t i0, int64_t nq) {
+  if (nq <= kAttnRowMode) return forward_rows(a, i0, nq);
+  const int64_t E = a->E, Ev = a->Ev, ld = round_up(nq, 16);
+  Tiles<T> t(a);
+  transpose_in(a->q, a->q_rs, i0, nq, E, a->scale, t.qt, ld);
+  T* o = a->out + i0 * Ev;
+  for (int64_t x = 0; x < nq * Ev; ++x) o[x] = 0;
+  for (int64_t i = 0; i < ld; ++i) {
+    t.m[i] = ninf<T>();
+    t.l[i] = 0;
+  }
+  const int64_t jend = key_end_t(a, i0, nq);
+  for (int64_t j0 = 0; j0 < jend; j0 += kAttnTileK) {
+    const int64_t nk = jend - j0 < kAttnTileK ? jend - j0 : kAttnTileK;
+    mk_a(a->k + j0 * a->k_rs, a->k_rs, t.qt, ld, t.st, ld, nk, ld, E);
+    mask_tile(a, t.st, ld, i0, nq, j0, nk);
+    T* mx = t.dp;  // tile max per query column
+    for (int64_t i = 0; i < ld; ++i) mx[i] = t.m[i];
+    for (int64_t jj = 0; jj < nk; ++jj) {
+      const T* r = t.st + jj * ld;
+      for (int64_t i = 0; i < ld; ++i) mx[i] = r[i] > mx[i] ? r[i] : mx[i];
+    }
+    bool rescale = false;
+    for (int64_t i = 0; i < ld; ++i) {
+      T al = mx[i] == t.m[i] ? T(1) : ex(t.m[i] - mx[i]);
+      rescale |= al != T(1);
+      t.al[i] = al;
+      t.m[i] = mx[i];
+      mx[i] = mx[i] == ninf<T>() ? T(0) : mx[i];
+      t.l[i] *= al;
+    }
+    for (int64_t jj = 0; jj < nk; ++jj) {
+      T* r = t.st + jj * ld;
+      for (int64_t i = 0; i < ld; ++i) {
+        r[i] = ex(r[i] - mx[i]);
+        t.l[i] += r[i];
+      }
+    }
+    if (rescale)
+      for (int64_t i = 0; i < nq; ++i)
+        for (int64_t e = 0; e < Ev; ++e) o[i * Ev + e] *= t.al[i];
+    mk_b(t.st, 1, ld, a->v + j0 * a->v_rs, a->v_rs, o, Ev, nq, Ev, nk);
+  }
+  for (int64_t i = 0; i < nq; ++i) {
+    const T l = t.l[i];
+    const T inv = l > 0 ? T(1) / l : T(0);
+    for (int64_t e = 0; e < Ev; ++e) o[i * Ev + e] *= inv;
+    a->lse[i0 + i] = l > 0 ? t.m[i] + lg(l) : -ninf<T>();
+  }
+}
+
+// Scores P (nk x ld) and dS (in dp) of key tile [j0, j0 + nk) against query tile
+// [i0, i0 + nq); t.qt, t.dot, t.lse, t.dl hold the query tile.
+template <class T>
+void recompute(const AttnArgs<T>* a, Tiles<T>& t, int64_t i0, int64_t nq, int64_t ld,
+               int64_t j0, int64_t nk) {
+  mk_a(a->k + j0 * a->k_rs, a->k_rs, t.qt, ld, t.st, ld, nk, ld, a->E);
+  mask_tile(a, t.st, ld, i0, nq, j0, nk);
+  for (int64_t jj = 0; jj < nk; ++jj) {
+    T* r = t.st + jj * ld;
+    for (int64_t i = 0; i < ld; ++i) r[i] = ex(r[i] - t.lse[i]);
+  }
+  mk_a(a->v + j0 * a->v_rs, a->v_rs, t.dot, ld, t.dp, ld, nk, ld, a->Ev);
+  for (int64_t jj = 0; jj < nk; ++jj) {
+    T* d = t.dp + jj * ld;
+    const T* p = t.st + jj * ld;
+    for (int64_t i = 0; i < ld; ++i) d[i] = p[i] * (d[i] - t.dl[i]);
+  }
+}
+
+template <class T>
+void load_query_tile(const AttnArgs<T>* a, Tiles<T>& t, int64_t i0, int64_t nq, int64_t ld) {
+  transpose_in(a->q, a->q_rs, i0, nq, a->E, a->scale, t.qt, ld);
+  transpose_in(a->dout, a->Ev, i0, nq, a->Ev, T(1), t.dot, ld);
+  for (int64_t i = 0; i < ld; ++i) {
+    t.lse[i] = i < nq ? a->lse[i0 + i] : -ninf<T>();  // +inf: padded columns get P = 0
+    t.dl[i] = i < nq ? a->delta[i0 + i] : T(0);
+  }
+}
+
+template <class T>
+void backward_kv_tile(const AttnArgs<T>* a, int64_t j0, int64_t nk) {
+  const int64_t E = a->E, Ev = a->Ev;
+  Tiles<T> t(a);
+  T* dk = a->dk + j0 * E;
+  T* dv = a->dv + j0 * Ev;
+  for (int64_t x = 0; x < nk * E; ++x) dk[x] = 0;
+  for (int64_t x = 0; x < nk * Ev; ++x) dv[x] = 0;
+  // Causal: query i sees key j iff j <= i, so tiles ending before j0 contribute nothing.
+  const int64_t ifirst = a->causal ? j0 / kAttnTileQ * kAttnTileQ : 0;
+  for (int64_t i0 = ifirst; i0 < a->L; i0 += kAttnTileQ) {
+    const int64_t nq = a->L - i0 < kAttnTileQ ? a->L - i0 : kAttnTileQ, ld = round_up(nq, 16);
+    load_query_tile(a, t, i0, nq, ld);
+    recompute(a, t, i0, nq, ld, j0, nk);
+    mk_b(t.st, ld, 1, a->dout + i0 * Ev, Ev, dv, Ev, nk, Ev, nq);
+    mk_b(t.dp, ld, 1, a->q + i0 * a->q_rs, a->q_rs, dk, E, nk, E, nq);
+  }
+  for (int64_t x = 0; x < nk * E; ++x) dk[x] *= a->scale;
+}
+
+template <class T>
+void backward_q_tile(const AttnArgs<T>* a, int64_t i0, int64_t nq) {
+  const int64_t E = a->E, ld = round_up(nq, 16);
+  Tiles<T> t(a);
+  T* dq = a->dq + i0 * E;
+  for (int64_t x = 0; x < nq * E; ++x) dq[x] = 0;
+  load_query_tile(a, t, i0, nq, ld);
+  const int64_t jend = key_end_t(a, i0, nq);
+  for (int64_t j0 = 0; j0 < jend; j0 += kAttnTileK) {
+    const int64_t nk = jend - j0 < kAttnTileK ? jend - j0 : kAttnTileK;
+    recompute(a, t, i0, nq, ld, j0, nk);
+    mk_b(t.dp, 1, ld, a->k + j0 * a->k_rs, a->k_rs, dq, E, nq, E, nk);
+  }
+  for (int64_t x = 0; x < nq * E; ++x) dq[x] *= a->scale;
+}
+
+}  // namespace
+
+void attn_forward_tile(const AttnArgs<float>* a, int64_t i0, int64_t nq) { forward_tile(a, i0, nq); }
+void attn_forward_tile(const AttnArgs<double>* a, int64_t i0, int64_t nq) { forward_tile(a, i0, nq); }
+void attn_backward_kv_tile(const AttnArgs<float>* a, int64_t j0, int64_t nk) { backward_kv_tile(a, j0, nk); }
+void attn_backward_kv_tile(const AttnArgs<double>* a, int64_t j0, int64_t nk) { backward_kv_tile(a, j0, nk); }
+void attn_backward_q_tile(const AttnArgs<float>* a, int64_t i0, int64_t nq) { backward_q_tile(a, i0, nq); }
+void attn_backward_q_tile(const AttnArgs<double>* a, int64_t i0, int64_t nq) { backward_q_tile(a, i0, nq); }
+
+}  // namespace ember::cpu::EMBER_ISA
