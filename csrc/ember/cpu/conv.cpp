@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <vector>
@@ -30,6 +31,19 @@ EMBER_ISA_DECLARE(void, depthwise_conv_plane_bwd_weight_f32,
                   (const float* x, int64_t H, int64_t W, const float* dy, int64_t OH,
                    int64_t OW, int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph,
                    int64_t pw, int64_t dh, int64_t dw, float* acc, float* out))
+
+EMBER_ISA_DECLARE(void, gemm_kernel_shape, (int64_t* mr, int64_t* nr))
+EMBER_ISA_DECLARE(void, gemm_pack_a, (int64_t mc, int64_t kc, const float* A, int64_t rs,
+                                      int64_t cs, float* dst))
+EMBER_ISA_DECLARE(void, gemm_pack_b, (int64_t kc, int64_t nc, const float* B, int64_t rs,
+                                      int64_t cs, float* dst))
+EMBER_ISA_DECLARE(void, conv_pack_a_f32,
+                  (const float* x, int64_t H, int64_t W, int64_t KH, int64_t KW, int64_t sh,
+                   int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t OW,
+                   int64_t p0, int64_t np, int64_t k0, int64_t kc, int64_t mr, float* dst))
+EMBER_ISA_DECLARE(void, gemm_macro, (int64_t mc, int64_t nc, int64_t kc, const float* Ap,
+                                     const float* Bp, float* C, int64_t c_rs, int64_t c_cs,
+                                     float alpha, float beta))
 
 namespace {
 
@@ -165,6 +179,77 @@ void oom(const char* what) {
   EMBER_THROW(MemoryError, "[", what, "] out of memory for the convolution scratch buffer");
 }
 
+
+int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// float32 forward as out^T = im2col(x)^T W^T per (image, group, block of positions): the
+// positions are the GEMM's M (so the micro-kernel's 12-row tiles waste nothing but the
+// block's last tile) and the output channels its N (whole 32-wide panels when Kg % 32 ==
+// 0). W^T is packed once for the whole call; the im2col block is packed straight from the
+// image tile; partial sums over K slices accumulate in an L2-resident scratch C, and the
+// epilogue adds the bias while transposing into NCHW. Each output element is owned by one
+// item whose blocking depends on the sizes alone, so any thread count gives the same bits.
+// Returns false when scratch memory runs out (nothing useful was written then).
+// Position-major forward when its N-edge waste (Kg against 32-wide panels) is no worse than
+// the channel-major GEMM's M-edge waste (Kg against 12-row tiles).
+bool use_pos_major(const ConvGeom& g) {
+  int64_t MR = 0, NR = 0;
+  EMBER_ISA_CALL(gemm_kernel_shape, &MR, &NR);
+  const int64_t Kg = g.K / g.G;
+  return round_up(Kg, MR) >= round_up(Kg, NR) || 4 * Kg >= 3 * round_up(Kg, NR);
+}
+
+bool conv_forward_pos_major(const ConvGeom& g, const float* x, const float* w,
+                            const float* bias, float* out) {
+  int64_t MR = 0, NR = 0;
+  EMBER_ISA_CALL(gemm_kernel_shape, &MR, &NR);
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW, CKK = Cg * KK;
+  const int64_t HW = g.H * g.W, P = g.OH * g.OW, NRup = round_up(Kg, NR);
+  const int64_t KC = 256;                                  // K slice (matches gemm.cpp)
+  const int64_t PB = std::min(round_up(P, MR), 12 * MR);  // positions per item
+  const int64_t nb = ceil_div(P, PB);
+  const size_t wn = static_cast<size_t>(g.G * CKK * NRup);
+  float* wp = static_cast<float*>(std::aligned_alloc(64, (wn * sizeof(float) + 63) / 64 * 64));
+  if (!wp) return false;
+  for (int64_t gi = 0; gi < g.G; ++gi)
+    for (int64_t pc = 0; pc < CKK; pc += KC)
+      EMBER_ISA_CALL(gemm_pack_b, std::min(KC, CKK - pc), Kg, w + gi * Kg * CKK + pc, 1, CKK,
+                     wp + gi * CKK * NRup + pc * NRup);
+  std::atomic<bool> failed{false};
+  const size_t ap_n = static_cast<size_t>(PB * KC);
+  parallel_for(g.N * g.G * nb, grain_for(Kg * CKK * PB), [&](int64_t b, int64_t e) {
+    float* ap = scratch<float>(ap_n + static_cast<size_t>(PB * NRup), failed);
+    if (!ap) return;
+    float* cb = ap + ap_n;
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t bi = t % nb, gi = (t / nb) % g.G, n = t / (nb * g.G);
+      const int64_t p0 = bi * PB, p1 = std::min(P, p0 + PB), np = p1 - p0;
+      const int64_t mp = round_up(np, MR);
+      const float* xg = x + (n * g.C + gi * Cg) * HW;
+      const float* wg = wp + gi * CKK * NRup;
+      for (int64_t pc = 0; pc < CKK; pc += KC) {
+        const int64_t kc = std::min(KC, CKK - pc);
+        EMBER_ISA_CALL(conv_pack_a_f32, xg, g.H, g.W, g.KH, g.KW, g.sh, g.sw, g.ph, g.pw, g.dh,
+                       g.dw, g.OW, p0, np, pc, kc, MR, ap);
+        EMBER_ISA_CALL(gemm_macro, mp, NRup, kc, ap, wg + pc * NRup, cb, NRup, 1, 1.0f,
+                       pc == 0 ? 0.0f : 1.0f);
+      }
+      for (int64_t k = 0; k < Kg; ++k) {
+        float* o = out + (n * g.K + gi * Kg + k) * P + p0;
+        const float* c = cb + k;
+        if (bias) {
+          const float bv = bias[gi * Kg + k];
+          for (int64_t q = 0; q < np; ++q) o[q] = c[q * NRup] + bv;
+        } else {
+          for (int64_t q = 0; q < np; ++q) o[q] = c[q * NRup];
+        }
+      }
+    }
+  });
+  std::free(wp);
+  return !failed;
+}
+
 }  // namespace
 
 template <class T>
@@ -182,6 +267,10 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
                                       bias ? bias[t % g.C] : 0.0f, out + t * P, g.OH, g.OW,
                                       g.sh, g.sw, g.ph, g.pw, g.dh, g.dw);
                    });
+      return;
+    }
+    if (!is_pointwise(g) && use_pos_major(g)) {
+      if (!conv_forward_pos_major(g, x, w, bias, out)) oom("conv2d");
       return;
     }
   }
