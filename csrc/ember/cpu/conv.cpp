@@ -321,6 +321,24 @@ void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
                    });
       return;
     }
+    // Stride 1: the input gradient is itself a convolution of dy (padded by the dilated
+    // kernel extent minus the padding) with the flipped, channel-transposed weight, so it
+    // runs on the implicit-GEMM forward with no col2im scatter.
+    const ConvGeom t{g.N, g.K, g.OH, g.OW, g.C, g.KH, g.KW, g.H, g.W, 1, 1,
+                     g.dh * (g.KH - 1) - g.ph, g.dw * (g.KW - 1) - g.pw, g.dh, g.dw, g.G};
+    if (!is_pointwise(g) && g.sh == 1 && g.sw == 1 && t.ph >= 0 && t.pw >= 0 && g.K > 0 &&
+        P > 0 && use_pos_major(t)) {
+      std::vector<float> wt(static_cast<size_t>(g.C * Kg * KK));
+      for (int64_t gi = 0; gi < g.G; ++gi)
+        for (int64_t c = 0; c < Cg; ++c)
+          for (int64_t k = 0; k < Kg; ++k) {
+            const float* src = w + ((gi * Kg + k) * Cg + c) * KK;
+            float* dst = wt.data() + ((gi * Cg + c) * Kg + k) * KK;
+            for (int64_t r = 0; r < KK; ++r) dst[r] = src[KK - 1 - r];
+          }
+      if (!conv_forward_pos_major(t, dy, wt.data(), nullptr, dx)) oom("conv2d_backward");
+      return;
+    }
   }
   if (is_pointwise(g)) {
     std::vector<int64_t> ao(g.N * g.G), bo(g.N * g.G), co(g.N * g.G);
