@@ -419,14 +419,16 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
   const int64_t by_work = std::max<int64_t>(1, Kg * g.G * CKK * tile * items / kMinChunkWork);
   const int64_t per = ceil_div(items, std::min<int64_t>({items, 16, cap, by_work}));
   const int64_t nchunk = ceil_div(items, per);
+  // Every chunk accumulates dw^T (per group CKK x Kg, row-major) so that the GEMM writes
+  // whole micro-tiles in place; the combine below transposes back.
   std::vector<T> part;
-  part.resize(static_cast<size_t>((nchunk - 1) * WN));
+  part.resize(static_cast<size_t>(nchunk * WN));
   std::atomic<bool> failed{false};
   parallel_for(nchunk, 1, [&](int64_t b, int64_t e) {
     T* col = pw1 ? nullptr : scratch<T>(static_cast<size_t>(CKK * tile), failed);
     if (!pw1 && !col) return;
     for (int64_t c = b; c < e; ++c) {
-      T* acc = c == 0 ? dw : part.data() + (c - 1) * WN;
+      T* acc = part.data() + c * WN;
       const int64_t i0 = c * per, i1 = std::min(items, i0 + per);
       for (int64_t it = i0; it < i1; ++it) {
         const int64_t n = it / nt, ti = it % nt;
@@ -443,19 +445,25 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
             A = MatView<const T>{col, np, 1};
           }
           gemm1<T>(CKK, Kg, np, A, MatView<const T>{dy + (n * g.K + gi * Kg) * P + p0, 1, P},
-                   it == i0 ? T(0) : T(1), MatView<T>{acc + gi * Kg * CKK, 1, CKK});
+                   it == i0 ? T(0) : T(1), MatView<T>{acc + gi * Kg * CKK, Kg, 1});
         }
       }
     }
   });
   if (failed) oom("conv2d_backward");
-  if (nchunk > 1)
-    parallel_for(WN, 262144, [&](int64_t b, int64_t e) {
+  // dw[gi][k][r] = sum over chunks, in chunk order, of part[c][gi][r][k].
+  parallel_for(g.G * Kg, std::max<int64_t>(1, 65536 / CKK), [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t gi = t / Kg, k = t % Kg;
+      T* d = dw + t * CKK;
+      const T* s0 = part.data() + gi * Kg * CKK + k;
+      for (int64_t r = 0; r < CKK; ++r) d[r] = s0[r * Kg];
       for (int64_t c = 1; c < nchunk; ++c) {
-        const T* s = part.data() + (c - 1) * WN;
-        for (int64_t i = b; i < e; ++i) dw[i] += s[i];
+        const T* s = s0 + c * WN;
+        for (int64_t r = 0; r < CKK; ++r) d[r] += s[r * Kg];
       }
-    });
+    }
+  });
 }
 
 template <class T>
