@@ -196,6 +196,8 @@ bool use_pos_major(const ConvGeom& g) {
   int64_t MR = 0, NR = 0;
   EMBER_ISA_CALL(gemm_kernel_shape, &MR, &NR);
   const int64_t Kg = g.K / g.G;
+  // Strided columns need gathers to pack, slower than the channel-major im2col path.
+  if (g.sw != 1) return false;
   return round_up(Kg, MR) >= round_up(Kg, NR) || 4 * Kg >= 3 * round_up(Kg, NR);
 }
 
