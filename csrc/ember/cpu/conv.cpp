@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <vector>
@@ -30,6 +31,19 @@ EMBER_ISA_DECLARE(void, depthwise_conv_plane_bwd_weight_f32,
                   (const float* x, int64_t H, int64_t W, const float* dy, int64_t OH,
                    int64_t OW, int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph,
                    int64_t pw, int64_t dh, int64_t dw, float* acc, float* out))
+
+EMBER_ISA_DECLARE(void, gemm_kernel_shape, (int64_t* mr, int64_t* nr))
+EMBER_ISA_DECLARE(void, gemm_pack_a, (int64_t mc, int64_t kc, const float* A, int64_t rs,
+                                      int64_t cs, float* dst))
+EMBER_ISA_DECLARE(void, gemm_pack_b, (int64_t kc, int64_t nc, const float* B, int64_t rs,
+                                      int64_t cs, float* dst))
+EMBER_ISA_DECLARE(void, conv_pack_a_f32,
+                  (const float* x, int64_t H, int64_t W, int64_t KH, int64_t KW, int64_t sh,
+                   int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t OW,
+                   int64_t p0, int64_t np, int64_t k0, int64_t kc, int64_t mr, float* dst))
+EMBER_ISA_DECLARE(void, gemm_macro, (int64_t mc, int64_t nc, int64_t kc, const float* Ap,
+                                     const float* Bp, float* C, int64_t c_rs, int64_t c_cs,
+                                     float alpha, float beta))
 
 namespace {
 
@@ -165,6 +179,79 @@ void oom(const char* what) {
   EMBER_THROW(MemoryError, "[", what, "] out of memory for the convolution scratch buffer");
 }
 
+
+int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// float32 forward as out^T = im2col(x)^T W^T per (image, group, block of positions): the
+// positions are the GEMM's M (so the micro-kernel's 12-row tiles waste nothing but the
+// block's last tile) and the output channels its N (whole 32-wide panels when Kg % 32 ==
+// 0). W^T is packed once for the whole call; the im2col block is packed straight from the
+// image tile; partial sums over K slices accumulate in an L2-resident scratch C, and the
+// epilogue adds the bias while transposing into NCHW. Each output element is owned by one
+// item whose blocking depends on the sizes alone, so any thread count gives the same bits.
+// Returns false when scratch memory runs out (nothing useful was written then).
+// Position-major forward when its N-edge waste (Kg against 32-wide panels) is no worse than
+// the channel-major GEMM's M-edge waste (Kg against 12-row tiles).
+bool use_pos_major(const ConvGeom& g) {
+  int64_t MR = 0, NR = 0;
+  EMBER_ISA_CALL(gemm_kernel_shape, &MR, &NR);
+  const int64_t Kg = g.K / g.G;
+  // Strided columns need gathers to pack, slower than the channel-major im2col path.
+  if (g.sw != 1) return false;
+  return round_up(Kg, MR) >= round_up(Kg, NR) || 4 * Kg >= 3 * round_up(Kg, NR);
+}
+
+bool conv_forward_pos_major(const ConvGeom& g, const float* x, const float* w,
+                            const float* bias, float* out) {
+  int64_t MR = 0, NR = 0;
+  EMBER_ISA_CALL(gemm_kernel_shape, &MR, &NR);
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW, CKK = Cg * KK;
+  const int64_t HW = g.H * g.W, P = g.OH * g.OW, NRup = round_up(Kg, NR);
+  const int64_t KC = 256;                                  // K slice (matches gemm.cpp)
+  const int64_t PB = std::min(round_up(P, MR), 12 * MR);  // positions per item
+  const int64_t nb = ceil_div(P, PB);
+  const size_t wn = static_cast<size_t>(g.G * CKK * NRup);
+  float* wp = static_cast<float*>(std::aligned_alloc(64, (wn * sizeof(float) + 63) / 64 * 64));
+  if (!wp) return false;
+  for (int64_t gi = 0; gi < g.G; ++gi)
+    for (int64_t pc = 0; pc < CKK; pc += KC)
+      EMBER_ISA_CALL(gemm_pack_b, std::min(KC, CKK - pc), Kg, w + gi * Kg * CKK + pc, 1, CKK,
+                     wp + gi * CKK * NRup + pc * NRup);
+  std::atomic<bool> failed{false};
+  const size_t ap_n = static_cast<size_t>(PB * KC);
+  parallel_for(g.N * g.G * nb, grain_for(Kg * CKK * PB), [&](int64_t b, int64_t e) {
+    float* ap = scratch<float>(ap_n + static_cast<size_t>(PB * NRup), failed);
+    if (!ap) return;
+    float* cb = ap + ap_n;
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t bi = t % nb, gi = (t / nb) % g.G, n = t / (nb * g.G);
+      const int64_t p0 = bi * PB, p1 = std::min(P, p0 + PB), np = p1 - p0;
+      const int64_t mp = round_up(np, MR);
+      const float* xg = x + (n * g.C + gi * Cg) * HW;
+      const float* wg = wp + gi * CKK * NRup;
+      for (int64_t pc = 0; pc < CKK; pc += KC) {
+        const int64_t kc = std::min(KC, CKK - pc);
+        EMBER_ISA_CALL(conv_pack_a_f32, xg, g.H, g.W, g.KH, g.KW, g.sh, g.sw, g.ph, g.pw, g.dh,
+                       g.dw, g.OW, p0, np, pc, kc, MR, ap);
+        EMBER_ISA_CALL(gemm_macro, mp, NRup, kc, ap, wg + pc * NRup, cb, NRup, 1, 1.0f,
+                       pc == 0 ? 0.0f : 1.0f);
+      }
+      for (int64_t k = 0; k < Kg; ++k) {
+        float* o = out + (n * g.K + gi * Kg + k) * P + p0;
+        const float* c = cb + k;
+        if (bias) {
+          const float bv = bias[gi * Kg + k];
+          for (int64_t q = 0; q < np; ++q) o[q] = c[q * NRup] + bv;
+        } else {
+          for (int64_t q = 0; q < np; ++q) o[q] = c[q * NRup];
+        }
+      }
+    }
+  });
+  std::free(wp);
+  return !failed;
+}
+
 }  // namespace
 
 template <class T>
@@ -182,6 +269,10 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
                                       bias ? bias[t % g.C] : 0.0f, out + t * P, g.OH, g.OW,
                                       g.sh, g.sw, g.ph, g.pw, g.dh, g.dw);
                    });
+      return;
+    }
+    if (!is_pointwise(g) && use_pos_major(g)) {
+      if (!conv_forward_pos_major(g, x, w, bias, out)) oom("conv2d");
       return;
     }
   }
@@ -230,6 +321,24 @@ void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
                                       w + (t % g.C) * KK, g.KH, g.KW, dx + t * HW, g.H, g.W,
                                       g.sh, g.sw, g.ph, g.pw, g.dh, g.dw);
                    });
+      return;
+    }
+    // Stride 1: the input gradient is itself a convolution of dy (padded by the dilated
+    // kernel extent minus the padding) with the flipped, channel-transposed weight, so it
+    // runs on the implicit-GEMM forward with no col2im scatter.
+    const ConvGeom t{g.N, g.K, g.OH, g.OW, g.C, g.KH, g.KW, g.H, g.W, 1, 1,
+                     g.dh * (g.KH - 1) - g.ph, g.dw * (g.KW - 1) - g.pw, g.dh, g.dw, g.G};
+    if (!is_pointwise(g) && g.sh == 1 && g.sw == 1 && t.ph >= 0 && t.pw >= 0 && g.K > 0 &&
+        P > 0 && use_pos_major(t)) {
+      std::vector<float> wt(static_cast<size_t>(g.C * Kg * KK));
+      for (int64_t gi = 0; gi < g.G; ++gi)
+        for (int64_t c = 0; c < Cg; ++c)
+          for (int64_t k = 0; k < Kg; ++k) {
+            const float* src = w + ((gi * Kg + k) * Cg + c) * KK;
+            float* dst = wt.data() + ((gi * Cg + c) * Kg + k) * KK;
+            for (int64_t r = 0; r < KK; ++r) dst[r] = src[KK - 1 - r];
+          }
+      if (!conv_forward_pos_major(t, dy, wt.data(), nullptr, dx)) oom("conv2d_backward");
       return;
     }
   }
@@ -312,14 +421,16 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
   const int64_t by_work = std::max<int64_t>(1, Kg * g.G * CKK * tile * items / kMinChunkWork);
   const int64_t per = ceil_div(items, std::min<int64_t>({items, 16, cap, by_work}));
   const int64_t nchunk = ceil_div(items, per);
+  // Every chunk accumulates dw^T (per group CKK x Kg, row-major) so that the GEMM writes
+  // whole micro-tiles in place; the combine below transposes back.
   std::vector<T> part;
-  part.resize(static_cast<size_t>((nchunk - 1) * WN));
+  part.resize(static_cast<size_t>(nchunk * WN));
   std::atomic<bool> failed{false};
   parallel_for(nchunk, 1, [&](int64_t b, int64_t e) {
     T* col = pw1 ? nullptr : scratch<T>(static_cast<size_t>(CKK * tile), failed);
     if (!pw1 && !col) return;
     for (int64_t c = b; c < e; ++c) {
-      T* acc = c == 0 ? dw : part.data() + (c - 1) * WN;
+      T* acc = part.data() + c * WN;
       const int64_t i0 = c * per, i1 = std::min(items, i0 + per);
       for (int64_t it = i0; it < i1; ++it) {
         const int64_t n = it / nt, ti = it % nt;
@@ -336,19 +447,25 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
             A = MatView<const T>{col, np, 1};
           }
           gemm1<T>(CKK, Kg, np, A, MatView<const T>{dy + (n * g.K + gi * Kg) * P + p0, 1, P},
-                   it == i0 ? T(0) : T(1), MatView<T>{acc + gi * Kg * CKK, 1, CKK});
+                   it == i0 ? T(0) : T(1), MatView<T>{acc + gi * Kg * CKK, Kg, 1});
         }
       }
     }
   });
   if (failed) oom("conv2d_backward");
-  if (nchunk > 1)
-    parallel_for(WN, 262144, [&](int64_t b, int64_t e) {
+  // dw[gi][k][r] = sum over chunks, in chunk order, of part[c][gi][r][k].
+  parallel_for(g.G * Kg, std::max<int64_t>(1, 65536 / CKK), [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t gi = t / Kg, k = t % Kg;
+      T* d = dw + t * CKK;
+      const T* s0 = part.data() + gi * Kg * CKK + k;
+      for (int64_t r = 0; r < CKK; ++r) d[r] = s0[r * Kg];
       for (int64_t c = 1; c < nchunk; ++c) {
-        const T* s = part.data() + (c - 1) * WN;
-        for (int64_t i = b; i < e; ++i) dw[i] += s[i];
+        const T* s = s0 + c * WN;
+        for (int64_t r = 0; r < CKK; ++r) d[r] += s[r * Kg];
       }
-    });
+    }
+  });
 }
 
 template <class T>

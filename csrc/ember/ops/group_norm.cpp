@@ -1,13 +1,15 @@
-// group_norm: fused kernel (per group: the layer-norm row kernel of cpu/norm.h for the
-// statistics and the normalisation, then the channel affine while the group is still in
-// cache) and its backward; instance_norm through batch_norm on a (1, N * C, *) view.
+// group_norm: fused kernels per (sample, group) row (float32: cpu/isa/group_norm_kernel.cpp,
+// two passes each way; float64: the layer-norm row kernel of cpu/norm.h then the channel
+// affine) and its backward; instance_norm through batch_norm on a (1, N * C, *) view.
 #include "ember/ops/group_norm.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "ember/autograd/function.h"
 #include "ember/core/parallel.h"
+#include "ember/cpu/isa.h"
 #include "ember/cpu/norm.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
@@ -16,6 +18,15 @@
 #include "ember/ops/view.h"
 
 namespace ember {
+
+namespace cpu {
+EMBER_ISA_DECLARE(void, group_norm_row_forward_f32,
+                  (const float* x, int64_t cg, int64_t l, const float* w, const float* b,
+                   double eps, float* y, float* mean, float* rstd))
+EMBER_ISA_DECLARE(void, group_norm_row_backward_f32,
+                  (const float* dy, const float* x, int64_t cg, int64_t l, const float* w,
+                   float mean, float rstd, float* dx, float* dw, float* db))
+}  // namespace cpu
 
 namespace {
 
@@ -80,6 +91,16 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
       using T = decltype(tag);
       const T *xp = x.data<T>(), *wp = ptr<T>(w), *bp = ptr<T>(b);
       T *yp = y.data<T>(), *mp = mean.data<T>(), *sp = rstd.data<T>();
+      if constexpr (std::is_same_v<T, float>) {  // fused row kernel: 2 passes, no temporaries
+        parallel_for(rows, std::max<int64_t>(1, 16384 / d), [&](int64_t r0, int64_t r1) {
+          for (int64_t r = r0; r < r1; ++r) {
+            const int64_t c0 = (r % g) * cg;
+            EMBER_ISA_CALL(group_norm_row_forward_f32, xp + r * d, cg, l, wp ? wp + c0 : nullptr,
+                           bp ? bp + c0 : nullptr, eps, yp + r * d, mp + r, sp + r);
+          }
+        });
+        return;
+      }
       parallel_for(rows, std::max<int64_t>(1, 16384 / d), [&](int64_t r0, int64_t r1) {
         for (int64_t r = r0; r < r1; ++r) {
           EMBER_ISA_CALL(layer_norm_forward, xp + r * d, static_cast<const T*>(nullptr),
@@ -117,6 +138,18 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
               const T *dyp = dy.data<T>(), *xp = x.data<T>(), *mp = mean.data<T>(),
                       *sp = rstd.data<T>(), *wp = ptr<T>(w);
               T *dxp = ptr<T>(dx), *dwpp = ptr<T>(dwp), *dbpp = ptr<T>(dbp);
+              if constexpr (std::is_same_v<T, float>) {
+                parallel_for(rows, std::max<int64_t>(1, 16384 / d), [&](int64_t r0, int64_t r1) {
+                  for (int64_t r = r0; r < r1; ++r) {
+                    const int64_t c0 = (r % g) * cg;
+                    EMBER_ISA_CALL(group_norm_row_backward_f32, dyp + r * d, xp + r * d, cg, l,
+                                   wp ? wp + c0 : nullptr, mp[r], sp[r],
+                                   dxp ? dxp + r * d : nullptr, dwpp ? dwpp + r * cg : nullptr,
+                                   dbpp ? dbpp + r * cg : nullptr);
+                  }
+                });
+                return;
+              }
               parallel_for(rows, std::max<int64_t>(1, 16384 / d), [&](int64_t r0, int64_t r1) {
                 std::vector<T> tmp(wp && dxp ? static_cast<size_t>(d) : 0);
                 for (int64_t r = r0; r < r1; ++r) {
