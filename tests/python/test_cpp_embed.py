@@ -1,8 +1,9 @@
 """The C++ core embedded in a user program: install it (the pip-installed copy found with
 ember.cmake_dir(), or a developer build installed to a temporary prefix), build
 examples/cpp with find_package(ember) as a user would, run train_mlp and serve, and check
-parity with Python: the same model (examples/cpp/mlp.py) loaded from the same safetensors
-file gives bitwise identical outputs, and training from the same seed gives identical weights.
+parity with Python: the same model (examples/cpp/mlp.py; blocks.py for conv, LSTM and
+Transformer layers) loaded from the same safetensors file gives bitwise identical outputs, and
+training from the same seed gives identical weights.
 Skipped only when cmake or a C++ compiler is missing. One configure + build per session.
 """
 import glob
@@ -34,12 +35,17 @@ def _run(cmd, **kw):
     return p.stdout
 
 
-@pytest.fixture(scope="module")
-def mlp():
-    spec = importlib.util.spec_from_file_location("ember_example_mlp", os.path.join(EXAMPLES, "mlp.py"))
+def _example_module(name):
+    spec = importlib.util.spec_from_file_location(f"ember_example_{name}",
+                                                  os.path.join(EXAMPLES, f"{name}.py"))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+@pytest.fixture(scope="module")
+def mlp():
+    return _example_module("mlp")
 
 
 @pytest.fixture(scope="session")
@@ -63,14 +69,14 @@ def ember_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def examples(ember_dir, tmp_path_factory):
-    """Paths of the built train_mlp and serve executables."""
+    """Paths of the built train_mlp, serve and blocks executables."""
     build = tmp_path_factory.mktemp("examples")
     gen = ["-G", "Ninja"] if shutil.which("ninja") else []
     _run(["cmake", "-S", EXAMPLES, "-B", build, *gen, "-DCMAKE_BUILD_TYPE=Release",
           f"-Dember_DIR={ember_dir}", f"-DCMAKE_CXX_COMPILER={_compiler()}"])
     _run(["cmake", "--build", build, "-j", "2"])
     exes = {}
-    for name in ("train_mlp", "serve"):
+    for name in ("train_mlp", "serve", "blocks"):
         exes[name] = os.path.join(str(build), name, name)
         assert os.access(exes[name], os.X_OK), f"{exes[name]} was not built"
     return exes
@@ -159,6 +165,26 @@ def test_training_parity(examples, files, mlp, tmp_path):
     assert sorted(py_state) == sorted(cpp_state)
     for k in py_state:
         assert _bytes(py_state[k]) == _bytes(cpp_state[k]), k
+
+
+def test_conv_lstm_transformer_blocks_parity(examples, tmp_path):
+    # The same standard layers built in C++ (blocks.h) and in Python (blocks.py) load one
+    # trained safetensors file and give the same bytes.
+    blocks = _example_module("blocks")
+    blocks.main(str(tmp_path), steps=5)
+    model_file, data_file = tmp_path / "blocks.safetensors", tmp_path / "digits.safetensors"
+    logits_file = tmp_path / "logits.safetensors"
+    printed = _run([examples["blocks"], model_file, data_file, logits_file]).split()
+    cpp_logits = ember.load(str(logits_file))["logits"]
+
+    model = blocks.Blocks()
+    model.load_state_dict(ember.load(str(model_file)))
+    model.eval()
+    with ember.no_grad():
+        py_logits = model(ember.load(str(data_file))["x"])
+    assert py_logits.shape == cpp_logits.shape == (64, 10)
+    assert _bytes(py_logits) == _bytes(cpp_logits)
+    assert [int(p) for p in printed] == py_logits.argmax(1).numpy().tolist()
 
 
 def test_serve_rejects_mismatched_model(examples, files, tmp_path):
