@@ -36,3 +36,16 @@ def test_digits_mlp_example():
 def test_digits_cnn_example():
     pytest.importorskip("tqdm")
     assert "test accuracy" in run_example("digits_cnn.py")
+
+
+def test_digits_rnn_example():
+    out = run_example("digits_rnn.py", "--cell", "gru", "--epochs", "12")
+    assert "test accuracy" in out  # the example asserts >= 95% itself
+
+
+def test_char_rnn_example():
+    out = run_example("char_rnn.py", "--steps", "40", "--eval-every", "20", "--hidden", "64",
+                      "--sample-length", "40")
+    first, last = map(float, re.search(r"validation loss went from ([\d.]+) to ([\d.]+)",
+                                       out).groups())
+    assert last < first and "--- sample" in out
