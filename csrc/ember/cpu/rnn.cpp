@@ -138,25 +138,29 @@ class StepMatrix {
         });
         return;
       }
-      const int64_t mc_max = ceil_div(kMC, mr_) * mr_;
+      // A is small (a batch of rows): pack it once per step, whole K, in MR-row panels per K
+      // slice, and let the column chunks share it.
+      const int64_t mr = mr_, mp = ceil_div(M, mr) * mr;
+      if (ap_size_ < mp * K) {
+        ap_ = aligned_floats(mp * K);
+        ap_size_ = mp * K;
+      }
+      float* ap = ap_.get();
+      for (int64_t pc = 0; pc < K; pc += kKC) {
+        const int64_t kc = K - pc < kKC ? K - pc : kKC;
+        EMBER_ISA_CALL(gemm_pack_a, M, kc, A + pc, lda, 1, ap + mp * pc);
+      }
+      const int64_t mc_max = ceil_div(kMC, mr) * mr;
       parallel_for(npanels, grain, [&](int64_t p0, int64_t p1) {
-        thread_local AlignedBuf ap_buf;
-        thread_local int64_t ap_size = 0;
-        if (ap_size < mc_max * kKC) {
-          ap_buf.reset(static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(mc_max * kKC) * sizeof(float))));
-          ap_size = ap_buf ? mc_max * kKC : 0;
-        }
-        float* ap = ap_buf.get();
-        if (!ap) return;  // cannot happen in practice (36 KiB); never throw in a parallel region
         const int64_t j0 = p0 * nr, nc = std::min(Nc, p1 * nr) - j0;
         for (int64_t pc = 0; pc < K; pc += kKC) {
           const int64_t kc = K - pc < kKC ? K - pc : kKC;
           const float* b = bp + (pc / kKC) * stride + p0 * kc * nr;
           for (int64_t ic = 0; ic < M; ic += mc_max) {
             const int64_t mc = M - ic < mc_max ? M - ic : mc_max;
-            EMBER_ISA_CALL(gemm_pack_a, mc, kc, A + ic * lda + pc, lda, 1, ap);
-            EMBER_ISA_CALL(gemm_macro, mc, nc, kc, ap, b, C + ic * ldc + j0, ldc, 1, 1.0f,
-                           pc == 0 ? beta : 1.0f);
+            // panels of MR rows, each kc x MR: row block ic starts at panel ic / MR
+            EMBER_ISA_CALL(gemm_macro, mc, nc, kc, ap + mp * pc + ic * kc, b,
+                           C + ic * ldc + j0, ldc, 1, 1.0f, pc == 0 ? beta : 1.0f);
           }
         }
       });
@@ -168,6 +172,8 @@ class StepMatrix {
   int64_t K_, Nc_, rs_, cs_;
   int64_t mr_ = 0, nr_ = 0, stride_ = 0;
   AlignedBuf packed_;
+  mutable AlignedBuf ap_;  // packed A, reused across steps
+  mutable int64_t ap_size_ = 0;
 };
 
 // Rows per gate-kernel chunk: about 16K elements of work, fixed by the sizes alone.
