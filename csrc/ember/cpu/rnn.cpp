@@ -242,7 +242,7 @@ void rnn_forward(const RnnForward<T>& a) {
       for (int64_t j = 0; j < (gru ? 2 * H : GH); ++j) bias[j] += a.b_hh[j];
     const T* bp = bias.get();
     T* gp = a.gates;
-    parallel_for(L * N, row_grain(GH), [&](int64_t r0, int64_t r1) {
+    parallel_for(L * N, std::max<int64_t>(1, (int64_t{1} << 18) / GH), [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) std::memcpy(gp + r * GH, bp, GH * sizeof(T));
     });
   }
