@@ -385,8 +385,14 @@ void rnn_backward(const RnnBackward<T>& a) {
   if (a.dw_hh) mm<T>(GH, P, LN, dGr, 1, GH, a.hprev, P, 1, T(0), a.dw_hh, P);
   if (a.dw_hr && proj) mm<T>(P, H, LN, dHs.get(), 1, P, a.hraw, H, 1, T(0), a.dw_hr, H);
   // Bias gradients: column sums, each column summed over rows in row order.
+  // Without GRU both biases see the same gradient: sum once, copy.
+  const bool same = dGx == dGr && a.db_ih && a.db_hh;
   for (auto [src, dst] : {std::make_pair(dGx, a.db_ih), std::make_pair(dGr, a.db_hh)}) {
     if (!dst) continue;
+    if (same && dst == a.db_hh) {
+      std::memcpy(a.db_hh, a.db_ih, static_cast<size_t>(GH) * sizeof(T));
+      continue;
+    }
     T* d = dst;
     parallel_for(GH, 64, [&](int64_t j0, int64_t j1) {
       for (int64_t j = j0; j < j1; ++j) d[j] = T(0);
