@@ -244,7 +244,8 @@ def test_state_carried_across_calls():
 def test_detach_cuts_the_graph():
     _, e = pair("LSTM")
     rng = np.random.default_rng(9)
-    x1, x2 = tensor(rng.standard_normal((3, 2, IN)), True), tensor(rng.standard_normal((3, 2, IN)), True)
+    x1 = tensor(rng.standard_normal((3, 2, IN)), True)
+    x2 = tensor(rng.standard_normal((3, 2, IN)), True)
     _, (h, c) = e(x1)
     y, _ = e(x2, (h.detach(), c.detach()))
     y.sum().backward()
