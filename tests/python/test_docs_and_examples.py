@@ -47,3 +47,16 @@ def test_transformer_lm_example_short():
     out = run_example("transformer_lm.py", "--steps", "40", "--block", "32", "--batch", "16")
     assert "unigram baseline loss" in out and "validation loss" in out
     assert "cached == uncached: True" in out and "-> OK" in out
+
+
+def test_digits_rnn_example():
+    out = run_example("digits_rnn.py", "--cell", "gru", "--epochs", "12")
+    assert "test accuracy" in out  # the example asserts >= 95% itself
+
+
+def test_char_rnn_example():
+    out = run_example("char_rnn.py", "--steps", "40", "--eval-every", "20", "--hidden", "64",
+                      "--sample-length", "40")
+    first, last = map(float, re.search(r"validation loss went from ([\d.]+) to ([\d.]+)",
+                                       out).groups())
+    assert last < first and "--- sample" in out

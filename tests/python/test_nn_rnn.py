@@ -244,7 +244,8 @@ def test_state_carried_across_calls():
 def test_detach_cuts_the_graph():
     _, e = pair("LSTM")
     rng = np.random.default_rng(9)
-    x1, x2 = tensor(rng.standard_normal((3, 2, IN)), True), tensor(rng.standard_normal((3, 2, IN)), True)
+    x1 = tensor(rng.standard_normal((3, 2, IN)), True)
+    x2 = tensor(rng.standard_normal((3, 2, IN)), True)
     _, (h, c) = e(x1)
     y, _ = e(x2, (h.detach(), c.detach()))
     y.sum().backward()
@@ -473,3 +474,16 @@ def test_python_subclass_and_module_tree():
 
     names = [k for k, _ in Net().named_parameters()]
     assert names[0] == "rnn.weight_ih_l0" and names[-1] == "cell.bias_hh" and len(names) == 12
+
+
+def test_layer_gradcheck_packed_bidirectional():
+    e = ember.nn.LSTM(2, 3, num_layers=2, bidirectional=True, proj_size=2).double()
+    x = tensor(np.random.default_rng(15).standard_normal((3, 2, 2)), True)
+    h0 = tensor(np.random.default_rng(16).standard_normal((4, 2, 2)), True)
+
+    def fn(a, h):
+        y, (h_n, c_n) = e(ru.pack_padded_sequence(a, [1, 3], enforce_sorted=False),
+                          (h, ember.zeros(4, 2, 3, dtype=ember.float64)))
+        return ru.pad_packed_sequence(y)[0], h_n, c_n
+
+    assert ember.autograd.gradcheck(fn, [x, h0])

@@ -19,13 +19,13 @@
 
 namespace ember::cpu {
 
-EMBER_ISA_DECLARE(void, rnn_lstm_forward, (int64_t rows, int64_t H, float* g, int64_t gs,
+EMBER_ISA_DECLARE(void, rnn_lstm_forward, (int64_t rows, int64_t H, int64_t W, float* g, int64_t gs,
                                            float* c, float* cprev, float* tanhc, float* h,
                                            int64_t hs))
 EMBER_ISA_DECLARE(void, rnn_lstm_backward, (int64_t rows, int64_t H, const float* a, int64_t gs,
                                             const float* cprev, const float* tanhc,
                                             const float* dh, float* dc, float* dg))
-EMBER_ISA_DECLARE(void, rnn_gru_forward, (int64_t rows, int64_t H, float* g, int64_t gs,
+EMBER_ISA_DECLARE(void, rnn_gru_forward, (int64_t rows, int64_t H, int64_t W, float* g, int64_t gs,
                                           const float* gh, const float* bhn, const float* hprev,
                                           int64_t ps, float* hn_save, float* h, int64_t hs))
 EMBER_ISA_DECLARE(void, rnn_gru_backward, (int64_t rows, int64_t H, const float* a, int64_t gs,
@@ -122,52 +122,98 @@ class StepMatrix {
     if constexpr (!is_f32<T>) {
       mm<T>(M, Nc_, K_, A, lda, 1, B_, rs_, cs_, beta, C, ldc);
     } else {
+      if (K_ == 0) return scale(M, beta, C, ldc);
+      const float* ap = prepare(M, A, lda);
       const int64_t npanels = ceil_div(Nc_, nr_);
-      const int64_t panel_work = M * (K_ > 0 ? K_ : 1) * nr_;
-      const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 19) / panel_work);
-      const float* bp = packed_.get();
-      const int64_t K = K_, Nc = Nc_, nr = nr_, stride = stride_;
-      if (K == 0) {
-        for (int64_t i = 0; i < M; ++i)
-          for (int64_t j = 0; j < Nc; ++j) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
-        return;
-      }
-      if (M == 1) {
-        parallel_for(npanels, grain, [&](int64_t p0, int64_t p1) {
-          EMBER_ISA_CALL(rnn_gemv_packed, K, kKC, nr, stride, p0, p1, Nc, A, bp, beta, C);
-        });
-        return;
-      }
-      const int64_t mc_max = ceil_div(kMC, mr_) * mr_;
-      parallel_for(npanels, grain, [&](int64_t p0, int64_t p1) {
-        thread_local AlignedBuf ap_buf;
-        thread_local int64_t ap_size = 0;
-        if (ap_size < mc_max * kKC) {
-          ap_buf.reset(static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(mc_max * kKC) * sizeof(float))));
-          ap_size = ap_buf ? mc_max * kKC : 0;
-        }
-        float* ap = ap_buf.get();
-        if (!ap) return;  // cannot happen in practice (36 KiB); never throw in a parallel region
-        const int64_t j0 = p0 * nr, nc = std::min(Nc, p1 * nr) - j0;
-        for (int64_t pc = 0; pc < K; pc += kKC) {
-          const int64_t kc = K - pc < kKC ? K - pc : kKC;
-          const float* b = bp + (pc / kKC) * stride + p0 * kc * nr;
-          for (int64_t ic = 0; ic < M; ic += mc_max) {
-            const int64_t mc = M - ic < mc_max ? M - ic : mc_max;
-            EMBER_ISA_CALL(gemm_pack_a, mc, kc, A + ic * lda + pc, lda, 1, ap);
-            EMBER_ISA_CALL(gemm_macro, mc, nc, kc, ap, b, C + ic * ldc + j0, ldc, 1, 1.0f,
-                           pc == 0 ? beta : 1.0f);
-          }
-        }
+      parallel_for(npanels, grain(M * K_ * nr_), [&](int64_t p0, int64_t p1) {
+        panels(M, A, ap, p0, p1, beta, C, ldc);
+      });
+    }
+  }
+
+  // The recurrent step: C (M x G*H) = A B + beta C, then gate(u0, u1) on hidden units
+  // [u0, u1) of all M rows. float32 with H a multiple of the panel width does both in one
+  // parallel region: each chunk owns whole unit blocks, i.e. their columns in all G gate
+  // blocks, and runs their gates right after their product (one barrier per step).
+  template <class F>
+  void apply_gated(int64_t M, const T* A, int64_t lda, T beta, T* C, int64_t ldc, int64_t H,
+                   int64_t G, const F& gate) const {
+    if (M <= 0 || H <= 0) return;
+    bool fused = false;
+    if constexpr (is_f32<T>) fused = K_ > 0 && H % nr_ == 0 && G * H == Nc_;
+    if (!fused) {
+      apply(M, A, lda, beta, C, ldc);
+      parallel_for(H, std::max<int64_t>(1, 16384 / (M * G)), gate);
+      return;
+    }
+    if constexpr (is_f32<T>) {
+      const float* ap = prepare(M, A, lda);
+      const int64_t nr = nr_, blocks = H / nr, per_gate = H / nr;
+      parallel_for(blocks, grain(M * K_ * nr * G), [&](int64_t b0, int64_t b1) {
+        for (int64_t q = 0; q < G; ++q)
+          panels(M, A, ap, q * per_gate + b0, q * per_gate + b1, beta, C, ldc);
+        gate(b0 * nr, b1 * nr);
       });
     }
   }
 
  private:
+  // Panel ranges per chunk: about 512K multiply-adds each, fixed by the sizes alone.
+  static int64_t grain(int64_t panel_work) {
+    return std::max<int64_t>(1, (int64_t{1} << 19) / std::max<int64_t>(panel_work, 1));
+  }
+
+  void scale(int64_t M, T beta, T* C, int64_t ldc) const {
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < Nc_; ++j) C[i * ldc + j] = beta == T(0) ? T(0) : beta * C[i * ldc + j];
+  }
+
+  // A is small (a batch of rows): pack it once per step, whole K, in MR-row panels per K
+  // slice, and let the column chunks share it. A batch of one is read in place (GEMV).
+  const float* prepare(int64_t M, const float* A, int64_t lda) const {
+    if (M == 1) return nullptr;
+    const int64_t mp = ceil_div(M, mr_) * mr_;
+    if (ap_size_ < mp * K_) {
+      ap_ = aligned_floats(mp * K_);
+      ap_size_ = mp * K_;
+    }
+    float* ap = ap_.get();
+    for (int64_t pc = 0; pc < K_; pc += kKC) {
+      const int64_t kc = K_ - pc < kKC ? K_ - pc : kKC;
+      EMBER_ISA_CALL(gemm_pack_a, M, kc, A + pc, lda, 1, ap + mp * pc);
+    }
+    return ap;
+  }
+
+  // Columns of panels [p0, p1) of C = A B + beta C (single-threaded).
+  void panels(int64_t M, const float* A, const float* ap, int64_t p0, int64_t p1, float beta,
+              float* C, int64_t ldc) const {
+    const int64_t K = K_, nr = nr_;
+    const float* bp = packed_.get();
+    if (M == 1) {
+      EMBER_ISA_CALL(rnn_gemv_packed, K, kKC, nr, stride_, p0, p1, Nc_, A, bp, beta, C);
+      return;
+    }
+    const int64_t mp = ceil_div(M, mr_) * mr_, mc_max = ceil_div(kMC, mr_) * mr_;
+    const int64_t j0 = p0 * nr, nc = std::min(Nc_, p1 * nr) - j0;
+    for (int64_t pc = 0; pc < K; pc += kKC) {
+      const int64_t kc = K - pc < kKC ? K - pc : kKC;
+      const float* b = bp + (pc / kKC) * stride_ + p0 * kc * nr;
+      for (int64_t ic = 0; ic < M; ic += mc_max) {
+        const int64_t mc = M - ic < mc_max ? M - ic : mc_max;
+        // panels of MR rows, each kc x MR: row block ic starts at offset ic * kc
+        EMBER_ISA_CALL(gemm_macro, mc, nc, kc, ap + mp * pc + ic * kc, b, C + ic * ldc + j0,
+                       ldc, 1, 1.0f, pc == 0 ? beta : 1.0f);
+      }
+    }
+  }
+
   const T* B_;
   int64_t K_, Nc_, rs_, cs_;
   int64_t mr_ = 0, nr_ = 0, stride_ = 0;
   AlignedBuf packed_;
+  mutable AlignedBuf ap_;  // packed A, reused across steps
+  mutable int64_t ap_size_ = 0;
 };
 
 // Rows per gate-kernel chunk: about 16K elements of work, fixed by the sizes alone.
@@ -196,7 +242,7 @@ void rnn_forward(const RnnForward<T>& a) {
       for (int64_t j = 0; j < (gru ? 2 * H : GH); ++j) bias[j] += a.b_hh[j];
     const T* bp = bias.get();
     T* gp = a.gates;
-    parallel_for(L * N, row_grain(GH), [&](int64_t r0, int64_t r1) {
+    parallel_for(L * N, std::max<int64_t>(1, (int64_t{1} << 18) / GH), [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) std::memcpy(gp + r * GH, bp, GH * sizeof(T));
     });
   }
@@ -218,10 +264,6 @@ void rnn_forward(const RnnForward<T>& a) {
     T* g = a.gates + t * N * GH;
     T* yt = a.y + t * N * P;
     if (a.hprev) std::memcpy(a.hprev + t * N * P, h, static_cast<size_t>(N * P) * sizeof(T));
-    if (gru)
-      whh_t.apply(b, h, P, T(0), gh.get(), GH);
-    else
-      whh_t.apply(b, h, P, T(1), g, GH);
     T* hr = proj ? (a.hraw ? a.hraw + t * N * H : hraw_work.get()) : nullptr;
     T* hout = proj ? hr : yt;
     const int64_t hs = proj ? H : P;
@@ -229,31 +271,34 @@ void rnn_forward(const RnnForward<T>& a) {
     T* tanhc = a.tanhc ? a.tanhc + t * N * H : nullptr;
     T* hns = a.hn ? a.hn + t * N * H : hn_work.get();
     const T* ghp = gh.get();
-    parallel_for(b, row_grain(GH), [&](int64_t r0, int64_t r1) {
-      const int64_t rows = r1 - r0;
-      T* gr = g + r0 * GH;
+    // Gates of hidden units [u0, u1) for the b active rows.
+    auto gate = [&](int64_t u0, int64_t u1) {
+      const int64_t W = u1 - u0;
       if (lstm) {
-        T* cp = cprev ? cprev + r0 * H : nullptr;
-        T* tc = tanhc ? tanhc + r0 * H : nullptr;
+        T* cp = cprev ? cprev + u0 : nullptr;
+        T* tc = tanhc ? tanhc + u0 : nullptr;
         if constexpr (is_f32<T>)
-          EMBER_ISA_CALL(rnn_lstm_forward, rows, H, gr, GH, a.c + r0 * H, cp, tc, hout + r0 * hs, hs);
+          EMBER_ISA_CALL(rnn_lstm_forward, b, H, W, g + u0, GH, a.c + u0, cp, tc, hout + u0, hs);
         else
-          rnn_f64::lstm_forward_rows<T>(rows, H, gr, GH, a.c + r0 * H, cp, tc, hout + r0 * hs, hs);
+          rnn_f64::lstm_forward_rows<T>(b, H, W, g + u0, GH, a.c + u0, cp, tc, hout + u0, hs);
       } else if (gru) {
-        T* sv = hns + r0 * H;
         if constexpr (is_f32<T>)
-          EMBER_ISA_CALL(rnn_gru_forward, rows, H, gr, GH, ghp + r0 * GH, bhn, h + r0 * P, P, sv,
-                         yt + r0 * P, P);
+          EMBER_ISA_CALL(rnn_gru_forward, b, H, W, g + u0, GH, ghp + u0, bhn + u0, h + u0, P,
+                         hns + u0, yt + u0, P);
         else
-          rnn_f64::gru_forward_rows<T>(rows, H, gr, GH, ghp + r0 * GH, bhn, h + r0 * P, P, sv,
-                                       yt + r0 * P, P);
+          rnn_f64::gru_forward_rows<T>(b, H, W, g + u0, GH, ghp + u0, bhn + u0, h + u0, P,
+                                       hns + u0, yt + u0, P);
       } else {
         if constexpr (is_f32<T>)
-          EMBER_ISA_CALL(rnn_simple_forward, rows, H, relu, gr, GH, yt + r0 * P, P);
+          EMBER_ISA_CALL(rnn_simple_forward, b, W, relu, g + u0, GH, yt + u0, P);
         else
-          rnn_f64::simple_forward_rows<T>(rows, H, relu, gr, GH, yt + r0 * P, P);
+          rnn_f64::simple_forward_rows<T>(b, W, relu, g + u0, GH, yt + u0, P);
       }
-    });
+    };
+    if (gru)
+      whh_t.apply_gated(b, h, P, T(0), gh.get(), GH, H, G, gate);
+    else
+      whh_t.apply_gated(b, h, P, T(1), g, GH, H, G, gate);
     if (proj) {
       whr_t->apply(b, hr, H, T(0), yt, P);
       if (a.hraw) zero_rows(hr, b, N, H);  // read (times zero) by the dW_hr GEMM
@@ -340,8 +385,14 @@ void rnn_backward(const RnnBackward<T>& a) {
   if (a.dw_hh) mm<T>(GH, P, LN, dGr, 1, GH, a.hprev, P, 1, T(0), a.dw_hh, P);
   if (a.dw_hr && proj) mm<T>(P, H, LN, dHs.get(), 1, P, a.hraw, H, 1, T(0), a.dw_hr, H);
   // Bias gradients: column sums, each column summed over rows in row order.
+  // Without GRU both biases see the same gradient: sum once, copy.
+  const bool same = dGx == dGr && a.db_ih && a.db_hh;
   for (auto [src, dst] : {std::make_pair(dGx, a.db_ih), std::make_pair(dGr, a.db_hh)}) {
     if (!dst) continue;
+    if (same && dst == a.db_hh) {
+      std::memcpy(a.db_hh, a.db_ih, static_cast<size_t>(GH) * sizeof(T));
+      continue;
+    }
     T* d = dst;
     parallel_for(GH, 64, [&](int64_t j0, int64_t j1) {
       for (int64_t j = j0; j < j1; ++j) d[j] = T(0);

@@ -128,9 +128,9 @@ std::string RNNBase::extra_repr() const {
   return s;
 }
 
-Tensor RNNBase::state_or_zeros(const Tensor& s, const Shape& expected, const char* arg,
-                               const Tensor& like) const {
-  if (!s.defined()) return zeros(expected, like.dtype());
+Tensor RNNBase::check_state(const Tensor& s, const Shape& expected, const char* arg,
+                            const Tensor& like) const {
+  if (!s.defined()) return s;  // rnn_layer starts from zeros (no zero tensor, no gradient)
   EMBER_CHECK(s.shape() == expected, ValueError, "[", name(), "] expected ", arg, " of shape ",
               shape_str(expected), ", got ", shape_str(s.shape()));
   EMBER_CHECK(s.dtype() == like.dtype(), TypeError, "[", name(), "] expected ", arg, " of dtype ",
@@ -148,9 +148,9 @@ RNNResult RNNBase::run(const Tensor& x, const Tensor& h0, const Tensor& c0,
     std::vector<Tensor> outs;
     for (int64_t d = 0; d < D; ++d) {
       int64_t idx = l * D + d;
-      Tensor c = lstm ? select(c0, 0, idx) : Tensor();
-      std::vector<Tensor> r =
-          rnn_layer(mode, layer_in, select(h0, 0, idx), c, weights(l, d), lengths, d == 1);
+      Tensor h = h0.defined() ? select(h0, 0, idx) : Tensor();
+      Tensor c = lstm && c0.defined() ? select(c0, 0, idx) : Tensor();
+      std::vector<Tensor> r = rnn_layer(mode, layer_in, h, c, weights(l, d), lengths, d == 1);
       outs.push_back(r[0]);
       hn.push_back(r[1]);
       if (lstm) cn.push_back(r[2]);
@@ -184,11 +184,11 @@ RNNResult RNNBase::forward(const Tensor& input, const Tensor& h0, const Tensor& 
   int64_t N = x.size(1), LD = num_layers * directions();
   Shape hs = unbatched ? Shape{LD, out_size()} : Shape{LD, N, out_size()};
   Shape cs = unbatched ? Shape{LD, hidden_size} : Shape{LD, N, hidden_size};
-  Tensor h = state_or_zeros(h0, hs, "h_0", input);
-  Tensor c = lstm ? state_or_zeros(c0, cs, "c_0", input) : Tensor();
+  Tensor h = check_state(h0, hs, "h_0", input);
+  Tensor c = lstm ? check_state(c0, cs, "c_0", input) : Tensor();
   if (unbatched) {
-    h = unsqueeze(h, 1);
-    if (lstm) c = unsqueeze(c, 1);
+    if (h.defined()) h = unsqueeze(h, 1);
+    if (c.defined()) c = unsqueeze(c, 1);
   }
   RNNResult r = run(x, h, c, {});
   if (unbatched) {
@@ -213,12 +213,12 @@ PackedRNNResult RNNBase::forward(const PackedSequence& input, const Tensor& h0, 
               shape_str(data.shape()));
   EMBER_CHECK(lstm || !c0.defined(), ValueError, "[", nm, "] takes no c_0 (LSTM only)");
   int64_t N = bs[0], LD = num_layers * directions();
-  Tensor h = state_or_zeros(h0, {LD, N, out_size()}, "h_0", data);
-  Tensor c = lstm ? state_or_zeros(c0, {LD, N, hidden_size}, "c_0", data) : Tensor();
+  Tensor h = check_state(h0, {LD, N, out_size()}, "h_0", data);
+  Tensor c = lstm ? check_state(c0, {LD, N, hidden_size}, "c_0", data) : Tensor();
   // Given states are in the original batch order; the packed batch runs sorted.
   if (input.sorted_indices.defined()) {
-    if (h0.defined()) h = index_select(h, 1, input.sorted_indices);
-    if (c0.defined()) c = index_select(c, 1, input.sorted_indices);
+    if (h.defined()) h = index_select(h, 1, input.sorted_indices);
+    if (c.defined()) c = index_select(c, 1, input.sorted_indices);
   }
   Tensor x = packed_to_padded_sorted(data, bs);
   RNNResult r = run(x, h, c, packed_lengths(input.batch_sizes, nm.c_str()));

@@ -54,9 +54,10 @@ class RNNBase : public Module {
   // N, *); lengths empty or sorted (packed).
   RNNResult run(const Tensor& x, const Tensor& h0, const Tensor& c0,
                 const std::vector<int64_t>& lengths);
-  // Checks a given initial state against its expected shape (undefined: zeros).
-  Tensor state_or_zeros(const Tensor& s, const Shape& expected, const char* arg,
-                        const Tensor& like) const;
+  // Checks a given initial state against its expected shape and dtype; an undefined state
+  // stays undefined (rnn_layer then starts from zeros).
+  Tensor check_state(const Tensor& s, const Shape& expected, const char* arg,
+                     const Tensor& like) const;
   int64_t directions() const { return bidirectional ? 2 : 1; }
   int64_t out_size() const { return proj_size > 0 ? proj_size : hidden_size; }
 

@@ -180,7 +180,8 @@ std::pair<Tensor, Tensor> pad_packed_sequence(const PackedSequence& seq, bool ba
   }
   std::vector<int64_t> unsorted(B);
   std::iota(unsorted.begin(), unsorted.end(), 0);
-  if (seq.unsorted_indices.defined()) unsorted = to_vector(seq.unsorted_indices, op, "unsorted_indices");
+  if (seq.unsorted_indices.defined())
+    unsorted = to_vector(seq.unsorted_indices, op, "unsorted_indices");
   std::vector<int64_t> offsets(T, 0);
   for (int64_t t = 1; t < T; ++t) offsets[t] = offsets[t - 1] + bs[t - 1];
   std::vector<int64_t> lengths_sorted = packed_lengths(seq.batch_sizes, op);
@@ -233,7 +234,8 @@ Tensor pad_sequence(const std::vector<Tensor>& sequences, bool batch_first, doub
 }
 
 PackedSequence pack_sequence(const std::vector<Tensor>& sequences, bool enforce_sorted) {
-  EMBER_CHECK(!sequences.empty(), ValueError, "[pack_sequence] expected at least one sequence, got 0");
+  EMBER_CHECK(!sequences.empty(), ValueError,
+              "[pack_sequence] expected at least one sequence, got 0");
   std::vector<int64_t> lengths;
   for (const Tensor& s : sequences) {
     check_defined(s, "pack_sequence", "sequence");

@@ -18,18 +18,18 @@ inline float act_tanh(float x) { return tanh_f32(x); }
 #include "ember/cpu/isa/rnn_gates.inc"
 }  // namespace
 
-void rnn_lstm_forward(int64_t rows, int64_t H, float* g, int64_t gs, float* c, float* cprev,
-                      float* tanhc, float* h, int64_t hs) {
-  lstm_forward_rows<float>(rows, H, g, gs, c, cprev, tanhc, h, hs);
+void rnn_lstm_forward(int64_t rows, int64_t H, int64_t W, float* g, int64_t gs, float* c,
+                      float* cprev, float* tanhc, float* h, int64_t hs) {
+  lstm_forward_rows<float>(rows, H, W, g, gs, c, cprev, tanhc, h, hs);
 }
 void rnn_lstm_backward(int64_t rows, int64_t H, const float* a, int64_t gs, const float* cprev,
                        const float* tanhc, const float* dh, float* dc, float* dg) {
   lstm_backward_rows<float>(rows, H, a, gs, cprev, tanhc, dh, dc, dg);
 }
-void rnn_gru_forward(int64_t rows, int64_t H, float* g, int64_t gs, const float* gh,
+void rnn_gru_forward(int64_t rows, int64_t H, int64_t W, float* g, int64_t gs, const float* gh,
                      const float* bhn, const float* hprev, int64_t ps, float* hn_save, float* h,
                      int64_t hs) {
-  gru_forward_rows<float>(rows, H, g, gs, gh, bhn, hprev, ps, hn_save, h, hs);
+  gru_forward_rows<float>(rows, H, W, g, gs, gh, bhn, hprev, ps, hn_save, h, hs);
 }
 void rnn_gru_backward(int64_t rows, int64_t H, const float* a, int64_t gs, const float* hn,
                       const float* hprev, int64_t ps, float* dh, float* dg, float* dgh) {

@@ -1,0 +1,384 @@
+"""Recurrent ops (ops/rnn.h): the fused layer (ember._C._rnn_layer) against the step-by-step
+reference and PyTorch, the cells, gradients, bad input and thread determinism."""
+import numpy as np
+import pytest
+
+import ember
+from utils import same_for_threads, to_np
+
+GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+
+
+def make(mode, L, N, I, H, P=None, dtype=np.float64, bias=True, h0=False, c0=False, seed=0,
+         requires_grad=True):
+    """Random inputs for one layer-direction: dict of ember tensors (None where absent)."""
+    P = P or H
+    G = GATES[mode]
+    rng = np.random.default_rng(seed)
+
+    def t(*shape):
+        a = ember.from_numpy((rng.standard_normal(shape) * 0.5).astype(dtype))
+        return a.requires_grad_() if requires_grad else a
+
+    return {
+        "input": t(L, N, I), "h0": t(N, P) if h0 else None,
+        "c0": t(N, H) if (c0 and mode == "LSTM") else None,
+        "w_ih": t(G * H, I), "w_hh": t(G * H, P),
+        "b_ih": t(G * H) if bias else None, "b_hh": t(G * H) if bias else None,
+        "w_hr": t(P, H) if P != H else None,
+    }
+
+
+ORDER = ["input", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh", "w_hr"]
+
+
+def run(fn, mode, args, lengths=(), reverse=False):
+    return fn(mode, *[args[k] for k in ORDER], list(lengths), reverse)
+
+
+def loss_and_grads(fn, mode, args, lengths=(), reverse=False, seed=1):
+    """Outputs, and the gradients of a random weighted sum of all outputs."""
+    for v in args.values():
+        if v is not None:
+            v.grad = None
+    outs = [o for o in run(fn, mode, args, lengths, reverse) if o is not None]
+    rng = np.random.default_rng(seed)
+    total = None
+    for o in outs:
+        w = ember.from_numpy(rng.standard_normal(o.shape).astype(to_np(o).dtype))
+        s = (o * w).sum()
+        total = s if total is None else total + s
+    total.backward()
+    grads = {k: to_np(v.grad) for k, v in args.items() if v is not None}
+    return [to_np(o) for o in outs], grads
+
+
+CONFIGS = [  # (lengths, reverse, bias, h0/c0 given, proj)
+    ((), False, True, False, False),
+    ((), True, True, True, False),
+    ((5, 5, 3, 1), False, False, True, False),
+    ((5, 4, 2, 2), True, True, True, True),
+    ((4, 4, 4, 2), False, True, False, True),
+]
+
+
+@pytest.mark.parametrize("mode", list(GATES))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_matches_reference(mode, dtype):
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    for lengths, reverse, bias, init, proj in CONFIGS:
+        if proj and mode != "LSTM":
+            continue
+        args = make(mode, 5, 4, 3, 6, P=3 if proj else None, dtype=dtype, bias=bias, h0=init,
+                    c0=init)
+        out_f, g_f = loss_and_grads(ember._C._rnn_layer, mode, args, lengths, reverse)
+        out_r, g_r = loss_and_grads(ember._C._rnn_layer_reference, mode, args, lengths, reverse)
+        assert len(out_f) == len(out_r) == (3 if mode == "LSTM" else 2)
+        for a, b in zip(out_f, out_r):
+            assert a.dtype == dtype
+            np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+        assert g_f.keys() == g_r.keys()
+        for k in g_f:
+            np.testing.assert_allclose(g_f[k], g_r[k], rtol=tol * 10, atol=tol * 10, err_msg=k)
+
+
+def np_sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def np_layer(mode, x, h, c, w_ih, w_hh, b_ih, b_hh):
+    """NumPy reference of one forward layer without lengths."""
+    ys = []
+    for t in range(x.shape[0]):
+        gi = x[t] @ w_ih.T + b_ih
+        gh = h @ w_hh.T + b_hh
+        if mode == "LSTM":
+            i, f, g, o = np.split(gi + gh, 4, axis=1)
+            c = np_sigmoid(f) * c + np_sigmoid(i) * np.tanh(g)
+            h = np_sigmoid(o) * np.tanh(c)
+        elif mode == "GRU":
+            ir, iz, in_ = np.split(gi, 3, axis=1)
+            hr, hz, hn = np.split(gh, 3, axis=1)
+            r, z = np_sigmoid(ir + hr), np_sigmoid(iz + hz)
+            n = np.tanh(in_ + r * hn)
+            h = (1 - z) * n + z * h
+        elif mode == "RNN_TANH":
+            h = np.tanh(gi + gh)
+        else:
+            h = np.maximum(gi + gh, 0)
+        ys.append(h)
+    return np.stack(ys), h, c
+
+
+@pytest.mark.parametrize("mode", list(GATES))
+def test_forward_vs_numpy(mode):
+    args = make(mode, 4, 3, 5, 4, h0=True, c0=True, requires_grad=False)
+    y, hn, cn = run(ember._C._rnn_layer, mode, args)
+    n = {k: (to_np(v) if v is not None else None) for k, v in args.items()}
+    c = n["c0"] if mode == "LSTM" else None
+    ey, eh, ec = np_layer(mode, n["input"], n["h0"], c, n["w_ih"], n["w_hh"], n["b_ih"],
+                          n["b_hh"])
+    np.testing.assert_allclose(to_np(y), ey, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(to_np(hn), eh, rtol=1e-12, atol=1e-12)
+    if mode == "LSTM":
+        np.testing.assert_allclose(to_np(cn), ec, rtol=1e-12, atol=1e-12)
+    else:
+        assert cn is None
+
+
+@pytest.mark.parametrize("mode", list(GATES))
+def test_gradcheck(mode):
+    proj = mode == "LSTM"
+    args = make(mode, 3, 2, 2, 3, P=2 if proj else None, h0=True, c0=True, seed=3)
+    if mode == "RNN_RELU":  # keep pre-activations away from the kink of relu
+        with ember.no_grad():
+            args["b_ih"].add_(1.0)
+    keys = [k for k in ORDER if args[k] is not None]
+
+    def fn(*ts):
+        a = dict(zip(keys, ts))
+        full = {k: a.get(k) for k in ORDER}
+        return tuple(o for o in run(ember._C._rnn_layer, mode, full, (3, 2), mode == "GRU")
+                     if o is not None)
+
+    assert ember.autograd.gradcheck(fn, [args[k] for k in keys])
+
+
+def test_double_backward_not_implemented_but_reference_supports_it():
+    args = make("LSTM", 3, 2, 2, 3, h0=True, c0=True)
+    y = run(ember._C._rnn_layer, "LSTM", args)[0]
+    with pytest.raises(NotImplementedError, match=r"\[rnn_layer\] double backward"):
+        ember.autograd.grad(y.sum(), [args["w_hh"]], create_graph=True)
+    (g,) = ember.autograd.grad(y.sum(), [args["w_hh"]])  # plain backward still works
+    assert np.isfinite(to_np(g)).all()
+    yr = run(ember._C._rnn_layer_reference, "LSTM", args)[0]
+    (gr,) = ember.autograd.grad(yr.sum(), [args["w_hh"]], create_graph=True)
+    (gg,) = ember.autograd.grad((gr * gr).sum(), [args["w_ih"]])
+    assert np.isfinite(to_np(gg)).all()
+
+
+# ---- PyTorch parity ---------------------------------------------------------------------
+
+def torch_layer(torch, mode, I, H, proj, bias):
+    kw = {"proj_size": proj} if proj else {}
+    if mode == "LSTM":
+        return torch.nn.LSTM(I, H, bias=bias, bidirectional=True, **kw).double()
+    if mode == "GRU":
+        return torch.nn.GRU(I, H, bias=bias, bidirectional=True).double()
+    nl = "tanh" if mode == "RNN_TANH" else "relu"
+    return torch.nn.RNN(I, H, nonlinearity=nl, bias=bias, bidirectional=True).double()
+
+
+@pytest.mark.parametrize("mode,proj,bias,packed", [
+    ("LSTM", 0, True, False), ("LSTM", 3, True, True), ("LSTM", 0, False, True),
+    ("GRU", 0, True, False), ("GRU", 0, True, True), ("RNN_TANH", 0, True, True),
+    ("RNN_RELU", 0, False, False),
+])
+def test_layer_vs_torch(mode, proj, bias, packed):
+    """Both directions of a bidirectional torch layer: forward weights and _reverse weights
+    (reverse=True), outputs, final states and every gradient."""
+    torch = pytest.importorskip("torch")
+    L, N, I, H = 5, 3, 4, 6
+    P = proj or H
+    torch.manual_seed(0)
+    m = torch_layer(torch, mode, I, H, proj, bias)
+    x = torch.randn(L, N, I, dtype=torch.float64, requires_grad=True)
+    h0 = torch.randn(2, N, P, dtype=torch.float64, requires_grad=True)
+    c0 = torch.randn(2, N, H, dtype=torch.float64, requires_grad=True)
+    lengths = [5, 4, 2] if packed else []
+    hx = (h0, c0) if mode == "LSTM" else h0
+    if packed:
+        xp = torch.nn.utils.rnn.pack_padded_sequence(x, lengths)
+        yp, hn = m(xp, hx)
+        y, _ = torch.nn.utils.rnn.pad_packed_sequence(yp, total_length=L)
+    else:
+        y, hn = m(x, hx)
+    hn, cn = hn if mode == "LSTM" else (hn, None)
+    rng = np.random.default_rng(5)
+    wy = torch.from_numpy(rng.standard_normal(y.shape))
+    wh = torch.from_numpy(rng.standard_normal(hn.shape))
+    total = (y * wy).sum() + (hn * wh).sum()
+    if cn is not None:
+        wc = torch.from_numpy(rng.standard_normal(cn.shape))
+        total = total + (cn * wc).sum()
+    total.backward()
+
+    def E(t):
+        return ember.from_numpy(t.detach().numpy().copy()).requires_grad_()
+
+    for d, sfx in enumerate(["", "_reverse"]):
+        p = {n: E(getattr(m, n + "_l0" + sfx)) for n in
+             ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if bias else [])
+             + (["weight_hr"] if proj else [])}
+        ex, eh0 = E(x), E(h0[d])
+        ec0 = E(c0[d]) if mode == "LSTM" else None
+        out = ember._C._rnn_layer(mode, ex, eh0, ec0, p["weight_ih"], p["weight_hh"],
+                                  p.get("bias_ih"), p.get("bias_hh"), p.get("weight_hr"),
+                                  lengths, d == 1)
+        ey = to_np(out[0])
+        np.testing.assert_allclose(ey, y.detach().numpy()[..., d * P:(d + 1) * P],
+                                   rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(to_np(out[1]), hn.detach().numpy()[d], rtol=1e-10, atol=1e-10)
+        et = (out[0] * ember.from_numpy(wy.numpy()[..., d * P:(d + 1) * P].copy())).sum() + \
+            (out[1] * ember.from_numpy(wh.numpy()[d].copy())).sum()
+        if mode == "LSTM":
+            np.testing.assert_allclose(to_np(out[2]), cn.detach().numpy()[d], rtol=1e-10,
+                                       atol=1e-10)
+            et = et + (out[2] * ember.from_numpy(wc.numpy()[d].copy())).sum()
+        et.backward()
+        for n, t in p.items():
+            np.testing.assert_allclose(to_np(t.grad), getattr(m, n + "_l0" + sfx).grad.numpy(),
+                                       rtol=1e-9, atol=1e-9, err_msg=n + sfx)
+        np.testing.assert_allclose(to_np(eh0.grad), h0.grad.numpy()[d], rtol=1e-9, atol=1e-9)
+        if mode == "LSTM":
+            np.testing.assert_allclose(to_np(ec0.grad), c0.grad.numpy()[d], rtol=1e-9, atol=1e-9)
+        if d == 0:
+            gx = to_np(ex.grad)
+        else:
+            gx = gx + to_np(ex.grad)
+    np.testing.assert_allclose(gx, x.grad.numpy(), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell"])
+@pytest.mark.parametrize("batched", [True, False])
+def test_cells_vs_torch(name, batched):
+    torch = pytest.importorskip("torch")
+    G = {"lstm_cell": 4, "gru_cell": 3}.get(name, 1)
+    N, I, H = 3, 4, 5
+    rng = np.random.default_rng(7)
+    lead = (N,) if batched else ()
+    arrs = [rng.standard_normal(s) * 0.5 for s in
+            (lead + (I,), lead + (H,), lead + (H,), (G * H, I), (G * H, H), (G * H,), (G * H,))]
+    tt = [torch.tensor(a, requires_grad=True) for a in arrs]
+    et = [ember.from_numpy(a.copy()).requires_grad_() for a in arrs]
+    if name == "lstm_cell":
+        if not batched:  # torch.lstm_cell wants 2-D input; compare with a batch of one
+            th, tc = torch.lstm_cell(tt[0][None], (tt[1][None], tt[2][None]), *tt[3:])
+            th, tc = th[0], tc[0]
+        else:
+            th, tc = torch.lstm_cell(tt[0], (tt[1], tt[2]), *tt[3:])
+        eh, ec = ember.lstm_cell(et[0], (et[1], et[2]), *et[3:])
+        tout, eout = [th, tc], [eh, ec]
+    else:
+        f = getattr(torch, name)
+        th = f(tt[0][None], tt[1][None], *tt[3:])[0] if not batched else f(tt[0], tt[1], *tt[3:])
+        eout = [getattr(ember, name)(et[0], et[1], *et[3:])]
+        tout = [th]
+    tw = [torch.from_numpy(rng.standard_normal(o.shape)) for o in tout]
+    sum((o * w).sum() for o, w in zip(tout, tw)).backward()
+    total = None
+    for o, w in zip(eout, tw):
+        s = (o * ember.from_numpy(w.numpy().copy())).sum()
+        total = s if total is None else total + s
+    total.backward()
+    for a, b in zip(eout, tout):
+        assert tuple(a.shape) == tuple(b.shape)
+        np.testing.assert_allclose(to_np(a), b.detach().numpy(), rtol=1e-12, atol=1e-12)
+    for i, (a, b) in enumerate(zip(et, tt)):
+        if name != "lstm_cell" and i == 2:
+            continue  # cx is unused
+        np.testing.assert_allclose(to_np(a.grad), b.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_cell_defaults_and_unbatched():
+    args = make("GRU", 1, 2, 3, 4, requires_grad=False, bias=False)
+    x, w_ih, w_hh = args["input"], args["w_ih"], args["w_hh"]
+    h = ember.zeros((2, 4), dtype=ember.float64)
+    out = ember.gru_cell(x[0], h, w_ih, w_hh)
+    one = ember.gru_cell(x[0][1], h[1], w_ih, w_hh)
+    assert tuple(out.shape) == (2, 4) and tuple(one.shape) == (4,)
+    np.testing.assert_allclose(to_np(one), to_np(out)[1], rtol=1e-14, atol=1e-14)
+
+
+# ---- bad input --------------------------------------------------------------------------
+
+def test_bad_layer_input():
+    a = make("LSTM", 4, 3, 5, 6, h0=True, c0=True, requires_grad=False)
+    f = ember._C._rnn_layer
+
+    def call(**kw):
+        b = dict(a)
+        lengths = kw.pop("lengths", [])
+        mode = kw.pop("mode", "LSTM")
+        b.update(kw)
+        return f(mode, *[b[k] for k in ORDER], lengths, False)
+
+    z = lambda *s: ember.zeros(s, dtype=ember.float64)  # noqa: E731
+    with pytest.raises(ValueError, match=r"\[rnn_layer\] expected input of 3 dims"):
+        call(input=z(4, 5))
+    with pytest.raises(ValueError, match=r"\[rnn_layer\] expected w_ih of shape \(24, 7\)"):
+        call(input=z(4, 3, 7))
+    with pytest.raises(ValueError, match=r"\[rnn_layer\] expected h0 of shape \(3, 6\)"):
+        call(h0=z(2, 6))
+    with pytest.raises(ValueError, match=r"\[rnn_layer\] expected c0 of shape \(3, 6\)"):
+        call(c0=z(3, 5))
+    with pytest.raises(ValueError, match=r"\[rnn_layer\] expected lengths sorted"):
+        call(lengths=[2, 4, 1])
+    with pytest.raises(ValueError, match=r"\[rnn_layer\] expected lengths in \[1, 4\]"):
+        call(lengths=[5, 4, 1])
+    with pytest.raises(ValueError, match=r"\[rnn_layer\] expected lengths in \[1, 4\]"):
+        call(lengths=[4, 2, 0])
+    with pytest.raises(ValueError, match=r"\[rnn_layer\] expected one length per batch entry"):
+        call(lengths=[4, 2])
+    with pytest.raises(ValueError, match=r"\[rnn_layer\] expected a sequence of at least one"):
+        call(input=z(0, 3, 5))
+    with pytest.raises(ValueError, match=r"\[rnn_layer\] expected w_hh of shape \(24, 6\)"):
+        call(w_hh=z(24, 5))
+    with pytest.raises(ValueError, match=r"\[rnn_layer\] expected w_ih of shape"):
+        call(w_ih=z(23, 5))
+    with pytest.raises(ValueError, match=r"\[rnn_layer\] expected b_ih of shape \(24,\)"):
+        call(b_ih=z(23))
+    with pytest.raises(ValueError, match=r"\[rnn_layer\] c0 is only used by LSTM"):
+        call(mode="GRU", w_ih=z(18, 5), w_hh=z(18, 6), b_ih=None, b_hh=None)
+    with pytest.raises(ValueError, match=r"\[rnn_layer\] expected mode"):
+        call(mode="lstm")
+    with pytest.raises(TypeError, match=r"\[rnn_layer\] expected w_hh of dtype float64"):
+        call(w_hh=ember.zeros((24, 6)))
+    with pytest.raises(TypeError, match=r"\[rnn_layer\] expected a float32 or float64 input"):
+        call(input=ember.zeros((4, 3, 5), dtype=ember.int64))
+
+
+def test_bad_cell_input():
+    a = make("LSTM", 1, 3, 5, 6, requires_grad=False)
+    x, w_ih, w_hh = a["input"][0], a["w_ih"], a["w_hh"]
+    h = ember.zeros((3, 6), dtype=ember.float64)
+    with pytest.raises(ValueError, match=r"\[lstm_cell\] expected hx of shape \(3, 6\)"):
+        ember.lstm_cell(x, (ember.zeros((2, 6), dtype=ember.float64), h), w_ih, w_hh)
+    with pytest.raises(ValueError, match=r"\[lstm_cell\] expected cx of shape \(3, 6\)"):
+        ember.lstm_cell(x, (h, ember.zeros((3, 5), dtype=ember.float64)), w_ih, w_hh)
+    with pytest.raises(ValueError, match=r"\[lstm_cell\] expected hx as a pair"):
+        ember.lstm_cell(x, (h,), w_ih, w_hh)
+    with pytest.raises(ValueError, match=r"\[gru_cell\] expected w_ih of shape \(3\*hidden_size"):
+        ember.gru_cell(x, h, w_ih[:10], w_hh)
+    with pytest.raises(ValueError, match=r"\[rnn_tanh_cell\] expected input of 1 or 2 dims"):
+        ember.rnn_tanh_cell(a["input"], h, w_ih[:6], w_hh[:6])
+    with pytest.raises(ValueError, match=r"\[rnn_relu_cell\] expected w_ih of shape \(6, 5\)"):
+        ember.rnn_relu_cell(x, h, ember.zeros((6, 4), dtype=ember.float64), w_hh[:6])
+
+
+# ---- determinism ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_same_for_threads(mode):
+    # Sizes large enough that gate kernels, recurrent products and column sums split.
+    args = make(mode, 4, 64, 32, 128, dtype=np.float32, h0=True, c0=True, seed=9)
+    lengths = [4] * 40 + [3] * 20 + [1] * 4
+
+    def fn():
+        out, g = loss_and_grads(ember._C._rnn_layer, mode, args, lengths, mode == "GRU")
+        return tuple(out) + tuple(g[k] for k in sorted(g))
+
+    same_for_threads(fn)
+
+
+@pytest.mark.parametrize("mode,H", [("LSTM", 40), ("LSTM", 64), ("GRU", 64), ("RNN_TANH", 96)])
+def test_batch_of_one_and_float32_inference(mode, H):
+    # H = 64, 96: the one-region step (product + gates per unit block) with the packed GEMV.
+    args = make(mode, 6, 1, 8, H, dtype=np.float32, requires_grad=False, h0=True, c0=True)
+    with ember.no_grad():
+        out = run(ember._C._rnn_layer, mode, args)
+    ref = run(ember._C._rnn_layer_reference, mode, args)
+    for a, b in zip(out, ref):
+        if b is not None:
+            np.testing.assert_allclose(to_np(a), to_np(b), rtol=1e-4, atol=1e-4)
+    assert not out[0].requires_grad
