@@ -20,13 +20,15 @@ struct RNNWeights {
   Tensor w_ih, w_hh, b_ih, b_hh, w_hr;
 };
 
-// x (L, N, I) time-major; h0 (N, P); c0 (N, H) for LSTM, undefined otherwise. lengths: empty
+// x (L, N, I) time-major, L >= 1; h0 (N, P) or undefined (zeros); c0 (N, H) or undefined
+// (zeros) for LSTM, undefined otherwise. lengths: empty
 // when every sequence has L steps, else N lengths, non-increasing, each in [1, L] (packed
 // sequences, sorted). reverse: each sequence runs from its last valid step back to step 0.
 // Returns {y (L, N, P) with zeros at steps t >= length, h_n (N, P), c_n (N, H) or undefined};
 // h_n / c_n hold each sequence's state after its last valid step. Differentiable in x, h0,
 // c0 and every weight. Fused: one GEMM for the input projection of all steps, then per step
 // one recurrent GEMM and one fused gate kernel; backward (BPTT) fused the same way.
+// Double backward through it raises NotImplementedError (the reference supports it).
 std::vector<Tensor> rnn_layer(RNNMode mode, const Tensor& x, const Tensor& h0, const Tensor& c0,
                               const RNNWeights& w, const std::vector<int64_t>& lengths = {},
                               bool reverse = false);
