@@ -192,6 +192,14 @@ void where(Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
         for (int64_t i = 0; i < n; ++i) o[i] = c[i] ? x[i] : y[i];
         return;
       }
+      if (s[0] == e && s[1] == 1 && s[2] == e && s[3] == 0) {  // where(c, x, scalar): relu'
+        T* o = reinterpret_cast<T*>(p[0]);
+        const bool* c = reinterpret_cast<const bool*>(p[1]);
+        const T* x = reinterpret_cast<const T*>(p[2]);
+        const T y = *reinterpret_cast<const T*>(p[3]);
+        for (int64_t i = 0; i < n; ++i) o[i] = c[i] ? x[i] : y;
+        return;
+      }
       for (int64_t i = 0; i < n; ++i)
         *reinterpret_cast<T*>(p[0] + i * s[0]) =
             *reinterpret_cast<const bool*>(p[1] + i * s[1])
