@@ -1,4 +1,6 @@
-// Convolution kernels (see conv.h). Work is cut into items that each own whole output
+// Convolution kernels (see conv.h). float32 with many output channels per group runs the
+// position-major implicit GEMM (conv_forward_pos_major; stride-1 backward-data too, as a
+// forward with the flipped weight). Work is cut into items that each own whole output
 // elements (forward: (n, group, tile of positions); backward-data: (n, group, channel
 // block)); backward-weight sums per-chunk partials in chunk order, with chunk sizes fixed by
 // the problem size. So results are bitwise identical for any thread count.
