@@ -43,6 +43,9 @@ EMBER_ISA_DECLARE(void, conv_pack_a_f32,
                   (const float* x, int64_t H, int64_t W, int64_t KH, int64_t KW, int64_t sh,
                    int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t OW,
                    int64_t p0, int64_t np, int64_t k0, int64_t kc, int64_t mr, float* dst))
+EMBER_ISA_DECLARE(void, conv_store_tile_f32,
+                  (const float* c, int64_t ldc, int64_t np, int64_t kn, const float* bias,
+                   float* out, int64_t P))
 EMBER_ISA_DECLARE(void, gemm_macro, (int64_t mc, int64_t nc, int64_t kc, const float* Ap,
                                      const float* Bp, float* C, int64_t c_rs, int64_t c_cs,
                                      float alpha, float beta))
@@ -238,16 +241,8 @@ bool conv_forward_pos_major(const ConvGeom& g, const float* x, const float* w,
         EMBER_ISA_CALL(gemm_macro, mp, NRup, kc, ap, wg + pc * NRup, cb, NRup, 1, 1.0f,
                        pc == 0 ? 0.0f : 1.0f);
       }
-      for (int64_t k = 0; k < Kg; ++k) {
-        float* o = out + (n * g.K + gi * Kg + k) * P + p0;
-        const float* c = cb + k;
-        if (bias) {
-          const float bv = bias[gi * Kg + k];
-          for (int64_t q = 0; q < np; ++q) o[q] = c[q * NRup] + bv;
-        } else {
-          for (int64_t q = 0; q < np; ++q) o[q] = c[q * NRup];
-        }
-      }
+      EMBER_ISA_CALL(conv_store_tile_f32, cb, NRup, np, Kg, bias ? bias + gi * Kg : nullptr,
+                     out + (n * g.K + gi * Kg) * P + p0, P);
     }
   });
   std::free(wp);
