@@ -419,7 +419,9 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
   const int64_t per = ceil_div(items, std::min<int64_t>({items, 16, cap, by_work}));
   const int64_t nchunk = ceil_div(items, per);
   // Every chunk accumulates dw^T (per group CKK x Kg, row-major) so that the GEMM writes
-  // whole micro-tiles in place; the combine below transposes back.
+  // whole micro-tiles in place; the combine below transposes back. Not for 1x1 kernels:
+  // there Kg x CKK is large and the strided transposing combine costs more than it saves.
+  const bool tr = !pw1;
   std::vector<T> part;
   part.resize(static_cast<size_t>(nchunk * WN));
   std::atomic<bool> failed{false};
@@ -444,13 +446,24 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
             A = MatView<const T>{col, np, 1};
           }
           gemm1<T>(CKK, Kg, np, A, MatView<const T>{dy + (n * g.K + gi * Kg) * P + p0, 1, P},
-                   it == i0 ? T(0) : T(1), MatView<T>{acc + gi * Kg * CKK, Kg, 1});
+                   it == i0 ? T(0) : T(1),
+                   tr ? MatView<T>{acc + gi * Kg * CKK, Kg, 1} : MatView<T>{acc + gi * Kg * CKK, 1, CKK});
         }
       }
     }
   });
   if (failed) oom("conv2d_backward");
   // dw[gi][k][r] = sum over chunks, in chunk order, of part[c][gi][r][k].
+  if (!tr) {
+    parallel_for(WN, 262144, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) dw[i] = part[i];
+      for (int64_t c = 1; c < nchunk; ++c) {
+        const T* s = part.data() + c * WN;
+        for (int64_t i = b; i < e; ++i) dw[i] += s[i];
+      }
+    });
+    return;
+  }
   parallel_for(g.G * Kg, std::max<int64_t>(1, 65536 / CKK), [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
       const int64_t gi = t / Kg, k = t % Kg;
