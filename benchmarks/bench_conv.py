@@ -49,3 +49,86 @@ def cases():
         out.append((name + " fwd", fwd))
         out.append((name + " fwd+bwd", fb))
     return out
+
+
+def _cnn(nn, seed_fn):
+    """A small ResNet-free CNN for 32x32 inputs (conv-BN-ReLU blocks, pooling, linear head)."""
+    seed_fn(0)
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(64, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+
+
+def extra_cases():
+    """batch_norm2d (training), a CNN training step (batch 64, 32x32, SGD momentum)."""
+    import ember
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    rng = np.random.default_rng(1)
+    out = []
+    x = rng.standard_normal((32, 64, 32, 32)).astype(np.float32)
+    g = np.ones(64, np.float32)
+    ex, eg, eb = ember.from_numpy(x), ember.from_numpy(g), ember.from_numpy(np.zeros(64, np.float32))
+    erm, erv = ember.zeros(64), ember.ones(64)
+    exg = ember.from_numpy(x.copy()).requires_grad_()
+    egg, ebg = ember.from_numpy(g.copy()).requires_grad_(), ember.zeros(64).requires_grad_()
+
+    def e_bn_fb():
+        exg.grad = egg.grad = ebg.grad = None
+        ember.nn.functional.batch_norm(exg, erm, erv, egg, ebg, training=True).sum().backward()
+
+    bn_f = {"ember": lambda: ember.nn.functional.batch_norm(ex, erm, erv, eg, eb, training=True),
+            "torch": None, "numpy": None}
+    bn_fb = {"ember": e_bn_fb, "torch": None, "numpy": None}
+    if torch is not None:
+        F = torch.nn.functional
+        tx, tg, tb = torch.from_numpy(x), torch.from_numpy(g), torch.zeros(64)
+        trm, trv = torch.zeros(64), torch.ones(64)
+        txg = torch.tensor(x, requires_grad=True)
+        tgg, tbg = torch.ones(64, requires_grad=True), torch.zeros(64, requires_grad=True)
+
+        def t_bn_fb():
+            txg.grad = tgg.grad = tbg.grad = None
+            F.batch_norm(txg, trm, trv, tgg, tbg, training=True).sum().backward()
+
+        bn_f["torch"] = lambda: F.batch_norm(tx, trm, trv, tg, tb, training=True)
+        bn_fb["torch"] = t_bn_fb
+    out.append(("batch_norm2d train N32 C64 32x32 fwd", bn_f))
+    out.append(("batch_norm2d train N32 C64 32x32 fwd+bwd", bn_fb))
+
+    xb = rng.standard_normal((64, 3, 32, 32)).astype(np.float32)
+    yb = rng.integers(0, 10, 64)
+    em = _cnn(ember.nn, ember.manual_seed)
+    eopt = ember.optim.SGD(em.parameters(), lr=0.01, momentum=0.9)
+    exb, eyb = ember.from_numpy(xb), ember.from_numpy(yb.astype(np.int64))
+
+    def e_step():
+        eopt.zero_grad()
+        ember.nn.functional.cross_entropy(em(exb), eyb).backward()
+        eopt.step()
+
+    step = {"ember": e_step, "torch": None, "numpy": None}
+    if torch is not None:
+        tm = _cnn(torch.nn, torch.manual_seed)
+        topt = torch.optim.SGD(tm.parameters(), lr=0.01, momentum=0.9)
+        txb, tyb = torch.from_numpy(xb), torch.from_numpy(yb.astype(np.int64))
+
+        def t_step():
+            topt.zero_grad()
+            torch.nn.functional.cross_entropy(tm(txb), tyb).backward()
+            topt.step()
+
+        step["torch"] = t_step
+    out.append(("cnn train step N64 3x32x32 (3 conv-bn-relu, sgd momentum)", step))
+    return out
+
+
+_conv_cases = cases
+
+
+def cases():  # noqa: F811  (the conv shapes, then the extra cases)
+    return _conv_cases() + extra_cases()

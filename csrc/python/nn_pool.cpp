@@ -106,6 +106,20 @@ void bind_pool_functions(py::module_& m) {
     }
     return maybe_pair(r, ri);
   }, py::arg("input"), py::arg("output_size"), py::arg("return_indices") = false);
+  m.def("max_unpool1d", [](const Tensor& x, const Tensor& i, const py::object& k,
+                           const py::object& s, const py::object& p, const py::object& o) {
+    IntList K = ints(k), S = ints(s), P = ints(p), O = ints(o);
+    py::gil_scoped_release release;
+    return max_unpool1d(x, i, K, S, P, O);
+  }, py::arg("input"), py::arg("indices"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+     py::arg("padding") = 0, py::arg("output_size") = py::none());
+  m.def("max_unpool2d", [](const Tensor& x, const Tensor& i, const py::object& k,
+                           const py::object& s, const py::object& p, const py::object& o) {
+    IntList K = ints(k), S = ints(s), P = ints(p), O = ints(o);
+    py::gil_scoped_release release;
+    return max_unpool2d(x, i, K, S, P, O);
+  }, py::arg("input"), py::arg("indices"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+     py::arg("padding") = 0, py::arg("output_size") = py::none());
   m.def("adaptive_max_pool2d", [](const Tensor& x, const py::object& o, bool ri) {
     IntList O = ints(o);
     std::pair<Tensor, Tensor> r;
@@ -145,6 +159,24 @@ void bind_max_pool(py::module_& nnm, const char* name) {
       .def_readwrite("ceil_mode", &L::ceil_mode);
 }
 
+template <class L>
+void bind_max_unpool(py::module_& nnm, const char* name) {
+  py::class_<L, Module, PyModule<L>, std::shared_ptr<L>>(nnm, name, "Inverse of max pooling.")
+      .def(py::init([](const py::object& k, const py::object& s, const py::object& p) {
+             return make<L>(false, ints(k), ints(s), ints(p));
+           }, [](const py::object& k, const py::object& s, const py::object& p) {
+             return make<L>(true, ints(k), ints(s), ints(p));
+           }), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0)
+      .def("forward", [](L& l, const Tensor& x, const Tensor& i, const py::object& o) {
+        IntList O = ints(o);
+        py::gil_scoped_release release;
+        return l.forward(x, i, O);
+      }, py::arg("input"), py::arg("indices"), py::arg("output_size") = py::none())
+      .def_property_readonly("kernel_size", [](const L& l) { return size_obj(l.kernel_size); })
+      .def_property_readonly("stride", [](const L& l) { return size_obj(l.stride); })
+      .def_property_readonly("padding", [](const L& l) { return size_obj(l.padding); });
+}
+
 template <class L, bool max>
 void bind_adaptive(py::module_& nnm, const char* name) {
   py::class_<L, Module, PyModule<L>, std::shared_ptr<L>> c(nnm, name, "Adaptive pooling layer.");
@@ -172,6 +204,8 @@ void bind_adaptive(py::module_& nnm, const char* name) {
 void bind_pool_layers(py::module_& nnm) {
   bind_max_pool<nn::MaxPool1d>(nnm, "MaxPool1d");
   bind_max_pool<nn::MaxPool2d>(nnm, "MaxPool2d");
+  bind_max_unpool<nn::MaxUnpool1d>(nnm, "MaxUnpool1d");
+  bind_max_unpool<nn::MaxUnpool2d>(nnm, "MaxUnpool2d");
   py::class_<nn::AvgPool1d, Module, PyModule<nn::AvgPool1d>, std::shared_ptr<nn::AvgPool1d>>(
       nnm, "AvgPool1d", "Average pooling over (N, C, L).")
       .def(py::init([](const py::object& k, const py::object& s, const py::object& p, bool ceil,

@@ -348,3 +348,42 @@ def test_bad_input():
         ember.nn.ConvTranspose2d(4, 4, 3, padding_mode="reflect")
     with pytest.raises(TypeError, match=r"\[conv2d\] expected stride to be an int or a tuple"):
         ember.conv2d(x, w, stride=1.5)
+
+
+# ---- the float32 implicit-GEMM path (many output channels per group; stride-1 backward-data
+# runs through it with the flipped weight)
+
+def test_conv2d_implicit_gemm_vs_reference_and_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    cases = [((2, 8, 13, 17), (64, 8, 3, 3), (1, 1), (1, 1), (1, 1), 1),
+             ((1, 6, 9, 5), (48, 3, 3, 2), (2, 1), (0, 1), (1, 2), 2),   # narrow rows, groups
+             ((2, 5, 4, 3), (32, 5, 2, 3), (1, 1), (2, 2), (1, 1), 1),   # rows shorter than a tile
+             ((1, 4, 12, 30), (32, 4, 5, 3), (1, 1), (1, 0), (2, 1), 1)]
+    for t, (xs, ws, s, p, d, g) in enumerate(cases):
+        x = rng.standard_normal(xs).astype(np.float32)
+        w = rng.standard_normal(ws).astype(np.float32)
+        b = rng.standard_normal(ws[0]).astype(np.float32)
+        ex, ew = tensor(x, requires_grad=True), tensor(w, requires_grad=True)
+        got = ember.conv2d(ex, ew, tensor(b), s, p, d, g)
+        ref = ember._C._conv2d_reference(tensor(x), tensor(w), tensor(b), s, p, d, g)
+        np.testing.assert_allclose(to_np(got), to_np(ref), rtol=1e-4, atol=1e-4, err_msg=str(t))
+        tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+        ty = torch.nn.functional.conv2d(tx, tw, torch.tensor(b), s, p, d, g)
+        gy = rng.standard_normal(ty.shape).astype(np.float32)
+        ty.backward(torch.tensor(gy))
+        got.backward(tensor(gy))
+        np.testing.assert_allclose(to_np(ex.grad), tx.grad.numpy(), rtol=1e-4, atol=1e-3)
+        np.testing.assert_allclose(to_np(ew.grad), tw.grad.numpy(), rtol=1e-4, atol=1e-3)
+
+
+def test_same_for_threads_implicit_gemm():
+    x0, w0 = rnd((3, 8, 15, 11), 3).astype(np.float32), rnd((64, 8, 3, 3), 4).astype(np.float32)
+
+    def run():
+        x, w = tensor(x0, requires_grad=True), tensor(w0, requires_grad=True)
+        y = ember.conv2d(x, w, None, 1, 1)
+        (y * y).sum().backward()
+        return y, x.grad, w.grad
+
+    same_for_threads(run)

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <type_traits>
 
 #include "ember/cpu/elementwise_loop.h"
@@ -190,6 +191,26 @@ void where(Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
         const T* x = reinterpret_cast<const T*>(p[2]);
         const T* y = reinterpret_cast<const T*>(p[3]);
         for (int64_t i = 0; i < n; ++i) o[i] = c[i] ? x[i] : y[i];
+        return;
+      }
+      if (s[0] == e && s[1] == 1 && s[2] == e && s[3] == 0) {  // where(c, x, scalar): relu'
+        T* o = reinterpret_cast<T*>(p[0]);
+        const bool* c = reinterpret_cast<const bool*>(p[1]);
+        const T* x = reinterpret_cast<const T*>(p[2]);
+        // A bit-mask blend rather than a branch (the mask is random for ReLU's input).
+        using U = std::conditional_t<sizeof(T) == 8, uint64_t,
+                  std::conditional_t<sizeof(T) == 4, uint32_t,
+                  std::conditional_t<sizeof(T) == 2, uint16_t, uint8_t>>>;
+        static_assert(sizeof(U) == sizeof(T), "where: unexpected element size");
+        U yb;
+        std::memcpy(&yb, p[3], sizeof(T));
+        for (int64_t i = 0; i < n; ++i) {
+          U xb;
+          std::memcpy(&xb, x + i, sizeof(T));
+          const U m = static_cast<U>(U(0) - static_cast<U>(c[i] != 0));
+          const U r = static_cast<U>((xb & m) | (yb & static_cast<U>(~m)));
+          std::memcpy(o + i, &r, sizeof(T));
+        }
         return;
       }
       for (int64_t i = 0; i < n; ++i)

@@ -1,4 +1,6 @@
-// Convolution kernels (see conv.h). Work is cut into items that each own whole output
+// Convolution kernels (see conv.h). float32 with many output channels per group runs the
+// position-major implicit GEMM (conv_forward_pos_major; stride-1 backward-data too, as a
+// forward with the flipped weight). Work is cut into items that each own whole output
 // elements (forward: (n, group, tile of positions); backward-data: (n, group, channel
 // block)); backward-weight sums per-chunk partials in chunk order, with chunk sizes fixed by
 // the problem size. So results are bitwise identical for any thread count.
@@ -41,6 +43,9 @@ EMBER_ISA_DECLARE(void, conv_pack_a_f32,
                   (const float* x, int64_t H, int64_t W, int64_t KH, int64_t KW, int64_t sh,
                    int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t OW,
                    int64_t p0, int64_t np, int64_t k0, int64_t kc, int64_t mr, float* dst))
+EMBER_ISA_DECLARE(void, conv_store_tile_f32,
+                  (const float* c, int64_t ldc, int64_t np, int64_t kn, const float* bias,
+                   float* out, int64_t P))
 EMBER_ISA_DECLARE(void, gemm_macro, (int64_t mc, int64_t nc, int64_t kc, const float* Ap,
                                      const float* Bp, float* C, int64_t c_rs, int64_t c_cs,
                                      float alpha, float beta))
@@ -236,16 +241,8 @@ bool conv_forward_pos_major(const ConvGeom& g, const float* x, const float* w,
         EMBER_ISA_CALL(gemm_macro, mp, NRup, kc, ap, wg + pc * NRup, cb, NRup, 1, 1.0f,
                        pc == 0 ? 0.0f : 1.0f);
       }
-      for (int64_t k = 0; k < Kg; ++k) {
-        float* o = out + (n * g.K + gi * Kg + k) * P + p0;
-        const float* c = cb + k;
-        if (bias) {
-          const float bv = bias[gi * Kg + k];
-          for (int64_t q = 0; q < np; ++q) o[q] = c[q * NRup] + bv;
-        } else {
-          for (int64_t q = 0; q < np; ++q) o[q] = c[q * NRup];
-        }
-      }
+      EMBER_ISA_CALL(conv_store_tile_f32, cb, NRup, np, Kg, bias ? bias + gi * Kg : nullptr,
+                     out + (n * g.K + gi * Kg) * P + p0, P);
     }
   });
   std::free(wp);
@@ -422,7 +419,9 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
   const int64_t per = ceil_div(items, std::min<int64_t>({items, 16, cap, by_work}));
   const int64_t nchunk = ceil_div(items, per);
   // Every chunk accumulates dw^T (per group CKK x Kg, row-major) so that the GEMM writes
-  // whole micro-tiles in place; the combine below transposes back.
+  // whole micro-tiles in place; the combine below transposes back. Not for 1x1 kernels:
+  // there Kg x CKK is large and the strided transposing combine costs more than it saves.
+  const bool tr = !pw1;
   std::vector<T> part;
   part.resize(static_cast<size_t>(nchunk * WN));
   std::atomic<bool> failed{false};
@@ -447,13 +446,24 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
             A = MatView<const T>{col, np, 1};
           }
           gemm1<T>(CKK, Kg, np, A, MatView<const T>{dy + (n * g.K + gi * Kg) * P + p0, 1, P},
-                   it == i0 ? T(0) : T(1), MatView<T>{acc + gi * Kg * CKK, Kg, 1});
+                   it == i0 ? T(0) : T(1),
+                   tr ? MatView<T>{acc + gi * Kg * CKK, Kg, 1} : MatView<T>{acc + gi * Kg * CKK, 1, CKK});
         }
       }
     }
   });
   if (failed) oom("conv2d_backward");
   // dw[gi][k][r] = sum over chunks, in chunk order, of part[c][gi][r][k].
+  if (!tr) {
+    parallel_for(WN, 262144, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) dw[i] = part[i];
+      for (int64_t c = 1; c < nchunk; ++c) {
+        const T* s = part.data() + c * WN;
+        for (int64_t i = b; i < e; ++i) dw[i] += s[i];
+      }
+    });
+    return;
+  }
   parallel_for(g.G * Kg, std::max<int64_t>(1, 65536 / CKK), [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
       const int64_t gi = t / Kg, k = t % Kg;

@@ -27,6 +27,26 @@ std::string MaxPool::extra_repr() const {
          ", ceil_mode=" + bool_str(ceil_mode);
 }
 
+MaxUnpool::MaxUnpool(int64_t sd, IntList kernel_size, IntList stride, IntList padding)
+    : sd(sd), kernel_size(std::move(kernel_size)), stride(std::move(stride)),
+      padding(std::move(padding)) {
+  if (this->stride.empty()) this->stride = this->kernel_size;
+}
+
+std::string MaxUnpool::extra_repr() const {
+  return "kernel_size=" + size_repr(kernel_size) + ", stride=" + size_repr(stride) +
+         ", padding=" + size_repr(padding);
+}
+
+Tensor MaxUnpool::forward(const Tensor&) {
+  EMBER_THROW(TypeError, "[", name(), "] forward() expects (input, indices[, output_size])");
+}
+
+Tensor MaxUnpool::forward(const Tensor& input, const Tensor& indices, const IntList& output_size) {
+  if (sd == 1) return max_unpool1d(input, indices, kernel_size, stride, padding, output_size);
+  return max_unpool2d(input, indices, kernel_size, stride, padding, output_size);
+}
+
 std::pair<Tensor, Tensor> MaxPool::forward_with_indices(const Tensor& input) {
   if (sd == 1) {
     if (return_indices)

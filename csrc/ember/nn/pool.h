@@ -36,6 +36,25 @@ struct MaxPool2d : MaxPool {
             bool ceil = false) : MaxPool(2, k, s, p, d, ri, ceil) {}
 };
 
+// MaxUnpool1d / MaxUnpool2d: forward(input, indices, output_size) (see ops max_unpool*d);
+// the one-tensor forward of Module raises (indices are required).
+class MaxUnpool : public Module {
+ public:
+  MaxUnpool(int64_t sd, IntList kernel_size, IntList stride, IntList padding);
+  std::string name() const override { return sd == 1 ? "MaxUnpool1d" : "MaxUnpool2d"; }
+  std::string extra_repr() const override;
+  Tensor forward(const Tensor& input) override;
+  Tensor forward(const Tensor& input, const Tensor& indices, const IntList& output_size = {});
+  int64_t sd;
+  IntList kernel_size, stride, padding;
+};
+struct MaxUnpool1d : MaxUnpool {
+  MaxUnpool1d(IntList k, IntList s = {}, IntList p = {0}) : MaxUnpool(1, k, s, p) {}
+};
+struct MaxUnpool2d : MaxUnpool {
+  MaxUnpool2d(IntList k, IntList s = {}, IntList p = {0}) : MaxUnpool(2, k, s, p) {}
+};
+
 class AvgPool : public Module {
  public:
   AvgPool(int64_t sd, IntList kernel_size, IntList stride, IntList padding, bool ceil_mode,

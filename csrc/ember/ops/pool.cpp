@@ -11,6 +11,8 @@
 #include "ember/autograd/function.h"
 #include "ember/core/parallel.h"
 #include "ember/cpu/pool.h"
+#include "ember/ops/creation.h"
+#include "ember/ops/index.h"
 #include "ember/ops/view.h"
 
 namespace ember {
@@ -322,6 +324,83 @@ Tensor adaptive_max_pool1d(const Tensor& input, const IntList& output_size) {
 }
 Tensor adaptive_max_pool2d(const Tensor& input, const IntList& output_size) {
   return adaptive_nd(Kind::Max, input, 2, output_size, false, "adaptive_max_pool2d").first;
+}
+
+namespace {
+
+// max_unpool{1,2}d: PyTorch's output size rule (default (in - 1) * stride - 2 * padding +
+// kernel, or output_size within one stride of it), then a scatter of each plane's values to
+// their flat indices in a zero plane; autograd comes from scatter (the gradient gathers).
+Tensor max_unpool_nd(const Tensor& input, const Tensor& indices, int64_t sd,
+                     const IntList& kernel_size, const IntList& stride, const IntList& padding,
+                     const IntList& output_size, const char* op) {
+  check_input(input, sd, op);
+  check_defined(indices, op, "indices");
+  EMBER_CHECK(indices.dtype() == DType::Int64, TypeError, "[", op,
+              "] expected int64 indices (from max_pool with return_indices=True), got ",
+              dtype_name(indices.dtype()));
+  EMBER_CHECK(indices.shape() == input.shape(), ValueError, "[", op,
+              "] expected indices of the input's shape ", shape_str(input.shape()), ", got ",
+              shape_str(indices.shape()));
+  IntList k = expand_arg(kernel_size, sd, op, "kernel_size");
+  IntList st = stride.empty() ? k : expand_arg(stride, sd, op, "stride");
+  IntList p = expand_arg(padding, sd, op, "padding");
+  const int64_t d = input.dim();
+  IntList out(sd);
+  for (int64_t i = 0; i < sd; ++i) {
+    EMBER_CHECK(k[i] > 0 && st[i] > 0 && p[i] >= 0, ValueError, "[", op,
+                "] expected positive kernel_size and stride and non-negative padding, got "
+                "kernel_size ", list_str(k), ", stride ", list_str(st), ", padding ", list_str(p));
+    out[i] = (input.shape()[d - sd + i] - 1) * st[i] - 2 * p[i] + k[i];
+  }
+  if (!output_size.empty()) {
+    const int64_t n = static_cast<int64_t>(output_size.size());
+    EMBER_CHECK(n == sd || n == sd + 1 || n == sd + 2, ValueError, "[", op,
+                "] expected output_size of ", sd, " (or ", sd + 2, " with batch and channel) "
+                "entries, got ", list_str(output_size));
+    for (int64_t i = 0; i < sd; ++i) {
+      const int64_t want = output_size[n - sd + i];
+      EMBER_CHECK(want > out[i] - st[i] && want < out[i] + st[i], ValueError, "[", op,
+                  "] expected output_size between ", list_str(IntList{out[i] - st[i] + 1}),
+                  " and ", list_str(IntList{out[i] + st[i] - 1}), " in dim ", i, ", got ",
+                  list_str(output_size));
+      out[i] = want;
+    }
+  }
+  int64_t plane = 1;
+  for (int64_t i = 0; i < sd; ++i) {
+    EMBER_CHECK(out[i] > 0, ValueError, "[", op, "] expected a positive output size, got ",
+                list_str(out));
+    plane *= out[i];
+  }
+  Tensor idx = contiguous(indices);
+  const int64_t* ip = idx.data<int64_t>();
+  for (int64_t i = 0, n = idx.numel(); i < n; ++i)
+    EMBER_CHECK(ip[i] >= 0 && ip[i] < plane, IndexError, "[", op, "] found an invalid max index ",
+                ip[i], " (expected 0 <= index < ", plane, " for output of spatial size ",
+                list_str(out), ")");
+  Shape flat(input.shape().begin(), input.shape().end() - sd);
+  Shape oshape = flat;
+  for (int64_t o : out) oshape.push_back(o);
+  Shape in_flat = flat, out_flat = flat;
+  in_flat.push_back(-1);
+  out_flat.push_back(plane);
+  Tensor base = zeros(out_flat, input.dtype());
+  Tensor r = scatter(base, -1, reshape(idx, in_flat), reshape(input, in_flat));
+  return reshape(r, oshape);
+}
+
+}  // namespace
+
+Tensor max_unpool1d(const Tensor& input, const Tensor& indices, const IntList& kernel_size,
+                    const IntList& stride, const IntList& padding, const IntList& output_size) {
+  return max_unpool_nd(input, indices, 1, kernel_size, stride, padding, output_size,
+                       "max_unpool1d");
+}
+Tensor max_unpool2d(const Tensor& input, const Tensor& indices, const IntList& kernel_size,
+                    const IntList& stride, const IntList& padding, const IntList& output_size) {
+  return max_unpool_nd(input, indices, 2, kernel_size, stride, padding, output_size,
+                       "max_unpool2d");
 }
 
 }  // namespace ember

@@ -51,4 +51,14 @@ std::pair<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input,
 Tensor adaptive_max_pool1d(const Tensor& input, const IntList& output_size);
 Tensor adaptive_max_pool2d(const Tensor& input, const IntList& output_size);
 
+// Inverse of max pooling (PyTorch's max_unpool): input values go to their flat per-plane
+// `indices` (int64, as returned by max_pool*d with return_indices=True) in a zero output of
+// spatial size (in - 1) * stride - 2 * padding + kernel_size, or output_size (last 1 / 2
+// entries used; each within one stride of the default). Empty stride means kernel_size.
+Tensor max_unpool1d(const Tensor& input, const Tensor& indices, const IntList& kernel_size,
+                    const IntList& stride = {}, const IntList& padding = {0},
+                    const IntList& output_size = {});
+Tensor max_unpool2d(const Tensor& input, const Tensor& indices, const IntList& kernel_size,
+                    const IntList& stride = {}, const IntList& padding = {0},
+                    const IntList& output_size = {});
 }  // namespace ember

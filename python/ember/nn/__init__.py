@@ -16,7 +16,7 @@ from .._C.nn import (CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss,  
                      HuberLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss)
 from .._C.nn import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
 from .._C.nn import (  # noqa: F401  (pooling, padding, upsampling, group norm)
-    MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
+    MaxPool1d, MaxPool2d, MaxUnpool1d, MaxUnpool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
     AdaptiveMaxPool1d, AdaptiveMaxPool2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, Upsample, PixelShuffle,
     PixelUnshuffle, Dropout2d, ConstantPad1d, ConstantPad2d, ZeroPad1d, ZeroPad2d,
     ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, CircularPad1d,
@@ -52,7 +52,7 @@ __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Ide
            "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
            "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
            "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
-__all__ += ['MaxPool1d', 'MaxPool2d', 'AvgPool1d', 'AvgPool2d', 'AdaptiveAvgPool1d',
+__all__ += ['MaxPool1d', 'MaxPool2d', 'MaxUnpool1d', 'MaxUnpool2d', 'AvgPool1d', 'AvgPool2d', 'AdaptiveAvgPool1d',
             'AdaptiveAvgPool2d', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'GroupNorm',
             'InstanceNorm1d', 'InstanceNorm2d', 'Upsample', 'PixelShuffle', 'PixelUnshuffle',
             'Dropout2d', 'ConstantPad1d', 'ConstantPad2d', 'ZeroPad1d', 'ZeroPad2d',

@@ -237,10 +237,46 @@ void max_bwd(const T* x, const T* dy, T* dx, int64_t p0, int64_t p1, int64_t ih,
   }
 }
 
+// Global average pooling: y[p] = sum(plane p) / d for planes [p0, p1) of n values. The
+// AVX-512 path sums 16 lanes with a masked tail and reduces them in the intrinsic's fixed
+// order, so small planes (7x7 at the end of a CNN) cost a few instructions each.
+template <class T>
+void global_avg(const T* x, T* y, int64_t p0, int64_t p1, int64_t n, T d) {
+  for (int64_t p = p0; p < p1; ++p) y[p] = span_sum(x + p * n, n) / d;
+}
+#if defined(__AVX512F__)
+// (GCC 12 flags the reduce intrinsic's own undefined pass-through operand.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+template <>
+void global_avg<float>(const float* x, float* y, int64_t p0, int64_t p1, int64_t n, float d) {
+  const int64_t full = n / 16 * 16;
+  const __mmask16 tail = static_cast<__mmask16>((1u << (n - full)) - 1);
+  for (int64_t p = p0; p < p1; ++p) {
+    const float* xp = x + p * n;
+    __m512 a = _mm512_setzero_ps(), b = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= full; i += 32) {
+      a = _mm512_add_ps(a, _mm512_loadu_ps(xp + i));
+      b = _mm512_add_ps(b, _mm512_loadu_ps(xp + i + 16));
+    }
+    if (i < full) a = _mm512_add_ps(a, _mm512_loadu_ps(xp + i));
+    if (tail) b = _mm512_add_ps(b, _mm512_maskz_loadu_ps(tail, xp + full));
+    y[p] = _mm512_reduce_add_ps(_mm512_add_ps(a, b)) / d;
+  }
+}
+#pragma GCC diagnostic pop
+#endif
+
 template <class T>
 void avg_fwd(const T* x, T* y, int64_t p0, int64_t p1, int64_t ih, int64_t iw, int64_t oh,
              int64_t ow, const int64_t* hs, const int64_t* he, const int64_t* ws, const int64_t* we,
              const int64_t* fh, const int64_t* fw, int64_t divisor, bool fast2x2) {
+  if (oh == 1 && ow == 1 && hs[0] == 0 && he[0] == ih && ws[0] == 0 && we[0] == iw) {
+    global_avg(x, y, p0, p1, ih * iw, static_cast<T>(divisor ? divisor : fh[0] * fw[0]));
+    return;
+  }
   for (int64_t p = p0; p < p1; ++p) {
     const T* xp = x + p * ih * iw;
     T* yp = y + p * oh * ow;
