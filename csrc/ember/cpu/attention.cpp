@@ -4,14 +4,14 @@
 // no atomics and no thread-count dependence.
 #include "ember/cpu/attention.h"
 
-#include <vector>
+#include <memory>
 
 #include "ember/core/parallel.h"
 
 namespace ember::cpu {
 
 int64_t attn_scratch_size(int64_t E, int64_t Ev) {
-  return (E + Ev + 2 * kAttnTileK + 8) * kAttnTileQ + E + kAttnTileK + 64;
+  return (E + Ev + 2 * kAttnTileK + 8) * kAttnTileQ + E + 2 * kAttnTileK + 64;
 }
 
 namespace {
@@ -24,10 +24,10 @@ void attention_forward(int64_t nbatch, AttnArgs<T>* args) {
   const int64_t L = args[0].L, nt = tiles(L, kAttnTileQ);
   const int64_t ssize = attn_scratch_size(args[0].E, args[0].Ev);
   parallel_for(nbatch * nt, 1, [&](int64_t t0, int64_t t1) {
-    std::vector<T> scratch(static_cast<size_t>(ssize));
+    std::unique_ptr<T[]> scratch(new T[static_cast<size_t>(ssize)]);  // uninitialised
     for (int64_t t = t0; t < t1; ++t) {
       AttnArgs<T> a = args[t / nt];
-      a.scratch = scratch.data();
+      a.scratch = scratch.get();
       const int64_t i0 = t % nt * kAttnTileQ;
       const int64_t nq = L - i0 < kAttnTileQ ? L - i0 : kAttnTileQ;
       EMBER_ISA_CALL(attn_forward_tile, &a, i0, nq);
@@ -53,19 +53,19 @@ void attention_backward(int64_t nbatch, AttnArgs<T>* args) {
   });
   const int64_t nkt = tiles(S, kAttnTileK), nqt = tiles(L, kAttnTileQ);
   parallel_for(nbatch * nkt, 1, [&](int64_t t0, int64_t t1) {
-    std::vector<T> scratch(static_cast<size_t>(ssize));
+    std::unique_ptr<T[]> scratch(new T[static_cast<size_t>(ssize)]);  // uninitialised
     for (int64_t t = t0; t < t1; ++t) {
       AttnArgs<T> a = args[t / nkt];
-      a.scratch = scratch.data();
+      a.scratch = scratch.get();
       const int64_t j0 = t % nkt * kAttnTileK;
       EMBER_ISA_CALL(attn_backward_kv_tile, &a, j0, S - j0 < kAttnTileK ? S - j0 : kAttnTileK);
     }
   });
   parallel_for(nbatch * nqt, 1, [&](int64_t t0, int64_t t1) {
-    std::vector<T> scratch(static_cast<size_t>(ssize));
+    std::unique_ptr<T[]> scratch(new T[static_cast<size_t>(ssize)]);  // uninitialised
     for (int64_t t = t0; t < t1; ++t) {
       AttnArgs<T> a = args[t / nqt];
-      a.scratch = scratch.data();
+      a.scratch = scratch.get();
       const int64_t i0 = t % nqt * kAttnTileQ;
       EMBER_ISA_CALL(attn_backward_q_tile, &a, i0, L - i0 < kAttnTileQ ? L - i0 : kAttnTileQ);
     }

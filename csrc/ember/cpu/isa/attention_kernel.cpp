@@ -41,7 +41,7 @@ float vsum(V v) {  // (GCC 12 warns on _mm512_reduce_add_ps: undefined-vector te
   s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
   return _mm_cvtss_f32(s);
 }
-constexpr int MRB = 6, NVB = 4, MRA = 6;
+constexpr int MRB = 6, NVB = 4, MRA = 6, NVA = 4;
 #elif defined(__AVX2__)
 constexpr int W = 8;
 using V = __m256;
@@ -60,7 +60,7 @@ float vsum(V v) {
   s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
   return _mm_cvtss_f32(s);
 }
-constexpr int MRB = 4, NVB = 2, MRA = 4;
+constexpr int MRB = 4, NVB = 2, MRA = 4, NVA = 2;
 #else
 constexpr int W = 4;
 struct V { float x[4]; };
@@ -80,7 +80,7 @@ V vload_n(const float* p, int n) {
 }
 void vstore_n(float* p, V v, int n) { for (int i = 0; i < n; ++i) p[i] = v.x[i]; }
 float vsum(V v) { return (v.x[0] + v.x[1]) + (v.x[2] + v.x[3]); }
-constexpr int MRB = 4, NVB = 2, MRA = 4;
+constexpr int MRB = 4, NVB = 2, MRA = 4, NVA = 2;
 #endif
 
 // ---- micro-kernel A: C (M x N) = A (M x K, rows) * B (K x N); N a multiple of W ----
@@ -122,6 +122,8 @@ void rows_a(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, 
 void mk_a(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
           int64_t M, int64_t N, int64_t K) {
   int64_t n = 0;
+  if (NVA > 2)
+    for (; n + NVA * W <= N; n += NVA * W) rows_a<NVA>(A, lda, B + n, ldb, C + n, ldc, M, K);
   for (; n + 2 * W <= N; n += 2 * W) rows_a<2>(A, lda, B + n, ldb, C + n, ldc, M, K);
   for (; n < N; n += W) rows_a<1>(A, lda, B + n, ldb, C + n, ldc, M, K);
 }
@@ -316,7 +318,7 @@ void mask_tile(const AttnArgs<T>* a, T* St, int64_t ld, int64_t i0, int64_t nq, 
 // Scratch layout of the tiled paths (ld = kAttnTileQ columns).
 template <class T>
 struct Tiles {
-  T *qt, *dot, *st, *dp, *lse, *dl, *m, *l, *al;
+  T *qt, *dot, *st, *dp, *lse, *dl, *m, *l, *al, *tmp;
   explicit Tiles(const AttnArgs<T>* a) {
     const int64_t ld = kAttnTileQ;
     qt = a->scratch;
@@ -328,6 +330,7 @@ struct Tiles {
     m = dl + ld;
     l = m + ld;
     al = l + ld;
+    tmp = al + ld;  // kAttnTileK elements
   }
 };
 
@@ -431,10 +434,30 @@ void forward_tile(const AttnArgs<T>* a, int64_t i0, int64_t nq) {
 template <class T>
 void recompute(const AttnArgs<T>* a, Tiles<T>& t, int64_t i0, int64_t nq, int64_t ld,
                int64_t j0, int64_t nk) {
-  mk_a(a->k + j0 * a->k_rs, a->k_rs, t.qt, ld, t.st, ld, nk, ld, a->E);
+  // A few query rows (decode): dot products instead of a mostly padded transposed tile.
+  const bool rows = nq <= 4 && ld > nq;
+  if (rows) {
+    for (int64_t i = 0; i < nq; ++i) {
+      mk_dot(a->k + j0 * a->k_rs, a->k_rs, a->q + (i0 + i) * a->q_rs, t.tmp, nk, a->E);
+      for (int64_t jj = 0; jj < nk; ++jj) t.st[jj * ld + i] = t.tmp[jj] * a->scale;
+    }
+    for (int64_t jj = 0; jj < nk; ++jj)
+      for (int64_t i = nq; i < ld; ++i) t.st[jj * ld + i] = 0;
+  } else {
+    mk_a(a->k + j0 * a->k_rs, a->k_rs, t.qt, ld, t.st, ld, nk, ld, a->E);
+  }
   mask_tile(a, t.st, ld, i0, nq, j0, nk);
   for (int64_t jj = 0; jj < nk; ++jj) row_exp_sub(t.st + jj * ld, t.lse, ld);
-  mk_a(a->v + j0 * a->v_rs, a->v_rs, t.dot, ld, t.dp, ld, nk, ld, a->Ev);
+  if (rows) {
+    for (int64_t i = 0; i < nq; ++i) {
+      mk_dot(a->v + j0 * a->v_rs, a->v_rs, a->dout + (i0 + i) * a->Ev, t.tmp, nk, a->Ev);
+      for (int64_t jj = 0; jj < nk; ++jj) t.dp[jj * ld + i] = t.tmp[jj];
+    }
+    for (int64_t jj = 0; jj < nk; ++jj)
+      for (int64_t i = nq; i < ld; ++i) t.dp[jj * ld + i] = 0;
+  } else {
+    mk_a(a->v + j0 * a->v_rs, a->v_rs, t.dot, ld, t.dp, ld, nk, ld, a->Ev);
+  }
   for (int64_t jj = 0; jj < nk; ++jj) row_ds(t.dp + jj * ld, t.st + jj * ld, t.dl, ld);
 }
 
