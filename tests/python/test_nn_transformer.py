@@ -255,8 +255,12 @@ def test_encoder_layer_module_activation_and_unbatched():
     em, tm = layer_pair("TransformerEncoderLayer", 8, 2, dim_feedforward=16, dropout=0.0,
                         bias=False)
     check(em, tm, [rand(5, 8)], [0])
-    em = nn.TransformerEncoderLayer(8, 2, 16, activation=nn.GELU())
-    assert isinstance(em.activation, nn.GELU)
+    torch.manual_seed(0)
+    em, tm = pair(nn.TransformerEncoderLayer(8, 2, 16, 0.0, activation=nn.GELU("tanh")),
+                  torch.nn.TransformerEncoderLayer(8, 2, 16, 0.0,
+                                                   activation=torch.nn.GELU("tanh")))
+    assert isinstance(em.activation, nn.GELU)  # a Module activation is a child, like torch
+    check(em, tm, [rand(5, 2, 8)], [0])
 
 
 @pytest.mark.parametrize("kw", [dict(), dict(norm_first=True, activation="gelu", batch_first=True)])
