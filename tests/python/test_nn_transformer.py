@@ -338,6 +338,14 @@ def test_encoder_layer_threads():
     x = ember.from_numpy(rand(2, 7, 16).astype(np.float32))
     same_for_threads(lambda: em(x, is_causal=True))
 
+    def fwd_bwd():
+        xg = ember.from_numpy(rand(2, 7, 16).astype(np.float32)).requires_grad_()
+        em.zero_grad()
+        y = em(xg, src_key_padding_mask=ember.from_numpy(np.eye(2, 7, dtype=bool)))
+        y.backward(ember.ones_like(y))
+        return y, xg.grad, em.self_attn.in_proj_weight.grad, em.linear1.weight.grad
+    same_for_threads(fwd_bwd)
+
 
 def test_transformer_bad_input():
     with pytest.raises(ValueError, match=r"\[TransformerEncoderLayer\].*divisible"):
