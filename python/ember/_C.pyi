@@ -674,6 +674,101 @@ def _rnn_layer_reference(mode: str, input: Tensor, h0: Optional[Tensor], c0: Opt
 class nn:
     """Submodule ember._C.nn (public API: ember.nn)."""
     def __getattr__(self, name: str) -> Any: ...
+    # ---- attention and Transformer layers (csrc/python/nn_transformer.cpp)
+    class MultiheadAttention:
+        def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0,
+                     bias: bool = True, add_bias_kv: bool = False, add_zero_attn: bool = False,
+                     kdim: Optional[int] = None, vdim: Optional[int] = None,
+                     batch_first: bool = False, device: Any = None, dtype: Any = None) -> None: ...
+        def forward(self, query: Tensor, key: Tensor, value: Tensor,
+                    key_padding_mask: Optional[Tensor] = None, need_weights: bool = True,
+                    attn_mask: Optional[Tensor] = None, average_attn_weights: bool = True,
+                    is_causal: bool = False) -> tuple[Tensor, Optional[Tensor]]: ...
+    class TransformerEncoderLayer:
+        def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
+                     dropout: float = 0.1, activation: Any = "relu",
+                     layer_norm_eps: float = 1e-5, batch_first: bool = False,
+                     norm_first: bool = False, bias: bool = True, device: Any = None,
+                     dtype: Any = None) -> None: ...
+        def forward(self, src: Tensor, src_mask: Optional[Tensor] = None,
+                    src_key_padding_mask: Optional[Tensor] = None,
+                    is_causal: bool = False) -> Tensor: ...
+    class TransformerDecoderLayer:
+        def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
+                     dropout: float = 0.1, activation: Any = "relu",
+                     layer_norm_eps: float = 1e-5, batch_first: bool = False,
+                     norm_first: bool = False, bias: bool = True, device: Any = None,
+                     dtype: Any = None) -> None: ...
+        def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Optional[Tensor] = None,
+                    memory_mask: Optional[Tensor] = None,
+                    tgt_key_padding_mask: Optional[Tensor] = None,
+                    memory_key_padding_mask: Optional[Tensor] = None,
+                    tgt_is_causal: bool = False, memory_is_causal: bool = False) -> Tensor: ...
+    class TransformerEncoder:
+        def __init__(self, encoder_layer: Any, num_layers: int, norm: Any = None,
+                     enable_nested_tensor: bool = True, mask_check: bool = True) -> None: ...
+        def forward(self, src: Tensor, mask: Optional[Tensor] = None,
+                    src_key_padding_mask: Optional[Tensor] = None,
+                    is_causal: Optional[bool] = None) -> Tensor: ...
+    class TransformerDecoder:
+        def __init__(self, decoder_layer: Any, num_layers: int, norm: Any = None) -> None: ...
+        def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Optional[Tensor] = None,
+                    memory_mask: Optional[Tensor] = None,
+                    tgt_key_padding_mask: Optional[Tensor] = None,
+                    memory_key_padding_mask: Optional[Tensor] = None,
+                    tgt_is_causal: Optional[bool] = None,
+                    memory_is_causal: bool = False) -> Tensor: ...
+    class Transformer:
+        def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6,
+                     num_decoder_layers: int = 6, dim_feedforward: int = 2048,
+                     dropout: float = 0.1, activation: Any = "relu", custom_encoder: Any = None,
+                     custom_decoder: Any = None, layer_norm_eps: float = 1e-5,
+                     batch_first: bool = False, norm_first: bool = False, bias: bool = True,
+                     device: Any = None, dtype: Any = None) -> None: ...
+        def forward(self, src: Tensor, tgt: Tensor, src_mask: Optional[Tensor] = None,
+                    tgt_mask: Optional[Tensor] = None, memory_mask: Optional[Tensor] = None,
+                    src_key_padding_mask: Optional[Tensor] = None,
+                    tgt_key_padding_mask: Optional[Tensor] = None,
+                    memory_key_padding_mask: Optional[Tensor] = None,
+                    src_is_causal: Optional[bool] = None, tgt_is_causal: Optional[bool] = None,
+                    memory_is_causal: bool = False) -> Tensor: ...
+        @staticmethod
+        def generate_square_subsequent_mask(sz: int, device: Any = None,
+                                            dtype: Any = None) -> Tensor: ...
+    # ---- positional encodings and the KV cache (csrc/python/nn_position.cpp)
+    class RotaryEmbedding:
+        dim: int
+        max_seq_len: int
+        base: float
+        interleaved: bool
+        def __init__(self, dim: int, max_seq_len: int = 2048, base: float = 10000.0,
+                     interleaved: bool = False) -> None: ...
+        def forward(self, x: Tensor, offset: int = 0) -> Tensor: ...
+        def tables(self, offset: int, length: int,
+                   dtype: Any = None) -> Tuple[Tensor, Tensor]: ...
+    class SinusoidalPositionalEncoding:
+        d_model: int
+        max_len: int
+        batch_first: bool
+        def __init__(self, d_model: int, dropout: float = 0.0, max_len: int = 5000,
+                     batch_first: bool = False) -> None: ...
+        def forward(self, x: Tensor) -> Tensor: ...
+    class KVCache:
+        size: int
+        max_len: int
+        batch_size: int
+        num_heads: int
+        head_dim: int
+        dtype: dtype
+        key_buffer: Tensor
+        value_buffer: Tensor
+        def __init__(self, batch_size: int, num_heads: int, max_len: int, head_dim: int,
+                     dtype: Any = None) -> None: ...
+        def update(self, k: Tensor, v: Tensor) -> Tuple[Tensor, Tensor]: ...
+        def get(self) -> Tuple[Tensor, Tensor]: ...
+        def reset(self) -> None: ...
+        def crop(self, n: int) -> None: ...
+        def __len__(self) -> int: ...
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any: ...
 class optim:
     """Submodule ember._C.optim (public API: ember.optim)."""

@@ -255,8 +255,12 @@ def test_encoder_layer_module_activation_and_unbatched():
     em, tm = layer_pair("TransformerEncoderLayer", 8, 2, dim_feedforward=16, dropout=0.0,
                         bias=False)
     check(em, tm, [rand(5, 8)], [0])
-    em = nn.TransformerEncoderLayer(8, 2, 16, activation=nn.GELU())
-    assert isinstance(em.activation, nn.GELU)
+    torch.manual_seed(0)
+    em, tm = pair(nn.TransformerEncoderLayer(8, 2, 16, 0.0, activation=nn.GELU("tanh")),
+                  torch.nn.TransformerEncoderLayer(8, 2, 16, 0.0,
+                                                   activation=torch.nn.GELU("tanh")))
+    assert isinstance(em.activation, nn.GELU)  # a Module activation is a child, like torch
+    check(em, tm, [rand(5, 2, 8)], [0])
 
 
 @pytest.mark.parametrize("kw", [dict(), dict(norm_first=True, activation="gelu", batch_first=True)])
@@ -333,6 +337,14 @@ def test_encoder_layer_threads():
     em = nn.TransformerEncoderLayer(16, 4, 32, batch_first=True).eval()
     x = ember.from_numpy(rand(2, 7, 16).astype(np.float32))
     same_for_threads(lambda: em(x, is_causal=True))
+
+    def fwd_bwd():
+        xg = ember.from_numpy(rand(2, 7, 16).astype(np.float32)).requires_grad_()
+        em.zero_grad()
+        y = em(xg, src_key_padding_mask=ember.from_numpy(np.eye(2, 7, dtype=bool)))
+        y.backward(ember.ones_like(y))
+        return y, xg.grad, em.self_attn.in_proj_weight.grad, em.linear1.weight.grad
+    same_for_threads(fwd_bwd)
 
 
 def test_transformer_bad_input():

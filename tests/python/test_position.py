@@ -322,8 +322,11 @@ class CausalStack(ember.nn.Module):
             q, k = self.rope(q, offset), self.rope(k, offset)
             if caches:
                 k, v = caches[i].update(k, v)
-            causal = offset == 0 and T > 1  # decode steps attend every cached key
-            a = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+            mask, causal = None, offset == 0 and T > 1  # one new token sees every key
+            if offset > 0 and T > 1:  # a chunk on a filled cache: bottom-right causal mask
+                S = k.shape[2]
+                mask = tensor(np.arange(S)[None, :] <= offset + np.arange(T)[:, None])
+            a = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal)
             x = x + self.out[i](a.transpose(1, 2).reshape(N, T, E))
         return x
 
@@ -336,8 +339,9 @@ def test_incremental_decoding_matches_full_recomputation():
         full = to_np(model(x))
         caches = [ember.nn.KVCache(2, 2, 32, 8) for _ in range(2)]
         steps = [to_np(model(x[:, :5], caches))]  # prefill 5 tokens, then one by one
-        for t in range(5, 12):
+        for t in range(5, 9):
             steps.append(to_np(model(x[:, t:t + 1], caches)))
+        steps.append(to_np(model(x[:, 9:12], caches)))  # a 3-token chunk with a mask
     assert caches[0].size == 12
     np.testing.assert_allclose(np.concatenate(steps, axis=1), full, rtol=1e-5, atol=1e-5)
 

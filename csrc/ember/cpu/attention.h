@@ -11,7 +11,7 @@
 namespace ember::cpu {
 
 constexpr int64_t kAttnTileQ = 64;   // query rows per task / tile
-constexpr int64_t kAttnTileK = 64;   // key rows per score tile
+constexpr int64_t kAttnTileK = 128;  // key rows per score tile
 constexpr int64_t kAttnRowMode = 2;  // query tiles this small run the one-row-at-a-time path
 
 // One (batch, head) problem. Matrices have unit stride along their last dim; *_rs are row

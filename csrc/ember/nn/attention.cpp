@@ -44,19 +44,6 @@ std::vector<Tensor> split_heads(const Tensor& t, int64_t count, int64_t heads, b
   return out;
 }
 
-// TEMPORARY until the sdpa branch lands: materialised attention with a float mask.
-Tensor sdpa(const Tensor& q, const Tensor& k, const Tensor& v, Tensor m, double p, bool causal) {
-  if (causal) {
-    int64_t l = q.size(2), s = k.size(2), mx = std::max(l, s);
-    m = slice(slice(square_subsequent_mask(mx, q.dtype()), 0, 0, l), 1, 0, s);
-  }
-  Tensor sc = matmul(mul(q, Scalar(1.0 / std::sqrt(static_cast<double>(q.size(-1))))),
-                     matrix_transpose(k));
-  if (m.defined()) sc = add(sc, m);
-  Tensor w = softmax(sc, -1);
-  if (p > 0.0) w = ember::dropout(w, p, true);
-  return matmul(w, v);
-}
 }  // namespace
 
 Tensor canonical_mask(const Tensor& mask, DType dtype, const char* layer, const char* arg) {
@@ -279,7 +266,7 @@ AttnResult MultiheadAttention::forward(const Tensor& query, const Tensor& key, c
     bool causal = is_causal && !kpm.defined() && !extra_keys;
     Tensor m;
     if (!causal) m = merged_mask();
-    out = sdpa(q, k, v, m, p, causal);
+    out = scaled_dot_product_attention(q, k, v, m, p, causal);
   } else {
     Tensor m = merged_mask();
     Tensor scores = matmul(mul(q, Scalar(1.0 / std::sqrt(static_cast<double>(head_dim)))),

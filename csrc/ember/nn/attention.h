@@ -34,7 +34,9 @@ class MultiheadAttention : public Module {
   // is_causal: a causal mask is applied; when attn_mask is given it is taken to be causal
   // (torch's hint) and skipped on the fused path. Unlike torch, is_causal works without
   // attn_mask. Returns (attn_output, weights averaged over heads (N, L, S) or per head
-  // (N, H, L, S)); with need_weights=false the weights are undefined.
+  // (N, H, L, S)); with need_weights=false the weights are undefined. A query whose masks
+  // hide every key gives NaN with need_weights=true (like torch) and zeros with
+  // need_weights=false (scaled_dot_product_attention's rule).
   AttnResult forward(const Tensor& query, const Tensor& key, const Tensor& value,
                      const Tensor& key_padding_mask = Tensor(), bool need_weights = true,
                      const Tensor& attn_mask = Tensor(), bool average_attn_weights = true,

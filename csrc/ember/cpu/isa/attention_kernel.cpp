@@ -5,6 +5,11 @@
 #include <cmath>
 #include <cstdint>
 
+// Lets GCC vectorise exp_f32's selects and conversions (as in loss_kernel.cpp).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math", "no-math-errno")
+#endif
+
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
@@ -27,15 +32,16 @@ void vstore(float* p, V v) { _mm512_storeu_ps(p, v); }
 V vfma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
 V vload_n(const float* p, int n) { return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p); }
 void vstore_n(float* p, V v, int n) { _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v); }
-float vsum(V v) {  // (GCC 12 warns inside _mm512_reduce_add_ps; this is the same sum)
-  __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v),
-                           _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+float vsum(V v) {  // (GCC 12 warns on _mm512_reduce_add_ps: undefined-vector temporaries)
+  const __m512d d = _mm512_castps_pd(v);
+  __m256 h = _mm256_add_ps(_mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xff, d, 0)),
+                           _mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xff, d, 1)));
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
   return _mm_cvtss_f32(s);
 }
-constexpr int MRB = 6, NVB = 4, MRA = 6;
+constexpr int MRB = 6, NVB = 4, MRA = 6, NVA = 4;
 #elif defined(__AVX2__)
 constexpr int W = 8;
 using V = __m256;
@@ -54,7 +60,7 @@ float vsum(V v) {
   s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
   return _mm_cvtss_f32(s);
 }
-constexpr int MRB = 4, NVB = 2, MRA = 4;
+constexpr int MRB = 4, NVB = 2, MRA = 4, NVA = 2;
 #else
 constexpr int W = 4;
 struct V { float x[4]; };
@@ -74,7 +80,7 @@ V vload_n(const float* p, int n) {
 }
 void vstore_n(float* p, V v, int n) { for (int i = 0; i < n; ++i) p[i] = v.x[i]; }
 float vsum(V v) { return (v.x[0] + v.x[1]) + (v.x[2] + v.x[3]); }
-constexpr int MRB = 4, NVB = 2, MRA = 4;
+constexpr int MRB = 4, NVB = 2, MRA = 4, NVA = 2;
 #endif
 
 // ---- micro-kernel A: C (M x N) = A (M x K, rows) * B (K x N); N a multiple of W ----
@@ -116,6 +122,8 @@ void rows_a(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, 
 void mk_a(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
           int64_t M, int64_t N, int64_t K) {
   int64_t n = 0;
+  if (NVA > 2)
+    for (; n + NVA * W <= N; n += NVA * W) rows_a<NVA>(A, lda, B + n, ldb, C + n, ldc, M, K);
   for (; n + 2 * W <= N; n += 2 * W) rows_a<2>(A, lda, B + n, ldb, C + n, ldc, M, K);
   for (; n < N; n += W) rows_a<1>(A, lda, B + n, ldb, C + n, ldc, M, K);
 }
@@ -253,6 +261,26 @@ double ex(double x) { return std::exp(x); }
 float lg(float x) { return log_f32(x); }
 double lg(double x) { return std::log(x); }
 
+
+// Row helpers over score-tile rows; __restrict lets GCC vectorise them (exp included).
+template <class T>
+void row_max(const T* __restrict r, T* __restrict mx, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) mx[i] = r[i] > mx[i] ? r[i] : mx[i];
+}
+template <class T>
+void row_exp_sub(T* __restrict r, const T* __restrict m, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) r[i] = ex(r[i] - m[i]);
+}
+template <class T>
+void row_add(T* __restrict acc, const T* __restrict r, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) acc[i] += r[i];
+}
+// d = p * (d - D): dS from P, dP and D = rowsum(dO * O).
+template <class T>
+void row_ds(T* __restrict d, const T* __restrict p, const T* __restrict dl, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) d[i] = p[i] * (d[i] - dl[i]);
+}
+
 template <class T>
 constexpr T ninf() { return -__builtin_inf(); }
 
@@ -290,7 +318,7 @@ void mask_tile(const AttnArgs<T>* a, T* St, int64_t ld, int64_t i0, int64_t nq, 
 // Scratch layout of the tiled paths (ld = kAttnTileQ columns).
 template <class T>
 struct Tiles {
-  T *qt, *dot, *st, *dp, *lse, *dl, *m, *l, *al;
+  T *qt, *dot, *st, *dp, *lse, *dl, *m, *l, *al, *tmp;
   explicit Tiles(const AttnArgs<T>* a) {
     const int64_t ld = kAttnTileQ;
     qt = a->scratch;
@@ -302,6 +330,7 @@ struct Tiles {
     m = dl + ld;
     l = m + ld;
     al = l + ld;
+    tmp = al + ld;  // kAttnTileK elements
   }
 };
 
@@ -340,11 +369,9 @@ void forward_rows(const AttnArgs<T>* a, int64_t i0, int64_t nq) {
       const T al = mt == m ? T(1) : ex(m - mt);
       const T ms = mt == ninf<T>() ? T(0) : mt;
       m = mt;
+      for (int64_t j = 0; j < nk; ++j) s[j] = ex(s[j] - ms);
       T sum = 0;
-      for (int64_t j = 0; j < nk; ++j) {
-        s[j] = ex(s[j] - ms);
-        sum += s[j];
-      }
+      for (int64_t j = 0; j < nk; ++j) sum += s[j];
       l = l * al + sum;
       if (al != T(1))
         for (int64_t e = 0; e < Ev; ++e) o[e] *= al;
@@ -375,10 +402,7 @@ void forward_tile(const AttnArgs<T>* a, int64_t i0, int64_t nq) {
     mask_tile(a, t.st, ld, i0, nq, j0, nk);
     T* mx = t.dp;  // tile max per query column
     for (int64_t i = 0; i < ld; ++i) mx[i] = t.m[i];
-    for (int64_t jj = 0; jj < nk; ++jj) {
-      const T* r = t.st + jj * ld;
-      for (int64_t i = 0; i < ld; ++i) mx[i] = r[i] > mx[i] ? r[i] : mx[i];
-    }
+    for (int64_t jj = 0; jj < nk; ++jj) row_max(t.st + jj * ld, mx, ld);
     bool rescale = false;
     for (int64_t i = 0; i < ld; ++i) {
       T al = mx[i] == t.m[i] ? T(1) : ex(t.m[i] - mx[i]);
@@ -389,11 +413,8 @@ void forward_tile(const AttnArgs<T>* a, int64_t i0, int64_t nq) {
       t.l[i] *= al;
     }
     for (int64_t jj = 0; jj < nk; ++jj) {
-      T* r = t.st + jj * ld;
-      for (int64_t i = 0; i < ld; ++i) {
-        r[i] = ex(r[i] - mx[i]);
-        t.l[i] += r[i];
-      }
+      row_exp_sub(t.st + jj * ld, mx, ld);
+      row_add(t.l, t.st + jj * ld, ld);
     }
     if (rescale)
       for (int64_t i = 0; i < nq; ++i)
@@ -413,18 +434,31 @@ void forward_tile(const AttnArgs<T>* a, int64_t i0, int64_t nq) {
 template <class T>
 void recompute(const AttnArgs<T>* a, Tiles<T>& t, int64_t i0, int64_t nq, int64_t ld,
                int64_t j0, int64_t nk) {
-  mk_a(a->k + j0 * a->k_rs, a->k_rs, t.qt, ld, t.st, ld, nk, ld, a->E);
+  // A few query rows (decode): dot products instead of a mostly padded transposed tile.
+  const bool rows = nq <= 4 && ld > nq;
+  if (rows) {
+    for (int64_t i = 0; i < nq; ++i) {
+      mk_dot(a->k + j0 * a->k_rs, a->k_rs, a->q + (i0 + i) * a->q_rs, t.tmp, nk, a->E);
+      for (int64_t jj = 0; jj < nk; ++jj) t.st[jj * ld + i] = t.tmp[jj] * a->scale;
+    }
+    for (int64_t jj = 0; jj < nk; ++jj)
+      for (int64_t i = nq; i < ld; ++i) t.st[jj * ld + i] = 0;
+  } else {
+    mk_a(a->k + j0 * a->k_rs, a->k_rs, t.qt, ld, t.st, ld, nk, ld, a->E);
+  }
   mask_tile(a, t.st, ld, i0, nq, j0, nk);
-  for (int64_t jj = 0; jj < nk; ++jj) {
-    T* r = t.st + jj * ld;
-    for (int64_t i = 0; i < ld; ++i) r[i] = ex(r[i] - t.lse[i]);
+  for (int64_t jj = 0; jj < nk; ++jj) row_exp_sub(t.st + jj * ld, t.lse, ld);
+  if (rows) {
+    for (int64_t i = 0; i < nq; ++i) {
+      mk_dot(a->v + j0 * a->v_rs, a->v_rs, a->dout + (i0 + i) * a->Ev, t.tmp, nk, a->Ev);
+      for (int64_t jj = 0; jj < nk; ++jj) t.dp[jj * ld + i] = t.tmp[jj];
+    }
+    for (int64_t jj = 0; jj < nk; ++jj)
+      for (int64_t i = nq; i < ld; ++i) t.dp[jj * ld + i] = 0;
+  } else {
+    mk_a(a->v + j0 * a->v_rs, a->v_rs, t.dot, ld, t.dp, ld, nk, ld, a->Ev);
   }
-  mk_a(a->v + j0 * a->v_rs, a->v_rs, t.dot, ld, t.dp, ld, nk, ld, a->Ev);
-  for (int64_t jj = 0; jj < nk; ++jj) {
-    T* d = t.dp + jj * ld;
-    const T* p = t.st + jj * ld;
-    for (int64_t i = 0; i < ld; ++i) d[i] = p[i] * (d[i] - t.dl[i]);
-  }
+  for (int64_t jj = 0; jj < nk; ++jj) row_ds(t.dp + jj * ld, t.st + jj * ld, t.dl, ld);
 }
 
 template <class T>
