@@ -271,6 +271,15 @@ template <class T>
 void row_exp_sub(T* __restrict r, const T* __restrict m, int64_t n) {
   for (int64_t i = 0; i < n; ++i) r[i] = ex(r[i] - m[i]);
 }
+// r = exp(r - m) and acc += r in one pass.
+template <class T>
+void row_exp_sub_add(T* __restrict r, const T* __restrict m, T* __restrict acc, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T e = ex(r[i] - m[i]);
+    r[i] = e;
+    acc[i] += e;
+  }
+}
 template <class T>
 void row_add(T* __restrict acc, const T* __restrict r, int64_t n) {
   for (int64_t i = 0; i < n; ++i) acc[i] += r[i];
@@ -412,10 +421,7 @@ void forward_tile(const AttnArgs<T>* a, int64_t i0, int64_t nq) {
       mx[i] = mx[i] == ninf<T>() ? T(0) : mx[i];
       t.l[i] *= al;
     }
-    for (int64_t jj = 0; jj < nk; ++jj) {
-      row_exp_sub(t.st + jj * ld, mx, ld);
-      row_add(t.l, t.st + jj * ld, ld);
-    }
+    for (int64_t jj = 0; jj < nk; ++jj) row_exp_sub_add(t.st + jj * ld, mx, t.l, ld);
     if (rescale)
       for (int64_t i = 0; i < nq; ++i)
         for (int64_t e = 0; e < Ev; ++e) o[i * Ev + e] *= t.al[i];
