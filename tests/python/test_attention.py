@@ -200,6 +200,11 @@ def test_thread_determinism():
 
     same_for_threads(fwd_bwd(is_causal=True))
     same_for_threads(fwd_bwd(attn_mask=m))
+    # 2 heads: one thread runs the per-head backward, 2-3 threads the two-pass one; both
+    # must agree bit for bit
+    q2, k2, v2, g2 = q[:1, :2], k[:1, :1], v[:1, :1], g[:1, :2]
+    for kw in ({"is_causal": True}, {"attn_mask": m}):
+        same_for_threads(lambda: run(sdpa, q2, k2, v2, g2, enable_gqa=True, **kw))
     q1 = tensor(rnd(1, 8, 1, 64))
     k1, v1 = tensor(rnd(1, 8, 700, 64, seed=1)), tensor(rnd(1, 8, 700, 64, seed=2))
     same_for_threads(lambda: sdpa(q1, k1, v1))

@@ -60,6 +60,20 @@ void attention_backward(int64_t nbatch, AttnArgs<T>* args) {
   });
   const int64_t nkt = tiles(S, kAttnTileK), nqt = tiles(L, kAttnTileQ);
   const int64_t E = args[0].E;
+  if (nbatch >= 2 * get_num_threads()) {
+    // Enough heads to keep every thread busy: one task per head, no score recomputation
+    // for dQ. Bitwise identical to the two-pass scheme below (same operations in the same
+    // order per element), so choosing by thread count keeps results thread-independent.
+    parallel_for(nbatch, grain_for(L, S, E, Ev), [&](int64_t b0, int64_t b1) {
+      std::unique_ptr<T[]> scratch(new T[static_cast<size_t>(ssize)]);  // uninitialised
+      for (int64_t b = b0; b < b1; ++b) {
+        AttnArgs<T> a = args[b];
+        a.scratch = scratch.get();
+        EMBER_ISA_CALL(attn_backward_head, &a);
+      }
+    });
+    return;
+  }
   parallel_for(nbatch * nkt, grain_for(L, S < kAttnTileK ? S : kAttnTileK, E, Ev),
                [&](int64_t t0, int64_t t1) {
     std::unique_ptr<T[]> scratch(new T[static_cast<size_t>(ssize)]);  // uninitialised

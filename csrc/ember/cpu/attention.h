@@ -50,7 +50,8 @@ void attention_backward(int64_t nbatch, AttnArgs<T>* args);
   EMBER_ISA_DECLARE(void, attn_forward_tile, (const AttnArgs<T>* a, int64_t i0, int64_t nq)) \
   EMBER_ISA_DECLARE(void, attn_backward_kv_tile, (const AttnArgs<T>* a, int64_t j0,          \
                                                   int64_t nk))                               \
-  EMBER_ISA_DECLARE(void, attn_backward_q_tile, (const AttnArgs<T>* a, int64_t i0, int64_t nq))
+  EMBER_ISA_DECLARE(void, attn_backward_q_tile, (const AttnArgs<T>* a, int64_t i0, int64_t nq)) \
+  EMBER_ISA_DECLARE(void, attn_backward_head, (const AttnArgs<T>* a))
 
 EMBER_ATTN_DECLARE(float)
 EMBER_ATTN_DECLARE(double)

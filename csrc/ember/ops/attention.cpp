@@ -229,7 +229,7 @@ Shape with(Shape s, std::initializer_list<int64_t> tail) {
 }
 
 // dK / dV per query batch element -> the key's shape: sum GQA groups, then broadcast dims.
-Tensor reduce_kv_grad(const Tensor& gexp, const Tensor& like, const Geometry& g) {
+Tensor reduce_kv_grad(const Tensor& gexp, const Shape& like, const Geometry& g) {
   Tensor r = gexp;
   if (g.gqa) {
     Shape s = r.shape();
@@ -238,7 +238,7 @@ Tensor reduce_kv_grad(const Tensor& gexp, const Tensor& like, const Geometry& g)
     s.insert(s.begin() + static_cast<int64_t>(h) + 1, g.group);
     r = sum(reshape(r, s), {static_cast<int64_t>(h) + 1});
   }
-  return r.shape() == like.shape() ? r : autograd::sum_to(r, like.shape());
+  return r.shape() == like ? r : autograd::sum_to(r, like);
 }
 
 Tensor fused(const Tensor& query, const Tensor& key, const Tensor& value, const Tensor& mask_in,
@@ -287,8 +287,7 @@ Tensor fused(const Tensor& query, const Tensor& key, const Tensor& value, const 
             }
             cpu::attention_backward<T>(static_cast<int64_t>(args.size()), args.data());
           });
-          Tensor kl = Tensor::empty(kshape, dt), vl = Tensor::empty(vshape, dt);
-          return Grads{dq, reduce_kv_grad(dk, kl, g), reduce_kv_grad(dv, vl, g)};
+          return Grads{dq, reduce_kv_grad(dk, kshape, g), reduce_kv_grad(dv, vshape, g)};
         });
   }
   return out;

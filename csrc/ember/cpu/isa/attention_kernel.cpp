@@ -271,6 +271,15 @@ template <class T>
 void row_exp_sub(T* __restrict r, const T* __restrict m, int64_t n) {
   for (int64_t i = 0; i < n; ++i) r[i] = ex(r[i] - m[i]);
 }
+// r = exp(r - m) and acc += r in one pass.
+template <class T>
+void row_exp_sub_add(T* __restrict r, const T* __restrict m, T* __restrict acc, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T e = ex(r[i] - m[i]);
+    r[i] = e;
+    acc[i] += e;
+  }
+}
 template <class T>
 void row_add(T* __restrict acc, const T* __restrict r, int64_t n) {
   for (int64_t i = 0; i < n; ++i) acc[i] += r[i];
@@ -412,10 +421,7 @@ void forward_tile(const AttnArgs<T>* a, int64_t i0, int64_t nq) {
       mx[i] = mx[i] == ninf<T>() ? T(0) : mx[i];
       t.l[i] *= al;
     }
-    for (int64_t jj = 0; jj < nk; ++jj) {
-      row_exp_sub(t.st + jj * ld, mx, ld);
-      row_add(t.l, t.st + jj * ld, ld);
-    }
+    for (int64_t jj = 0; jj < nk; ++jj) row_exp_sub_add(t.st + jj * ld, mx, t.l, ld);
     if (rescale)
       for (int64_t i = 0; i < nq; ++i)
         for (int64_t e = 0; e < Ev; ++e) o[i * Ev + e] *= t.al[i];
@@ -491,6 +497,34 @@ void backward_kv_tile(const AttnArgs<T>* a, int64_t j0, int64_t nk) {
   for (int64_t x = 0; x < nk * E; ++x) dk[x] *= a->scale;
 }
 
+// The whole backward of one (batch, head) in one task: key tiles in order, each against
+// the query tiles it sees; dQ accumulates over key tiles in ascending order, exactly as
+// backward_q_tile does, so both schemes give bitwise-identical results.
+template <class T>
+void backward_head(const AttnArgs<T>* a) {
+  const int64_t E = a->E, Ev = a->Ev;
+  Tiles<T> t(a);
+  for (int64_t x = 0; x < a->L * E; ++x) a->dq[x] = 0;
+  for (int64_t j0 = 0; j0 < a->S; j0 += kAttnTileK) {
+    const int64_t nk = a->S - j0 < kAttnTileK ? a->S - j0 : kAttnTileK;
+    T* dk = a->dk + j0 * E;
+    T* dv = a->dv + j0 * Ev;
+    for (int64_t x = 0; x < nk * E; ++x) dk[x] = 0;
+    for (int64_t x = 0; x < nk * Ev; ++x) dv[x] = 0;
+    const int64_t ifirst = a->causal ? j0 / kAttnTileQ * kAttnTileQ : 0;
+    for (int64_t i0 = ifirst; i0 < a->L; i0 += kAttnTileQ) {
+      const int64_t nq = a->L - i0 < kAttnTileQ ? a->L - i0 : kAttnTileQ, ld = round_up(nq, 16);
+      load_query_tile(a, t, i0, nq, ld);
+      recompute(a, t, i0, nq, ld, j0, nk);
+      mk_b(t.st, ld, 1, a->dout + i0 * Ev, Ev, dv, Ev, nk, Ev, nq);
+      mk_b(t.dp, ld, 1, a->q + i0 * a->q_rs, a->q_rs, dk, E, nk, E, nq);
+      mk_b(t.dp, 1, ld, a->k + j0 * a->k_rs, a->k_rs, a->dq + i0 * E, E, nq, E, nk);
+    }
+    for (int64_t x = 0; x < nk * E; ++x) dk[x] *= a->scale;
+  }
+  for (int64_t x = 0; x < a->L * E; ++x) a->dq[x] *= a->scale;
+}
+
 template <class T>
 void backward_q_tile(const AttnArgs<T>* a, int64_t i0, int64_t nq) {
   const int64_t E = a->E, ld = round_up(nq, 16);
@@ -513,6 +547,8 @@ void attn_forward_tile(const AttnArgs<float>* a, int64_t i0, int64_t nq) { forwa
 void attn_forward_tile(const AttnArgs<double>* a, int64_t i0, int64_t nq) { forward_tile(a, i0, nq); }
 void attn_backward_kv_tile(const AttnArgs<float>* a, int64_t j0, int64_t nk) { backward_kv_tile(a, j0, nk); }
 void attn_backward_kv_tile(const AttnArgs<double>* a, int64_t j0, int64_t nk) { backward_kv_tile(a, j0, nk); }
+void attn_backward_head(const AttnArgs<float>* a) { backward_head(a); }
+void attn_backward_head(const AttnArgs<double>* a) { backward_head(a); }
 void attn_backward_q_tile(const AttnArgs<float>* a, int64_t i0, int64_t nq) { backward_q_tile(a, i0, nq); }
 void attn_backward_q_tile(const AttnArgs<double>* a, int64_t i0, int64_t nq) { backward_q_tile(a, i0, nq); }
 
