@@ -213,14 +213,6 @@ std::string module_repr(const py::handle& self) {
   }, type_name(self), extra);
 }
 
-// The plain C++ class for exact types, the trampoline for Python subclasses: C++ callers of
-// a plain module never touch the GIL (py::init(class_factory, alias_factory) picks).
-template <class C, class... A>
-std::shared_ptr<C> make(bool alias, A&&... a) {
-  if (alias) return std::make_shared<PyModule<C>>(std::forward<A>(a)...);
-  return std::make_shared<C>(std::forward<A>(a)...);
-}
-
 // Normalises a Python index for a sequence container (IndexError like list).
 int64_t seq_index(const py::handle& idx, const char* op) {
   if (!PyIndex_Check(idx.ptr()))

@@ -1,9 +1,12 @@
 // Helpers shared by the nn binding files: the trampoline that lets Python subclasses
-// override forward / extra_repr when a module is called from C++ (inside Sequential), and
-// module_ptr, which turns a Python module into a shared_ptr that keeps the Python object
-// (its __dict__ and Python forward) alive while C++ holds it.
+// override forward / extra_repr when a module is called from C++ (inside Sequential), make
+// and factory for layer constructors, and module_ptr, which turns a Python module into a
+// shared_ptr that keeps the Python object (its __dict__ and Python forward) alive while C++
+// holds it.
 #pragma once
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "bind.h"
 #include "ember/nn/module.h"
@@ -23,6 +26,25 @@ class PyModule : public Base {
     return py::str(py::type::of(self).attr("__name__"));
   }
 };
+
+// The plain C++ class for exact types, the trampoline for Python subclasses: C++ callers of
+// a plain module never touch the GIL (py::init(class_factory, alias_factory) picks).
+template <class C, class... A>
+std::shared_ptr<C> make(bool alias, A&&... a) {
+  if (alias) return std::make_shared<PyModule<C>>(std::forward<A>(a)...);
+  return std::make_shared<C>(std::forward<A>(a)...);
+}
+
+// Applies PyTorch's factory kwargs to a new layer: device None / 'cpu', dtype None or floating.
+template <class C>
+std::shared_ptr<C> factory(std::shared_ptr<C> m, const py::object& device, const py::object& dtype,
+                           const char* op) {
+  if (!device.is_none() && std::string(py::str(device)).rfind("cpu", 0) != 0)
+    throw py::value_error(std::string("[") + op + "] only device='cpu' is supported, got " +
+                          std::string(py::str(device)));
+  if (auto dt = dtype_arg(dtype, op)) m->to(*dt);
+  return m;
+}
 
 // The module held by obj (any ember.nn.Module), sharing ownership with the Python object.
 // TypeError when obj is not a Module or its Module.__init__() was not called.

@@ -25,12 +25,6 @@ std::vector<int64_t> ints(const py::handle& o, const char* op, const char* arg) 
 
 py::tuple as_tuple(const std::vector<int64_t>& v) { return py::tuple(py::cast(v)); }
 
-template <class C, class... A>
-std::shared_ptr<C> make(bool alias, A&&... a) {
-  if (alias) return std::make_shared<PyModule<C>>(std::forward<A>(a)...);
-  return std::make_shared<C>(std::forward<A>(a)...);
-}
-
 template <class C>
 void bind_conv_layer(py::module_& nn, const char* name, int nsp, bool transposed,
                      const char* doc) {

@@ -15,24 +15,6 @@ using nn::Module;
 template <class C>
 using LayerClass = py::class_<C, Module, PyModule<C>, std::shared_ptr<C>>;
 
-// The plain class for exact types, the trampoline for Python subclasses.
-template <class C, class... A>
-std::shared_ptr<C> make(bool alias, A&&... a) {
-  if (alias) return std::make_shared<PyModule<C>>(std::forward<A>(a)...);
-  return std::make_shared<C>(std::forward<A>(a)...);
-}
-
-// Applies PyTorch's factory kwargs: device None / 'cpu', dtype None or floating.
-template <class C>
-std::shared_ptr<C> factory(std::shared_ptr<C> m, const py::object& device, const py::object& dtype,
-                           const char* op) {
-  if (!device.is_none() && std::string(py::str(device)).rfind("cpu", 0) != 0)
-    throw py::value_error(std::string("[") + op + "] only device='cpu' is supported, got " +
-                          std::string(py::str(device)));
-  if (auto dt = dtype_arg(dtype, op)) m->to(*dt);
-  return m;
-}
-
 Shape as_shape(const py::object& s) {
   if (py::isinstance<py::int_>(s)) return {s.cast<int64_t>()};
   return s.cast<Shape>();

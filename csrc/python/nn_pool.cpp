@@ -13,12 +13,6 @@ namespace {
 
 using nn::Module;
 
-template <class C, class... A>
-std::shared_ptr<C> make(bool alias, A&&... a) {
-  if (alias) return std::make_shared<PyModule<C>>(std::forward<A>(a)...);
-  return std::make_shared<C>(std::forward<A>(a)...);
-}
-
 // An int, or a sequence of ints/None, as an IntList (None -> -1; a None object -> {}).
 IntList ints(const py::handle& obj) {
   if (obj.is_none()) return {};

@@ -14,12 +14,6 @@ using nn::Module;
 template <class C>
 using LayerClass = py::class_<C, Module, PyModule<C>, std::shared_ptr<C>>;
 
-template <class C, class... A>
-std::shared_ptr<C> make(bool alias, A&&... a) {
-  if (alias) return std::make_shared<PyModule<C>>(std::forward<A>(a)...);
-  return std::make_shared<C>(std::forward<A>(a)...);
-}
-
 }  // namespace
 
 void bind_nn_position(py::module_& m, TensorClass& cls) {
