@@ -16,6 +16,7 @@
 #include "ember/core/error.h"
 #include "ember/core/parallel.h"
 #include "ember/cpu/gemm.h"
+#include "ember/cpu/gemm_kernels.h"
 #include "ember/cpu/isa.h"
 
 namespace ember::cpu {
@@ -34,11 +35,6 @@ EMBER_ISA_DECLARE(void, depthwise_conv_plane_bwd_weight_f32,
                    int64_t OW, int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph,
                    int64_t pw, int64_t dh, int64_t dw, float* acc, float* out))
 
-EMBER_ISA_DECLARE(void, gemm_kernel_shape, (int64_t* mr, int64_t* nr))
-EMBER_ISA_DECLARE(void, gemm_pack_a, (int64_t mc, int64_t kc, const float* A, int64_t rs,
-                                      int64_t cs, float* dst))
-EMBER_ISA_DECLARE(void, gemm_pack_b, (int64_t kc, int64_t nc, const float* B, int64_t rs,
-                                      int64_t cs, float* dst))
 EMBER_ISA_DECLARE(void, conv_pack_a_f32,
                   (const float* x, int64_t H, int64_t W, int64_t KH, int64_t KW, int64_t sh,
                    int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t OW,
@@ -46,9 +42,6 @@ EMBER_ISA_DECLARE(void, conv_pack_a_f32,
 EMBER_ISA_DECLARE(void, conv_store_tile_f32,
                   (const float* c, int64_t ldc, int64_t np, int64_t kn, const float* bias,
                    float* out, int64_t P))
-EMBER_ISA_DECLARE(void, gemm_macro, (int64_t mc, int64_t nc, int64_t kc, const float* Ap,
-                                     const float* Bp, float* C, int64_t c_rs, int64_t c_cs,
-                                     float alpha, float beta))
 
 namespace {
 

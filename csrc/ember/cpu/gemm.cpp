@@ -10,18 +10,11 @@
 #include <type_traits>
 
 #include "ember/core/parallel.h"
+#include "ember/cpu/gemm_kernels.h"
 #include "ember/cpu/isa.h"
 
 namespace ember::cpu {
 
-EMBER_ISA_DECLARE(void, gemm_kernel_shape, (int64_t* mr, int64_t* nr))
-EMBER_ISA_DECLARE(void, gemm_pack_a, (int64_t mc, int64_t kc, const float* A, int64_t rs,
-                                      int64_t cs, float* dst))
-EMBER_ISA_DECLARE(void, gemm_pack_b, (int64_t kc, int64_t nc, const float* B, int64_t rs,
-                                      int64_t cs, float* dst))
-EMBER_ISA_DECLARE(void, gemm_macro, (int64_t mc, int64_t nc, int64_t kc, const float* Ap,
-                                     const float* Bp, float* C, int64_t c_rs, int64_t c_cs,
-                                     float alpha, float beta))
 EMBER_ISA_DECLARE(void, gemv, (int64_t m, int64_t k, float alpha, const float* A, int64_t a_rs,
                                int64_t a_cs, const float* x, int64_t incx, float beta, float* y,
                                int64_t incy))

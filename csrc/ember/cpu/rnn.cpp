@@ -15,6 +15,7 @@
 
 #include "ember/core/parallel.h"
 #include "ember/cpu/gemm.h"
+#include "ember/cpu/gemm_kernels.h"
 #include "ember/cpu/isa.h"
 
 namespace ember::cpu {
@@ -39,16 +40,6 @@ EMBER_ISA_DECLARE(void, rnn_simple_backward, (int64_t rows, int64_t H, bool relu
 EMBER_ISA_DECLARE(void, rnn_gemv_packed, (int64_t K, int64_t KC, int64_t nr, int64_t slice_stride,
                                           int64_t p0, int64_t p1, int64_t Nc, const float* x,
                                           const float* Bp, float beta, float* y))
-// The GEMM building blocks of gemm.cpp (isa/gemm_kernel.cpp), used here to pack each weight
-// once per call instead of once per step.
-EMBER_ISA_DECLARE(void, gemm_kernel_shape, (int64_t* mr, int64_t* nr))
-EMBER_ISA_DECLARE(void, gemm_pack_a, (int64_t mc, int64_t kc, const float* A, int64_t rs,
-                                      int64_t cs, float* dst))
-EMBER_ISA_DECLARE(void, gemm_pack_b, (int64_t kc, int64_t nc, const float* B, int64_t rs,
-                                      int64_t cs, float* dst))
-EMBER_ISA_DECLARE(void, gemm_macro, (int64_t mc, int64_t nc, int64_t kc, const float* Ap,
-                                     const float* Bp, float* C, int64_t c_rs, int64_t c_cs,
-                                     float alpha, float beta))
 
 namespace rnn_f64 {
 inline double act_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
