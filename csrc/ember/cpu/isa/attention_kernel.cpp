@@ -477,10 +477,12 @@ void load_query_tile(const AttnArgs<T>* a, Tiles<T>& t, int64_t i0, int64_t nq, 
   }
 }
 
+// dK, dV of key tile [j0, j0 + nk) against every query tile that sees it; with accumulate_dq,
+// also adds this key tile's share to dQ (the caller zeroes dQ and scales it at the end).
 template <class T>
-void backward_kv_tile(const AttnArgs<T>* a, int64_t j0, int64_t nk) {
+void key_tile_backward(const AttnArgs<T>* a, Tiles<T>& t, int64_t j0, int64_t nk,
+                       bool accumulate_dq) {
   const int64_t E = a->E, Ev = a->Ev;
-  Tiles<T> t(a);
   T* dk = a->dk + j0 * E;
   T* dv = a->dv + j0 * Ev;
   for (int64_t x = 0; x < nk * E; ++x) dk[x] = 0;
@@ -493,8 +495,16 @@ void backward_kv_tile(const AttnArgs<T>* a, int64_t j0, int64_t nk) {
     recompute(a, t, i0, nq, ld, j0, nk);
     mk_b(t.st, ld, 1, a->dout + i0 * Ev, Ev, dv, Ev, nk, Ev, nq);
     mk_b(t.dp, ld, 1, a->q + i0 * a->q_rs, a->q_rs, dk, E, nk, E, nq);
+    if (accumulate_dq)
+      mk_b(t.dp, 1, ld, a->k + j0 * a->k_rs, a->k_rs, a->dq + i0 * E, E, nq, E, nk);
   }
   for (int64_t x = 0; x < nk * E; ++x) dk[x] *= a->scale;
+}
+
+template <class T>
+void backward_kv_tile(const AttnArgs<T>* a, int64_t j0, int64_t nk) {
+  Tiles<T> t(a);
+  key_tile_backward(a, t, j0, nk, false);
 }
 
 // The whole backward of one (batch, head) in one task: key tiles in order, each against
@@ -502,27 +512,11 @@ void backward_kv_tile(const AttnArgs<T>* a, int64_t j0, int64_t nk) {
 // backward_q_tile does, so both schemes give bitwise-identical results.
 template <class T>
 void backward_head(const AttnArgs<T>* a) {
-  const int64_t E = a->E, Ev = a->Ev;
   Tiles<T> t(a);
-  for (int64_t x = 0; x < a->L * E; ++x) a->dq[x] = 0;
-  for (int64_t j0 = 0; j0 < a->S; j0 += kAttnTileK) {
-    const int64_t nk = a->S - j0 < kAttnTileK ? a->S - j0 : kAttnTileK;
-    T* dk = a->dk + j0 * E;
-    T* dv = a->dv + j0 * Ev;
-    for (int64_t x = 0; x < nk * E; ++x) dk[x] = 0;
-    for (int64_t x = 0; x < nk * Ev; ++x) dv[x] = 0;
-    const int64_t ifirst = a->causal ? j0 / kAttnTileQ * kAttnTileQ : 0;
-    for (int64_t i0 = ifirst; i0 < a->L; i0 += kAttnTileQ) {
-      const int64_t nq = a->L - i0 < kAttnTileQ ? a->L - i0 : kAttnTileQ, ld = round_up(nq, 16);
-      load_query_tile(a, t, i0, nq, ld);
-      recompute(a, t, i0, nq, ld, j0, nk);
-      mk_b(t.st, ld, 1, a->dout + i0 * Ev, Ev, dv, Ev, nk, Ev, nq);
-      mk_b(t.dp, ld, 1, a->q + i0 * a->q_rs, a->q_rs, dk, E, nk, E, nq);
-      mk_b(t.dp, 1, ld, a->k + j0 * a->k_rs, a->k_rs, a->dq + i0 * E, E, nq, E, nk);
-    }
-    for (int64_t x = 0; x < nk * E; ++x) dk[x] *= a->scale;
-  }
-  for (int64_t x = 0; x < a->L * E; ++x) a->dq[x] *= a->scale;
+  for (int64_t x = 0; x < a->L * a->E; ++x) a->dq[x] = 0;
+  for (int64_t j0 = 0; j0 < a->S; j0 += kAttnTileK)
+    key_tile_backward(a, t, j0, a->S - j0 < kAttnTileK ? a->S - j0 : kAttnTileK, true);
+  for (int64_t x = 0; x < a->L * a->E; ++x) a->dq[x] *= a->scale;
 }
 
 template <class T>

@@ -4,6 +4,8 @@
 // Single-threaded; mr <= 16. AVX-512 uses masked loads (gathers for strided or very narrow
 // outputs); other ISAs run a per-lane loop.
 #include <cstdint>
+
+#include "ember/cpu/isa/transpose.h"
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -109,47 +111,6 @@ void conv_pack_a_f32(const float* x, int64_t H, int64_t W, int64_t KH, int64_t K
   }
 }
 
-#if defined(__AVX512F__)
-namespace {
-// dst[k * ld + i] = src[i * rs + k] + add[k] for i < rows (<= 16), k < 16 (a 16 x 16
-// in-register transpose; GCC 12 flags the intrinsics' own undefined operand, hence the pragma).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-void transpose_add_16(const float* src, int64_t rs, int64_t rows, const float* add, float* dst,
-                      int64_t ld) {
-  __m512 r[16], t[16], u[16];
-  for (int i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_loadu_ps(src + i * rs) : _mm512_setzero_ps();
-  for (int i = 0; i < 8; ++i) {
-    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  for (int q = 0; q < 4; ++q) {
-    const __m512d a0 = _mm512_castps_pd(t[4 * q]), a1 = _mm512_castps_pd(t[4 * q + 1]);
-    const __m512d a2 = _mm512_castps_pd(t[4 * q + 2]), a3 = _mm512_castps_pd(t[4 * q + 3]);
-    u[4 * q] = _mm512_castpd_ps(_mm512_unpacklo_pd(a0, a2));
-    u[4 * q + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a0, a2));
-    u[4 * q + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(a1, a3));
-    u[4 * q + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(a1, a3));
-  }
-  const __mmask16 m = static_cast<__mmask16>((1u << rows) - 1);
-  for (int mm = 0; mm < 4; ++mm) {
-    const __m512 v0 = _mm512_shuffle_f32x4(u[mm], u[4 + mm], 0x88);
-    const __m512 v1 = _mm512_shuffle_f32x4(u[mm], u[4 + mm], 0xdd);
-    const __m512 v2 = _mm512_shuffle_f32x4(u[8 + mm], u[12 + mm], 0x88);
-    const __m512 v3 = _mm512_shuffle_f32x4(u[8 + mm], u[12 + mm], 0xdd);
-    const int ks[4] = {mm, 8 + mm, 4 + mm, 12 + mm};
-    const __m512 cols[4] = {_mm512_shuffle_f32x4(v0, v2, 0x88), _mm512_shuffle_f32x4(v0, v2, 0xdd),
-                            _mm512_shuffle_f32x4(v1, v3, 0x88), _mm512_shuffle_f32x4(v1, v3, 0xdd)};
-    for (int c = 0; c < 4; ++c)
-      _mm512_mask_storeu_ps(dst + ks[c] * ld, m,
-                            _mm512_add_ps(cols[c], _mm512_set1_ps(add[ks[c]])));
-  }
-}
-#pragma GCC diagnostic pop
-}  // namespace
-#endif
-
 // out[k * P + q] = c[q * ldc + k] + (bias ? bias[k] : 0) for q < np, k < kn: the GEMM's
 // position-major tile written back as NCHW rows.
 void conv_store_tile_f32(const float* c, int64_t ldc, int64_t np, int64_t kn,
@@ -160,8 +121,8 @@ void conv_store_tile_f32(const float* c, int64_t ldc, int64_t np, int64_t kn,
     float add[16];
     for (int i = 0; i < 16; ++i) add[i] = bias ? bias[k0 + i] : 0.0f;
     for (int64_t q0 = 0; q0 < np; q0 += 16)
-      transpose_add_16(c + q0 * ldc + k0, ldc, np - q0 < 16 ? np - q0 : 16, add,
-                       out + k0 * P + q0, P);
+      transpose_16(c + q0 * ldc + k0, ldc, np - q0 < 16 ? np - q0 : 16, out + k0 * P + q0, P,
+                   add);
   }
 #endif
   for (int64_t k = k0; k < kn; ++k) {

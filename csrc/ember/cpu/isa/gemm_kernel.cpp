@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "ember/cpu/isa/transpose.h"
+
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
@@ -137,44 +139,6 @@ __attribute__((noinline)) void micro_kernel(int64_t kc, const float* __restrict 
     }
   }
 }
-#endif
-
-#if defined(__AVX512F__)
-// dst[k * ld + i] = src[i * rs + k] for rows i < rows (<= 16) and k < 16: a 16 x 16
-// in-register transpose (GCC 12 flags the intrinsics' own undefined pass-through operand,
-// hence the pragma) (packing a row-major A or a transposed B is a transpose; scalar
-// stride-MR stores cost about as much as the multiply-adds when N is small).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-inline void transpose_16(const float* src, int64_t rs, int64_t rows, float* dst, int64_t ld) {
-  __m512 r[16], t[16], u[16];
-  for (int i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_loadu_ps(src + i * rs) : _mm512_setzero_ps();
-  for (int i = 0; i < 8; ++i) {
-    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  for (int q = 0; q < 4; ++q) {  // rows 4q..4q+3: u[4q + m] holds k = 4L + m per 128-bit lane L
-    const __m512d a0 = _mm512_castps_pd(t[4 * q]), a1 = _mm512_castps_pd(t[4 * q + 1]);
-    const __m512d a2 = _mm512_castps_pd(t[4 * q + 2]), a3 = _mm512_castps_pd(t[4 * q + 3]);
-    u[4 * q] = _mm512_castpd_ps(_mm512_unpacklo_pd(a0, a2));
-    u[4 * q + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a0, a2));
-    u[4 * q + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(a1, a3));
-    u[4 * q + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(a1, a3));
-  }
-  const __mmask16 m = static_cast<__mmask16>((1u << rows) - 1);
-  for (int mm = 0; mm < 4; ++mm) {
-    const __m512 v0 = _mm512_shuffle_f32x4(u[mm], u[4 + mm], 0x88);
-    const __m512 v1 = _mm512_shuffle_f32x4(u[mm], u[4 + mm], 0xdd);
-    const __m512 v2 = _mm512_shuffle_f32x4(u[8 + mm], u[12 + mm], 0x88);
-    const __m512 v3 = _mm512_shuffle_f32x4(u[8 + mm], u[12 + mm], 0xdd);
-    _mm512_mask_storeu_ps(dst + (mm)*ld, m, _mm512_shuffle_f32x4(v0, v2, 0x88));
-    _mm512_mask_storeu_ps(dst + (8 + mm) * ld, m, _mm512_shuffle_f32x4(v0, v2, 0xdd));
-    _mm512_mask_storeu_ps(dst + (4 + mm) * ld, m, _mm512_shuffle_f32x4(v1, v3, 0x88));
-    _mm512_mask_storeu_ps(dst + (12 + mm) * ld, m, _mm512_shuffle_f32x4(v1, v3, 0xdd));
-  }
-}
-#pragma GCC diagnostic pop
 #endif
 
 }  // namespace
