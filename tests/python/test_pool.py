@@ -205,6 +205,14 @@ def test_same_for_threads():
     same_for_threads(lambda: run(lambda t: ember.avg_pool2d(t, 3, 2, 1), g))
     same_for_threads(lambda: run(lambda t: ember.max_pool2d(t, 3, 2, 1), g))
     same_for_threads(lambda: run(lambda t: ember.adaptive_avg_pool2d(t, (20, 18)), g))
+    g1 = randn(4, 16, 1, 1, dtype=np.float32, seed=3)  # global average pooling kernel
+    same_for_threads(lambda: run(lambda t: ember.adaptive_avg_pool2d(t, 1), g1))
+    gu = randn(4, 16, 40, 36, dtype=np.float32, seed=4)
+
+    def unpool(t):
+        y, i = ember.max_pool2d(t, 2, return_indices=True)
+        return ember.max_unpool2d(y, i, 2)
+    same_for_threads(lambda: run(unpool, gu))
 
 
 def test_bad_input():
