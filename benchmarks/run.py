@@ -29,19 +29,32 @@ def load_cases(filters):
                 yield name, fns
 
 
-def time_fn(fn, repeat, min_time=0.05):
+def calibrate(fn, min_time=0.05):
+    """Warms fn up and returns how many calls one sample batches (so the timer resolves it)."""
     fn()  # warm up (allocations, lazy init)
     t0 = time.perf_counter()
     fn()
     one = max(time.perf_counter() - t0, 1e-7)
-    inner = max(1, int(min_time / one / 5))  # batch tiny calls so the timer resolves them
-    samples = []
+    return max(1, int(min_time / one / 5))
+
+
+def sample(fn, inner):
+    t0 = time.perf_counter()
+    for _ in range(inner):
+        fn()
+    return (time.perf_counter() - t0) / inner
+
+
+def time_case(fns, repeat):
+    """Median time per library. Samples alternate between the libraries (ember, torch, numpy,
+    ember, ...) so drift in machine load hits every side alike, not whichever ran last."""
+    fns = {k: f for k, f in fns.items() if f is not None}
+    inner = {k: calibrate(f) for k, f in fns.items()}
+    samples = {k: [] for k in fns}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        samples.append((time.perf_counter() - t0) / inner)
-    return statistics.median(samples)
+        for k, f in fns.items():
+            samples[k].append(sample(f, inner[k]))
+    return {k: statistics.median(v) for k, v in samples.items()}
 
 
 def fmt(t):
@@ -75,7 +88,7 @@ def main():
     rows = []
     print(f"{'case':<44} {'ember':>10} {'torch':>10} {'numpy':>10} {'torch/ember':>12}")
     for name, fns in load_cases(args.filters):
-        t = {k: (time_fn(f, args.repeat) if f is not None else None) for k, f in fns.items()}
+        t = time_case(fns, args.repeat)
         ratio = t["torch"] / t["ember"] if t.get("torch") and t.get("ember") else None
         rows.append({"case": name, **{f"{k}_s": v for k, v in t.items()}, "ratio": ratio})
         r = f"{ratio:.2f}x" if ratio else "-"
