@@ -1,8 +1,10 @@
 // float32 GEMM building blocks, compiled once per ISA: panel packing, the register-blocked
 // micro-kernel (AVX-512 12x32, AVX2+FMA 6x16, portable 6x8), the macro-kernel over packed
 // blocks, and the matrix-vector kernel. Single-threaded; cpu/gemm.cpp blocks and threads.
+#include <array>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 #include "ember/cpu/isa/transpose.h"
 
@@ -30,19 +32,20 @@ constexpr int64_t MR = 6, NR = 8;
 // kept out of line so that exactly one copy of this arithmetic exists, and the merge uses
 // explicit FMAs so that floating-point contraction has nothing left to change.
 #if defined(__AVX512F__)
+template <int R>
 __attribute__((noinline)) void micro_kernel(int64_t kc, const float* __restrict a,
                                             const float* __restrict b, float* c, int64_t rs,
                                             float alpha, float beta) {
-  __m512 acc[MR][2];
+  __m512 acc[R][2];
 #pragma GCC unroll 12
-  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-  for (int i = 0; i < MR; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * rs), _MM_HINT_T0);
+  for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  for (int i = 0; i < R; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * rs), _MM_HINT_T0);
   for (int64_t k = 0; k < kc; ++k) {
     __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
     _mm_prefetch(reinterpret_cast<const char*>(b + 8 * NR), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(a + 8 * MR), _MM_HINT_T0);
 #pragma GCC unroll 12
-    for (int i = 0; i < MR; ++i) {
+    for (int i = 0; i < R; ++i) {
       __m512 av = _mm512_set1_ps(a[i]);
       acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
       acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
@@ -52,7 +55,7 @@ __attribute__((noinline)) void micro_kernel(int64_t kc, const float* __restrict 
   }
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
 #pragma GCC unroll 12
-  for (int i = 0; i < MR; ++i) {
+  for (int i = 0; i < R; ++i) {
     float* ci = c + i * rs;
     __m512 r0 = acc[i][0], r1 = acc[i][1];
     if (beta == 0.0f) {
@@ -74,18 +77,19 @@ __attribute__((noinline)) void micro_kernel(int64_t kc, const float* __restrict 
   }
 }
 #elif defined(__AVX2__)
+template <int R>
 __attribute__((noinline)) void micro_kernel(int64_t kc, const float* __restrict a,
                                             const float* __restrict b, float* c, int64_t rs,
                                             float alpha, float beta) {
-  __m256 acc[MR][2];
+  __m256 acc[R][2];
 #pragma GCC unroll 6
-  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
-  for (int i = 0; i < MR; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * rs), _MM_HINT_T0);
+  for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+  for (int i = 0; i < R; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * rs), _MM_HINT_T0);
   for (int64_t k = 0; k < kc; ++k) {
     __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
     _mm_prefetch(reinterpret_cast<const char*>(b + 8 * NR), _MM_HINT_T0);
 #pragma GCC unroll 6
-    for (int i = 0; i < MR; ++i) {
+    for (int i = 0; i < R; ++i) {
       __m256 av = _mm256_broadcast_ss(a + i);
       acc[i][0] = _mm256_fmadd_ps(av, b0, acc[i][0]);
       acc[i][1] = _mm256_fmadd_ps(av, b1, acc[i][1]);
@@ -95,7 +99,7 @@ __attribute__((noinline)) void micro_kernel(int64_t kc, const float* __restrict 
   }
   const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
 #pragma GCC unroll 6
-  for (int i = 0; i < MR; ++i) {
+  for (int i = 0; i < R; ++i) {
     float* ci = c + i * rs;
     __m256 r0 = acc[i][0], r1 = acc[i][1];
     if (beta == 0.0f) {
@@ -118,21 +122,22 @@ __attribute__((noinline)) void micro_kernel(int64_t kc, const float* __restrict 
 }
 #else
 // Portable: plain loops the compiler vectorises for whatever the baseline allows.
+template <int R>
 __attribute__((noinline)) void micro_kernel(int64_t kc, const float* __restrict a,
                                             const float* __restrict b, float* c, int64_t rs,
                                             float alpha, float beta) {
-  float acc[MR][NR];
-  for (int i = 0; i < MR; ++i)
+  float acc[R][NR];
+  for (int i = 0; i < R; ++i)
     for (int j = 0; j < NR; ++j) acc[i][j] = 0.0f;
   for (int64_t k = 0; k < kc; ++k) {
-    for (int i = 0; i < MR; ++i) {
+    for (int i = 0; i < R; ++i) {
       const float av = a[i];
       for (int j = 0; j < NR; ++j) acc[i][j] += av * b[j];
     }
     a += MR;
     b += NR;
   }
-  for (int i = 0; i < MR; ++i) {
+  for (int i = 0; i < R; ++i) {
     float* ci = c + i * rs;
     for (int j = 0; j < NR; ++j) {
       ci[j] = beta == 0.0f ? alpha * acc[i][j] : alpha * acc[i][j] + beta * ci[j];
@@ -140,6 +145,16 @@ __attribute__((noinline)) void micro_kernel(int64_t kc, const float* __restrict 
   }
 }
 #endif
+
+// The first `rows` rows (1..MR) of a micro-tile: the kernel instance with exactly that many
+// accumulator rows, so an edge panel (M = 64 = 5 * 12 + 4) costs 4 rows of work, not 12.
+// Each instance does the same per-element arithmetic, so which one runs changes no bit.
+using MicroKernel = void (*)(int64_t, const float*, const float*, float*, int64_t, float, float);
+template <int... R>
+constexpr auto make_row_kernels(std::integer_sequence<int, R...>) {
+  return std::array<MicroKernel, sizeof...(R)>{micro_kernel<R + 1>...};
+}
+constexpr auto kRowKernels = make_row_kernels(std::make_integer_sequence<int, MR>{});
 
 }  // namespace
 
@@ -216,14 +231,15 @@ void gemm_macro(int64_t mc, int64_t nc, int64_t kc, const float* Ap, const float
       const int64_t rows = mc - i < MR ? mc - i : MR;
       const float* a = Ap + (i / MR) * kc * MR;
       float* c = C + i * c_rs + j * c_cs;
-      if (rows == MR && cols == NR && c_cs == 1) {
-        micro_kernel(kc, a, b, c, c_rs, alpha, beta);
+      const MicroKernel kernel = kRowKernels[rows - 1];
+      if (cols == NR && c_cs == 1) {
+        kernel(kc, a, b, c, c_rs, alpha, beta);
         continue;
       }
       if (beta != 0.0f)
         for (int64_t r = 0; r < rows; ++r)
           for (int64_t q = 0; q < cols; ++q) tile[r * NR + q] = c[r * c_rs + q * c_cs];
-      micro_kernel(kc, a, b, tile, NR, alpha, beta);
+      kernel(kc, a, b, tile, NR, alpha, beta);
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t q = 0; q < cols; ++q) c[r * c_rs + q * c_cs] = tile[r * NR + q];
     }
