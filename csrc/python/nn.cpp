@@ -292,6 +292,20 @@ ember.nn.Parameter / Module / buffers as attributes and define forward().)doc");
            py::call_guard<py::gil_scoped_release>())
       .def("extra_repr", &Module::extra_repr)
       .def("_get_name", [](const py::handle& self) { return type_name(self); })
+      .def("_shallow_copy", [](const Module& m) { return py::cast(m.shallow_copy()); })
+      .def("_own_entries", [](const Module& m) {
+        // This module's live registry entries (None kept), for copy.deepcopy: parameters
+        // (name, tensor), buffers (name, tensor, persistent), children (name, module).
+        py::list params, buffers, children;
+        auto value = [](const Tensor& t) { return t.defined() ? wrap(t) : py::none(); };
+        for (const auto& s : m.parameter_slots())
+          if (s.live) params.append(py::make_tuple(s.name, value(s.value)));
+        for (const auto& s : m.buffer_slots())
+          if (s.live) buffers.append(py::make_tuple(s.name, value(s.value), s.persistent));
+        for (const auto& s : m.child_slots())
+          if (s.live) children.append(py::make_tuple(s.name, s.value ? py::cast(s.value) : py::none()));
+        return py::make_tuple(params, buffers, children);
+      })
       .def("__repr__", &module_repr)
       .def("register_parameter", [](const py::handle& self, const py::handle& name,
                                     const py::handle& param) {

@@ -6,6 +6,7 @@ Printing follows PyTorch's rules (precision 4, threshold 1000 elements, 3 edge i
 line width 80); dtype names print as ember.float64 etc.
 """
 import builtins
+import copy
 import math
 
 import numpy as np
@@ -376,6 +377,22 @@ def _reduce_ex(self, protocol):
     return (_rebuild, (np.array(self.detach().numpy()), self.requires_grad))
 
 
+def _deepcopy(self, memo):
+    # PyTorch's semantics: a leaf's data, requires_grad, parameter flag and .grad are copied.
+    if not self.is_leaf:
+        raise RuntimeError("[deepcopy] only tensors created explicitly by the user (graph "
+                           "leaves) can be deep-copied; call .detach() first")
+    new = self.detach().clone()
+    if self._is_parameter:
+        new = _C.nn._make_parameter(new, self.requires_grad)
+    elif self.requires_grad:
+        new.requires_grad_(True)
+    memo[id(self)] = new
+    if self.grad is not None:
+        new.grad = copy.deepcopy(self.grad, memo)
+    return new
+
+
 def _attach():
     methods = {
         "__repr__": _repr,
@@ -398,6 +415,7 @@ def _attach():
         "new_empty": _sized("empty"),
         "new_full": _new_full,
         "__reduce_ex__": _reduce_ex,
+        "__deepcopy__": _deepcopy,
     }
     for name, fn in methods.items():
         setattr(Tensor, name, fn)

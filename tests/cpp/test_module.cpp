@@ -1,6 +1,6 @@
 // C++ tests of ember::nn::Module without Python: registration, names, slots seen by forward
 // after replacement, state_dict save/load and its errors, train/eval, containers, shape
-// layers, and concurrent forward on two threads. Returns non-zero on failure.
+// layers, concurrent forward on two threads and shallow_copy. Returns non-zero on failure.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -210,6 +210,21 @@ static void test_concurrent_forward() {
   CHECK(r1 == 2.0f && r2 == 6.0f);
 }
 
+static void test_shallow_copy() {
+  nn::Linear lin(3, 2);
+  lin.eval();
+  nn::ModulePtr c = lin.shallow_copy();
+  auto* cl = dynamic_cast<nn::Linear*>(c.get());
+  CHECK(cl != nullptr && !cl->is_training() && cl->extra_repr() == lin.extra_repr());
+  // Same tensors until replaced; replacing the copy's entry leaves the original alone.
+  CHECK(cl->find_parameter("weight")->is_same(*lin.find_parameter("weight")));
+  cl->register_parameter("weight", zeros({2, 3}));
+  CHECK(!lin.find_parameter("weight")->is_same(*cl->find_parameter("weight")));
+  CHECK(first((*cl)(ones({1, 3}))) == first(*cl->find_parameter("bias")));
+  // A class without EMBER_MODULE_COPY: an error naming it, never a copy of its base.
+  CHECK(throws<NotImplementedError>([] { Affine(2).shallow_copy(); }, "Affine cannot be copied"));
+}
+
 int main() {
   test_registration_and_names();
   test_forward_sees_replaced_parameter();
@@ -218,6 +233,7 @@ int main() {
   test_containers_and_shape_layers();
   test_conv_layers_take_pytorch_arguments();
   test_concurrent_forward();
+  test_shallow_copy();
   if (failures) std::fprintf(stderr, "%d check(s) failed\n", failures);
   else std::printf("test_module: all checks passed\n");
   return failures ? 1 : 0;

@@ -12,6 +12,7 @@ namespace ember::nn {
 
 class ReLU : public Module {
  public:
+  EMBER_MODULE_COPY(ReLU)
   explicit ReLU(bool inplace = false) : inplace(inplace) {}
   std::string name() const override { return "ReLU"; }
   std::string extra_repr() const override { return inplace ? "inplace=True" : ""; }
@@ -21,6 +22,7 @@ class ReLU : public Module {
 
 class LeakyReLU : public Module {
  public:
+  EMBER_MODULE_COPY(LeakyReLU)
   explicit LeakyReLU(double negative_slope = 0.01, bool inplace = false)
       : negative_slope(negative_slope), inplace(inplace) {}
   std::string name() const override { return "LeakyReLU"; }
@@ -32,6 +34,7 @@ class LeakyReLU : public Module {
 
 class ELU : public Module {
  public:
+  EMBER_MODULE_COPY(ELU)
   explicit ELU(double alpha = 1.0, bool inplace = false) : alpha(alpha), inplace(inplace) {}
   std::string name() const override { return "ELU"; }
   std::string extra_repr() const override;
@@ -42,6 +45,7 @@ class ELU : public Module {
 
 class GELU : public Module {
  public:
+  EMBER_MODULE_COPY(GELU)
   explicit GELU(std::string approximate = "none");
   std::string name() const override { return "GELU"; }
   std::string extra_repr() const override { return "approximate='" + approximate + "'"; }
@@ -53,6 +57,7 @@ class GELU : public Module {
 // the result into the input.
 class SiLU : public Module {
  public:
+  EMBER_MODULE_COPY(SiLU)
   explicit SiLU(bool inplace = false) : inplace(inplace) {}
   std::string name() const override { return "SiLU"; }
   std::string extra_repr() const override { return inplace ? "inplace=True" : ""; }
@@ -62,18 +67,21 @@ class SiLU : public Module {
 
 class Tanh : public Module {
  public:
+  EMBER_MODULE_COPY(Tanh)
   std::string name() const override { return "Tanh"; }
   Tensor forward(const Tensor& input) override;
 };
 
 class Sigmoid : public Module {
  public:
+  EMBER_MODULE_COPY(Sigmoid)
   std::string name() const override { return "Sigmoid"; }
   Tensor forward(const Tensor& input) override;
 };
 
 class Softplus : public Module {
  public:
+  EMBER_MODULE_COPY(Softplus)
   explicit Softplus(double beta = 1.0, double threshold = 20.0) : beta(beta), threshold(threshold) {}
   std::string name() const override { return "Softplus"; }
   std::string extra_repr() const override;
@@ -87,6 +95,7 @@ int64_t implicit_softmax_dim(int64_t ndim);
 
 class Softmax : public Module {
  public:
+  EMBER_MODULE_COPY(Softmax)
   explicit Softmax(std::optional<int64_t> dim = std::nullopt) : dim(dim) {}
   std::string name() const override { return "Softmax"; }
   std::string extra_repr() const override;
@@ -96,6 +105,7 @@ class Softmax : public Module {
 
 class LogSoftmax : public Module {
  public:
+  EMBER_MODULE_COPY(LogSoftmax)
   explicit LogSoftmax(std::optional<int64_t> dim = std::nullopt) : dim(dim) {}
   std::string name() const override { return "LogSoftmax"; }
   std::string extra_repr() const override;
@@ -107,6 +117,7 @@ class LogSoftmax : public Module {
 // identity in eval mode.
 class Dropout : public Module {
  public:
+  EMBER_MODULE_COPY(Dropout)
   explicit Dropout(double p = 0.5, bool inplace = false);
   std::string name() const override { return "Dropout"; }
   std::string extra_repr() const override;

@@ -22,6 +22,7 @@ Tensor square_subsequent_mask(int64_t sz, DType dtype = DType::Float32);
 
 class MultiheadAttention : public Module {
  public:
+  EMBER_MODULE_COPY(MultiheadAttention)
   MultiheadAttention(int64_t embed_dim, int64_t num_heads, double dropout = 0.0, bool bias = true,
                      bool add_bias_kv = false, bool add_zero_attn = false,
                      std::optional<int64_t> kdim = std::nullopt,

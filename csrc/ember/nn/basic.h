@@ -10,12 +10,14 @@ namespace ember::nn {
 
 class Identity : public Module {
  public:
+  EMBER_MODULE_COPY(Identity)
   std::string name() const override { return "Identity"; }
   Tensor forward(const Tensor& input) override { return input; }
 };
 
 class Flatten : public Module {
  public:
+  EMBER_MODULE_COPY(Flatten)
   explicit Flatten(int64_t start_dim = 1, int64_t end_dim = -1)
       : start_dim(start_dim), end_dim(end_dim) {}
   std::string name() const override { return "Flatten"; }
@@ -26,6 +28,7 @@ class Flatten : public Module {
 
 class Unflatten : public Module {
  public:
+  EMBER_MODULE_COPY(Unflatten)
   Unflatten(int64_t dim, std::vector<int64_t> unflattened_size);
   std::string name() const override { return "Unflatten"; }
   std::string extra_repr() const override;

@@ -14,6 +14,7 @@ namespace ember::nn {
 // Sequential built from named pairs keeps those names until an insert or erase renumbers).
 class ModuleSequence : public Module {
  public:
+  EMBER_MODULE_COPY(ModuleSequence)
   size_t size() const;
   ModulePtr at(int64_t index) const;
   void set(int64_t index, ModulePtr module);  // keeps the name of the slot
@@ -32,6 +33,7 @@ class ModuleSequence : public Module {
 
 class Sequential : public ModuleSequence {
  public:
+  EMBER_MODULE_COPY(Sequential)
   Sequential() = default;
   explicit Sequential(const std::vector<ModulePtr>& modules);
   explicit Sequential(const std::vector<std::pair<std::string, ModulePtr>>& named);
@@ -42,6 +44,7 @@ class Sequential : public ModuleSequence {
 
 class ModuleList : public ModuleSequence {
  public:
+  EMBER_MODULE_COPY(ModuleList)
   ModuleList() = default;
   explicit ModuleList(const std::vector<ModulePtr>& modules);
   std::string name() const override { return "ModuleList"; }
@@ -52,6 +55,7 @@ class ModuleList : public ModuleSequence {
 
 class ModuleDict : public Module {
  public:
+  EMBER_MODULE_COPY(ModuleDict)
   ModuleDict() = default;
   explicit ModuleDict(const std::vector<std::pair<std::string, ModulePtr>>& named);
   std::string name() const override { return "ModuleDict"; }

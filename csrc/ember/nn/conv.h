@@ -13,6 +13,7 @@ namespace ember::nn {
 
 class ConvNd : public Module {
  public:
+  EMBER_MODULE_COPY(ConvNd)
   // padding_str: "" when padding holds sizes, else "valid" / "same" (non-transposed only).
   ConvNd(int nsp, bool transposed, int64_t in_channels, int64_t out_channels,
          std::vector<int64_t> kernel_size, std::vector<int64_t> stride,
@@ -39,6 +40,7 @@ class ConvNd : public Module {
 #define EMBER_CONV_LAYER(Name, NSP)                                                          \
   class Name : public ConvNd {                                                               \
    public:                                                                                   \
+    EMBER_MODULE_COPY(Name)                                                                  \
     using ConvNd::ConvNd;                                                                    \
     Name(int64_t in_channels, int64_t out_channels, std::vector<int64_t> kernel_size,       \
          std::vector<int64_t> stride = {1}, std::vector<int64_t> padding = {0},              \
@@ -52,6 +54,7 @@ class ConvNd : public Module {
 #define EMBER_CONV_TRANSPOSE_LAYER(Name, NSP)                                                \
   class Name : public ConvNd {                                                               \
    public:                                                                                   \
+    EMBER_MODULE_COPY(Name)                                                                  \
     using ConvNd::ConvNd;                                                                    \
     Name(int64_t in_channels, int64_t out_channels, std::vector<int64_t> kernel_size,       \
          std::vector<int64_t> stride = {1}, std::vector<int64_t> padding = {0},              \

@@ -10,6 +10,7 @@ namespace ember::nn {
 
 class Embedding : public Module {
  public:
+  EMBER_MODULE_COPY(Embedding)
   // weight, when defined, becomes the parameter (sharing its memory; shape must be
   // (num_embeddings, embedding_dim)). A negative padding_idx counts from the end.
   Embedding(int64_t num_embeddings, int64_t embedding_dim,

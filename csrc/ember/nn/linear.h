@@ -8,6 +8,7 @@ namespace ember::nn {
 
 class Linear : public Module {
  public:
+  EMBER_MODULE_COPY(Linear)
   Linear(int64_t in_features, int64_t out_features, bool bias = true);
   std::string name() const override { return "Linear"; }
   std::string extra_repr() const override;
@@ -23,6 +24,7 @@ class Linear : public Module {
 
 class Bilinear : public Module {
  public:
+  EMBER_MODULE_COPY(Bilinear)
   Bilinear(int64_t in1_features, int64_t in2_features, int64_t out_features, bool bias = true);
   std::string name() const override { return "Bilinear"; }
   std::string extra_repr() const override;

@@ -37,6 +37,7 @@ class WeightedLoss : public Loss {
 
 class CrossEntropyLoss : public WeightedLoss {
  public:
+  EMBER_MODULE_COPY(CrossEntropyLoss)
   explicit CrossEntropyLoss(const Tensor& weight = {}, int64_t ignore_index = -100,
                             std::string reduction = "mean", double label_smoothing = 0.0)
       : WeightedLoss(weight, std::move(reduction)), ignore_index(ignore_index),
@@ -49,6 +50,7 @@ class CrossEntropyLoss : public WeightedLoss {
 
 class NLLLoss : public WeightedLoss {
  public:
+  EMBER_MODULE_COPY(NLLLoss)
   explicit NLLLoss(const Tensor& weight = {}, int64_t ignore_index = -100,
                    std::string reduction = "mean")
       : WeightedLoss(weight, std::move(reduction)), ignore_index(ignore_index) {}
@@ -59,6 +61,7 @@ class NLLLoss : public WeightedLoss {
 
 class MSELoss : public Loss {
  public:
+  EMBER_MODULE_COPY(MSELoss)
   using Loss::Loss;
   std::string name() const override { return "MSELoss"; }
   Tensor forward(const Tensor& input, const Tensor& target) override;
@@ -66,6 +69,7 @@ class MSELoss : public Loss {
 
 class L1Loss : public Loss {
  public:
+  EMBER_MODULE_COPY(L1Loss)
   using Loss::Loss;
   std::string name() const override { return "L1Loss"; }
   Tensor forward(const Tensor& input, const Tensor& target) override;
@@ -73,6 +77,7 @@ class L1Loss : public Loss {
 
 class SmoothL1Loss : public Loss {
  public:
+  EMBER_MODULE_COPY(SmoothL1Loss)
   explicit SmoothL1Loss(std::string reduction = "mean", double beta = 1.0)
       : Loss(std::move(reduction)), beta(beta) {}
   std::string name() const override { return "SmoothL1Loss"; }
@@ -82,6 +87,7 @@ class SmoothL1Loss : public Loss {
 
 class HuberLoss : public Loss {
  public:
+  EMBER_MODULE_COPY(HuberLoss)
   explicit HuberLoss(std::string reduction = "mean", double delta = 1.0)
       : Loss(std::move(reduction)), delta(delta) {}
   std::string name() const override { return "HuberLoss"; }
@@ -91,6 +97,7 @@ class HuberLoss : public Loss {
 
 class BCELoss : public WeightedLoss {
  public:
+  EMBER_MODULE_COPY(BCELoss)
   explicit BCELoss(const Tensor& weight = {}, std::string reduction = "mean")
       : WeightedLoss(weight, std::move(reduction)) {}
   std::string name() const override { return "BCELoss"; }
@@ -99,6 +106,7 @@ class BCELoss : public WeightedLoss {
 
 class BCEWithLogitsLoss : public WeightedLoss {
  public:
+  EMBER_MODULE_COPY(BCEWithLogitsLoss)
   explicit BCEWithLogitsLoss(const Tensor& weight = {}, std::string reduction = "mean",
                              const Tensor& pos_weight = {})
       : WeightedLoss(weight, std::move(reduction)),
@@ -113,6 +121,7 @@ class BCEWithLogitsLoss : public WeightedLoss {
 
 class KLDivLoss : public Loss {
  public:
+  EMBER_MODULE_COPY(KLDivLoss)
   explicit KLDivLoss(std::string reduction = "mean", bool log_target = false)
       : Loss(std::move(reduction)), log_target(log_target) {}
   std::string name() const override { return "KLDivLoss"; }

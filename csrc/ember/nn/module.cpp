@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include <set>
+#include <typeinfo>
 #include <sstream>
 #include <unordered_set>
 
@@ -63,6 +64,15 @@ std::string join(const std::string& prefix, const std::string& name) {
 Tensor Module::forward(const Tensor&) {
   EMBER_THROW(NotImplementedError, "[Module] forward is not implemented for ", name(),
               "; define forward() in the subclass");
+}
+
+ModulePtr Module::shallow_copy() const {
+  ModulePtr m = copy_self();
+  // A class without EMBER_MODULE_COPY would inherit its base's copy_self and lose its type.
+  EMBER_CHECK(m != nullptr && typeid(*m) == typeid(*this), NotImplementedError,
+              "[deepcopy] ", name(), " cannot be copied: its class does not declare "
+              "EMBER_MODULE_COPY(", name(), ")");
+  return m;
 }
 
 void Module::check_new_name(const std::string& n, const char* kind, int own_kind) const {

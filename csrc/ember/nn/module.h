@@ -85,7 +85,6 @@ class Module {
  public:
   Module() = default;
   virtual ~Module() = default;
-  Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
   // Class name shown by repr and in error messages.
@@ -175,7 +174,17 @@ class Module {
                                 const std::string& extra) const;
   std::string repr() const;
 
+  // A new module of the same class and configuration whose registries hold this module's
+  // tensors and children (shared, not copied): the first step of a deep copy, which then
+  // replaces them by copies (Python's copy.deepcopy does). NotImplementedError for a class
+  // without EMBER_MODULE_COPY (never a copy of the wrong class).
+  ModulePtr shallow_copy() const;
+
  protected:
+  // Copies configuration and registry entries; layers inherit it (EMBER_MODULE_COPY).
+  Module(const Module&) = default;
+  // Override through EMBER_MODULE_COPY(Class); the base has none (nullptr).
+  virtual ModulePtr copy_self() const { return nullptr; }
   // Containers edit their children directly (renumbering after insert / delete).
   std::vector<Slot<ModulePtr>>& mutable_child_slots() { return children_; }
   void check_new_name(const std::string& name, const char* kind, int own_kind) const;
@@ -188,6 +197,11 @@ class Module {
   std::vector<Slot<ModulePtr>> children_;
   bool training_ = true;
 };
+
+// Declares a layer copyable (in its public section): Module::shallow_copy uses the copy
+// constructor of exactly this class.
+#define EMBER_MODULE_COPY(Class)                                                         \
+  ::ember::nn::ModulePtr copy_self() const override { return std::make_shared<Class>(*this); }
 
 // PyTorch's _addindent: indents every line but the first by n spaces.
 std::string add_indent(const std::string& s, int n);

@@ -10,6 +10,7 @@ namespace ember::nn {
 
 class LayerNorm : public Module {
  public:
+  EMBER_MODULE_COPY(LayerNorm)
   explicit LayerNorm(Shape normalized_shape, double eps = 1e-5, bool elementwise_affine = true,
                      bool bias = true);
   std::string name() const override { return "LayerNorm"; }
@@ -26,6 +27,7 @@ class LayerNorm : public Module {
 
 class RMSNorm : public Module {
  public:
+  EMBER_MODULE_COPY(RMSNorm)
   explicit RMSNorm(Shape normalized_shape, std::optional<double> eps = std::nullopt,
                    bool elementwise_affine = true);
   std::string name() const override { return "RMSNorm"; }
@@ -63,6 +65,7 @@ class BatchNorm : public Module {
 
 class BatchNorm1d : public BatchNorm {
  public:
+  EMBER_MODULE_COPY(BatchNorm1d)
   explicit BatchNorm1d(int64_t num_features, double eps = 1e-5,
                        std::optional<double> momentum = 0.1, bool affine = true,
                        bool track_running_stats = true, bool bias = true)
@@ -75,6 +78,7 @@ class BatchNorm1d : public BatchNorm {
 
 class BatchNorm2d : public BatchNorm {
  public:
+  EMBER_MODULE_COPY(BatchNorm2d)
   explicit BatchNorm2d(int64_t num_features, double eps = 1e-5,
                        std::optional<double> momentum = 0.1, bool affine = true,
                        bool track_running_stats = true, bool bias = true)

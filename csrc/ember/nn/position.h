@@ -18,6 +18,7 @@ namespace ember::nn {
 // Llama-HF rotate_half), true = (2i, 2i+1) pairs (GPT-J / original RoFormer).
 class RotaryEmbedding : public Module {
  public:
+  EMBER_MODULE_COPY(RotaryEmbedding)
   RotaryEmbedding(int64_t dim, int64_t max_seq_len = 2048, double base = 10000.0,
                   bool interleaved = false);
   std::string name() const override { return "RotaryEmbedding"; }
@@ -42,6 +43,7 @@ class RotaryEmbedding : public Module {
 // or unbatched (L, d_model). Odd d_model is allowed (the last column is a sin).
 class SinusoidalPositionalEncoding : public Module {
  public:
+  EMBER_MODULE_COPY(SinusoidalPositionalEncoding)
   SinusoidalPositionalEncoding(int64_t d_model, double dropout = 0.0, int64_t max_len = 5000,
                                bool batch_first = false);
   std::string name() const override { return "SinusoidalPositionalEncoding"; }

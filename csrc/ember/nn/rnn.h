@@ -25,6 +25,7 @@ struct PackedRNNResult {
 
 class RNNBase : public Module {
  public:
+  EMBER_MODULE_COPY(RNNBase)
   RNNBase(RNNMode mode, int64_t input_size, int64_t hidden_size, int64_t num_layers, bool bias,
           bool batch_first, double dropout, bool bidirectional, int64_t proj_size);
   std::string extra_repr() const override;
@@ -68,6 +69,7 @@ class RNNBase : public Module {
 
 class RNN : public RNNBase {
  public:
+  EMBER_MODULE_COPY(RNN)
   // nonlinearity "tanh" | "relu".
   RNN(int64_t input_size, int64_t hidden_size, int64_t num_layers = 1,
       const std::string& nonlinearity = "tanh", bool bias = true, bool batch_first = false,
@@ -78,6 +80,7 @@ class RNN : public RNNBase {
 
 class LSTM : public RNNBase {
  public:
+  EMBER_MODULE_COPY(LSTM)
   LSTM(int64_t input_size, int64_t hidden_size, int64_t num_layers = 1, bool bias = true,
        bool batch_first = false, double dropout = 0.0, bool bidirectional = false,
        int64_t proj_size = 0);
@@ -86,6 +89,7 @@ class LSTM : public RNNBase {
 
 class GRU : public RNNBase {
  public:
+  EMBER_MODULE_COPY(GRU)
   GRU(int64_t input_size, int64_t hidden_size, int64_t num_layers = 1, bool bias = true,
       bool batch_first = false, double dropout = 0.0, bool bidirectional = false);
   std::string name() const override { return "GRU"; }
@@ -95,6 +99,7 @@ class GRU : public RNNBase {
 // or (N, hidden_size) / (hidden_size).
 class RNNCellBase : public Module {
  public:
+  EMBER_MODULE_COPY(RNNCellBase)
   RNNCellBase(int64_t input_size, int64_t hidden_size, bool bias, int64_t gates);
   std::string extra_repr() const override;
   void reset_parameters();
@@ -109,6 +114,7 @@ class RNNCellBase : public Module {
 
 class RNNCell : public RNNCellBase {
  public:
+  EMBER_MODULE_COPY(RNNCell)
   RNNCell(int64_t input_size, int64_t hidden_size, bool bias = true,
           const std::string& nonlinearity = "tanh");
   std::string name() const override { return "RNNCell"; }
@@ -120,6 +126,7 @@ class RNNCell : public RNNCellBase {
 
 class LSTMCell : public RNNCellBase {
  public:
+  EMBER_MODULE_COPY(LSTMCell)
   LSTMCell(int64_t input_size, int64_t hidden_size, bool bias = true);
   std::string name() const override { return "LSTMCell"; }
   // The Sequential-style forward returns h' only.
@@ -129,6 +136,7 @@ class LSTMCell : public RNNCellBase {
 
 class GRUCell : public RNNCellBase {
  public:
+  EMBER_MODULE_COPY(GRUCell)
   GRUCell(int64_t input_size, int64_t hidden_size, bool bias = true);
   std::string name() const override { return "GRUCell"; }
   Tensor forward(const Tensor& input) override { return forward(input, Tensor()); }

@@ -24,12 +24,16 @@ Tensor drop(const Module& m, size_t slot, const Tensor& x) {
   return d.forward(x);
 }
 
-Tensor apply_activation(const Activation& a, const Tensor& x, const char* layer) {
+// A Module activation is read from the child "activation" (not a.module), so a copy or a
+// replacement of that child is what runs.
+Tensor apply_activation(Module& owner, const Activation& a, const Tensor& x, const char* layer) {
   if (a.kind == "relu") return relu(x);
   if (a.kind == "gelu") return gelu(x);
   if (a.kind == "fn") return a.fn(x);
-  EMBER_CHECK(a.module != nullptr, RuntimeError, "[", layer, "] activation module is None");
-  return a.module->forward(x);
+  ModulePtr* m = owner.find_child("activation");
+  EMBER_CHECK(m != nullptr && *m != nullptr, RuntimeError, "[", layer,
+              "] activation module is None");
+  return (*m)->forward(x);
 }
 
 void check_layer_args(int64_t d_model, int64_t nhead, int64_t dff, double dropout,
@@ -104,7 +108,7 @@ TransformerEncoderLayer::TransformerEncoderLayer(int64_t d, int64_t h, int64_t d
 
 Tensor TransformerEncoderLayer::ff_block(const Tensor& x) {
   Tensor y = child_as<Linear>(linear1_).forward(x);
-  y = apply_activation(activation, y, "TransformerEncoderLayer");
+  y = apply_activation(*this, activation, y, "TransformerEncoderLayer");
   y = child_as<Linear>(linear2_).forward(drop(*this, dropout_, y));
   return drop(*this, dropout2_, y);
 }
@@ -170,7 +174,7 @@ Tensor TransformerDecoderLayer::forward(const Tensor&) {
 
 Tensor TransformerDecoderLayer::ff_block(const Tensor& x) {
   Tensor y = child_as<Linear>(linear1_).forward(x);
-  y = apply_activation(activation, y, "TransformerDecoderLayer");
+  y = apply_activation(*this, activation, y, "TransformerDecoderLayer");
   y = child_as<Linear>(linear2_).forward(drop(*this, dropout_, y));
   return drop(*this, dropout3_, y);
 }

@@ -29,6 +29,7 @@ bool detect_causal_mask(const Tensor& mask, std::optional<bool> is_causal, int64
 
 class TransformerEncoderLayer : public Module {
  public:
+  EMBER_MODULE_COPY(TransformerEncoderLayer)
   TransformerEncoderLayer(int64_t d_model, int64_t nhead, int64_t dim_feedforward = 2048,
                           double dropout = 0.1, Activation activation = "relu",
                           double layer_norm_eps = 1e-5, bool batch_first = false,
@@ -51,6 +52,7 @@ class TransformerEncoderLayer : public Module {
 
 class TransformerDecoderLayer : public Module {
  public:
+  EMBER_MODULE_COPY(TransformerDecoderLayer)
   TransformerDecoderLayer(int64_t d_model, int64_t nhead, int64_t dim_feedforward = 2048,
                           double dropout = 0.1, Activation activation = "relu",
                           double layer_norm_eps = 1e-5, bool batch_first = false,
@@ -76,6 +78,7 @@ class TransformerDecoderLayer : public Module {
 
 class TransformerEncoder : public Module {
  public:
+  EMBER_MODULE_COPY(TransformerEncoder)
   // Holds num_layers clones of encoder_layer (a TransformerEncoderLayer); norm may be null.
   TransformerEncoder(const ModulePtr& encoder_layer, int64_t num_layers,
                      ModulePtr norm = nullptr);
@@ -91,6 +94,7 @@ class TransformerEncoder : public Module {
 
 class TransformerDecoder : public Module {
  public:
+  EMBER_MODULE_COPY(TransformerDecoder)
   TransformerDecoder(const ModulePtr& decoder_layer, int64_t num_layers,
                      ModulePtr norm = nullptr);
   std::string name() const override { return "TransformerDecoder"; }
@@ -108,6 +112,7 @@ class TransformerDecoder : public Module {
 
 class Transformer : public Module {
  public:
+  EMBER_MODULE_COPY(Transformer)
   Transformer(int64_t d_model = 512, int64_t nhead = 8, int64_t num_encoder_layers = 6,
               int64_t num_decoder_layers = 6, int64_t dim_feedforward = 2048,
               double dropout = 0.1, Activation activation = "relu",

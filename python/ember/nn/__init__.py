@@ -63,6 +63,7 @@ __all__ += ['RotaryEmbedding', 'SinusoidalPositionalEncoding', 'KVCache']
 __all__ += ['MultiheadAttention', 'TransformerEncoderLayer', 'TransformerDecoderLayer',
             'TransformerEncoder', 'TransformerDecoder', 'Transformer']
 
+from . import _deepcopy  # noqa: E402,F401  (installs Module.__deepcopy__)
 from . import init  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from . import functional  # noqa: E402,F401
