@@ -169,3 +169,40 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
                         raise AssertionError(msg)
                     return False
     return True
+
+
+def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  raise_exception=True):
+    """Checks second derivatives like torch.autograd.gradgradcheck: gradcheck of the map
+    (inputs, grad_outputs) -> gradients of fn's outputs (computed with create_graph=True).
+
+    grad_outputs: one float64 tensor per output that requires grad; random (seeded) when
+    None. Returns True, or raises / returns False as gradcheck does.
+    """
+    import numpy as np
+
+    from ._C import from_numpy
+
+    inputs = _flat_outputs(inputs)
+    outs = [o for o in _flat_outputs(fn(*inputs)) if o.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = [from_numpy(rng.standard_normal(o.shape)).requires_grad_(True)
+                        for o in outs]
+    grad_outputs = _flat_outputs(grad_outputs)
+    if len(grad_outputs) != len(outs):
+        raise ValueError(f"[gradgradcheck] expected {len(outs)} grad_outputs (one per output "
+                         f"that requires grad), got {len(grad_outputs)}")
+    n = len(inputs)
+
+    def first_grads(*args):
+        xs, vs = args[:n], args[n:]
+        with enable_grad():  # also when gradcheck evaluates it under no_grad
+            ys = [o for o in _flat_outputs(fn(*xs)) if o.requires_grad]
+            wrt = [t for t in xs if t.requires_grad]
+            gs = grad(ys, wrt, list(vs), create_graph=True, allow_unused=True)
+        return tuple(g for g in gs if g is not None)
+
+    return gradcheck(first_grads, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)
+

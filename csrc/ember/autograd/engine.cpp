@@ -82,6 +82,29 @@ std::vector<Tensor> run(const std::vector<Tensor>& roots, const std::vector<Tens
   for (size_t i = 0; i < captures.size(); ++i)
     if (captures[i].valid()) capture_at[captures[i].fn.get()].push_back({captures[i].input_nr, i});
   std::vector<Tensor> captured(captures.size());
+  // With captures only nodes with a captured edge somewhere below them run: grad() never
+  // executes the history of its inputs or branches that cannot reach them.
+  std::unordered_map<Node*, bool> reaches_capture;
+  if (!captures.empty()) {
+    std::vector<std::pair<Node*, size_t>> dfs;  // node, next edge to visit (post-order)
+    for (auto& [n, d] : deps)
+      if (d == 0 && reaches_capture.emplace(n, false).second) dfs.push_back({n, 0});
+    while (!dfs.empty()) {
+      Node* n = dfs.back().first;
+      const auto& edges = n->next_edges();
+      size_t i = dfs.back().second++;
+      if (i < edges.size()) {
+        Node* c = edges[i].fn.get();
+        if (edges[i].valid() && reaches_capture.emplace(c, false).second) dfs.push_back({c, 0});
+        continue;
+      }
+      bool below = false;
+      for (const Edge& e : edges)
+        if (e.valid()) below = below || capture_at.count(e.fn.get()) || reaches_capture[e.fn.get()];
+      reaches_capture[n] = below;
+      dfs.pop_back();
+    }
+  }
 
   GradModeGuard mode(create_graph);
   std::priority_queue<Node*, std::vector<Node*>, NewestFirst> ready;
@@ -106,9 +129,10 @@ std::vector<Tensor> run(const std::vector<Tensor>& roots, const std::vector<Tens
       auto cap = capture_at.find(node);
       if (cap != capture_at.end())
         for (auto [slot, idx] : cap->second) captured[idx] = grads[slot];
-      bool is_leaf_node = dynamic_cast<AccumulateGrad*>(node) != nullptr;
-      if (!(is_leaf_node && !captures.empty())) out = node->apply(grads);
-      if (!retain_graph) node->release();
+      if (captures.empty() || reaches_capture[node]) {
+        out = node->apply(grads);
+        if (!retain_graph) node->release();
+      }
     }
     const auto& edges = node->next_edges();
     for (size_t i = 0; i < edges.size(); ++i) {

@@ -8,8 +8,10 @@
 //
 // The closure receives one gradient per output and returns one per input (it may leave
 // undefined those with !node.needs_input_grad(i)). Backward formulas are written with
-// ember ops, so they are differentiable themselves (create_graph=True works).
+// ember ops, so they are differentiable themselves (create_graph=True works); a fused
+// backward kernel instead hands over to composite_backward when grad mode is on.
 #pragma once
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -38,5 +40,15 @@ void rebase_history(Tensor& self, const Tensor& result);
 
 // Sums a broadcast gradient back to `shape` (the reverse of broadcasting).
 Tensor sum_to(const Tensor& grad, const Shape& shape);
+
+// For the backward of a fused kernel under create_graph=True: recomputes the op as
+// `composite` (the same function written with differentiable ember ops) on the op's saved
+// inputs (the originals, not detached copies) and differentiates that, so the gradients it
+// returns carry their own graph (double backward). One gradient per input, undefined where
+// !node.needs_input_grad(i). Slower than the fused backward; used only when grad mode is on.
+using Composite = std::function<std::vector<Tensor>(const std::vector<Tensor>& inputs)>;
+std::vector<Tensor> composite_backward(const Composite& composite,
+                                       const std::vector<Tensor>& inputs,
+                                       const std::vector<Tensor>& grads, const Node& node);
 
 }  // namespace ember::autograd

@@ -3,6 +3,7 @@
 
 #include <atomic>
 
+#include "ember/autograd/engine.h"
 #include "ember/autograd/function.h"
 #include "ember/autograd/grad_mode.h"
 #include "ember/ops/creation.h"
@@ -138,6 +139,30 @@ Tensor sum_to(const Tensor& grad, const Shape& shape) {
   }
   Tensor s = dims.empty() ? grad : sum(grad, dims, /*keepdim=*/true);
   return reshape(s, shape);
+}
+
+std::vector<Tensor> composite_backward(const Composite& composite,
+                                       const std::vector<Tensor>& inputs,
+                                       const std::vector<Tensor>& grads, const Node& node) {
+  std::vector<Tensor> outs = composite(inputs);
+  std::vector<Tensor> roots, root_grads, wrt;
+  for (size_t i = 0; i < outs.size() && i < grads.size(); ++i)
+    if (outs[i].defined() && outs[i].requires_grad() && grads[i].defined()) {
+      roots.push_back(outs[i]);
+      root_grads.push_back(grads[i]);
+    }
+  std::vector<size_t> slot;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (node.needs_input_grad(i) && inputs[i].defined() && inputs[i].requires_grad()) {
+      wrt.push_back(inputs[i]);
+      slot.push_back(i);
+    }
+  std::vector<Tensor> result(inputs.size());
+  if (roots.empty() || wrt.empty()) return result;
+  std::vector<Tensor> g = grad(roots, wrt, root_grads, /*retain_graph=*/true,
+                               /*create_graph=*/true, /*allow_unused=*/true);
+  for (size_t k = 0; k < slot.size(); ++k) result[slot[k]] = g[k];
+  return result;
 }
 
 }  // namespace ember::autograd

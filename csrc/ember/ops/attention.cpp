@@ -1,6 +1,7 @@
 // scaled_dot_product_attention: argument checks shared by the fused op and the reference,
 // the fused flash-style path (kernels in cpu/attention.cpp, autograd node with a fused
-// backward; no double backward) and the materialised reference (ember ops, fully differentiable).
+// backward; double backward through the reference) and the materialised reference (ember
+// ops, fully differentiable).
 #include "ember/ops/attention.h"
 
 #include <cmath>
@@ -154,12 +155,6 @@ Tensor reference_impl(const Tensor& q, const Tensor& k, const Tensor& v, const T
   return matmul(attn, vv);
 }
 
-void no_double_backward() {
-  EMBER_CHECK(!autograd::GradMode::is_enabled(), NotImplementedError, "[", kOp,
-              "] double backward (create_graph=True) is not implemented for the fused kernel; "
-              "use ember._C._scaled_dot_product_attention_reference");
-}
-
 // Offset of batch element `idx` (a multi-index over g.batch) in t, whose leading dims align
 // right with g.batch and broadcast (size 1 -> offset 0). gqa_dim: the dim whose index maps
 // h -> h / group (key/value heads), or -1.
@@ -262,8 +257,16 @@ Tensor fused(const Tensor& query, const Tensor& key, const Tensor& value, const 
     autograd::record("ScaledDotProductAttentionBackward", {query, key, value}, {out},
         [sq = SavedTensor(q), sk = SavedTensor(k), sv = SavedTensor(v), sm = SavedTensor(mask),
          so = SavedTensor(out, true), sl = SavedTensor(lse), is_causal, g,
-         kshape = key.shape(), vshape = value.shape()](const Grads& grads, const autograd::Node&) {
-          no_double_backward();
+         kshape = key.shape(), vshape = value.shape(),
+         inputs = std::vector<SavedTensor>{SavedTensor(query), SavedTensor(key),
+                                           SavedTensor(value)}](const Grads& grads,
+                                                                const autograd::Node& node) {
+          if (autograd::GradMode::is_enabled()) {  // double backward: through the reference
+            const Tensor& mask = sm.get();
+            return autograd::composite_backward([&](const std::vector<Tensor>& in) {
+              return Grads{reference_impl(in[0], in[1], in[2], mask, 0.0, is_causal, g)};
+            }, {inputs[0].get(), inputs[1].get(), inputs[2].get()}, grads, node);
+          }
           const Tensor &q = sq.get(), &k = sk.get(), &v = sv.get(), &o = so.get();
           const Tensor &lse = sl.get(), &mask = sm.get();
           Tensor dout = contiguous(grads[0]);

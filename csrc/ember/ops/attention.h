@@ -17,8 +17,8 @@ namespace ember {
 // 1/sqrt(E). enable_gqa: Hq a multiple of Hkv, each key/value head serves Hq/Hkv query heads.
 // A query row whose mask hides every key gives zeros (never NaN) and zero gradients.
 // dropout_p > 0 (training) runs the reference path with ember's generator, and so does a
-// float attn_mask that requires grad (its gradient is the L x S score gradient). The fused
-// path has no double backward (NotImplementedError); the reference has.
+// float attn_mask that requires grad (its gradient is the L x S score gradient). Double
+// backward (create_graph=True) of the fused path differentiates the reference.
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
                                     const Tensor& attn_mask = Tensor(), double dropout_p = 0.0,
                                     bool is_causal = false,

@@ -1,5 +1,6 @@
 // Embedding forward (row gather) and backward (row scatter-add, columns split across
-// threads so each row's sum runs in index order for any thread count).
+// threads so each row's sum runs in index order for any thread count; under create_graph
+// the backward records its own backward, a gather, so higher derivatives work).
 #include "ember/ops/embedding.h"
 
 #include <cmath>
@@ -8,6 +9,7 @@
 #include "ember/autograd/function.h"
 #include "ember/core/parallel.h"
 #include "ember/ops/creation.h"
+#include "ember/ops/elementwise.h"
 #include "ember/ops/view.h"
 
 namespace ember {
@@ -72,9 +74,7 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
   if (autograd::any_requires_grad({weight}))
     autograd::record("EmbeddingBackward", {indices, weight}, {out},
         [idx, v, e, pad](const Grads& g, const autograd::Node&) {
-          EMBER_CHECK(!autograd::GradMode::is_enabled(), NotImplementedError,
-                      "[embedding] double backward (create_graph=True) is not implemented");
-          Tensor go = contiguous(g[0]);
+          Tensor go = contiguous(g[0].detach());
           Tensor dw = zeros({v, e}, go.dtype());
           const int64_t n = idx.numel();
           const int64_t* ip = idx.data<int64_t>();
@@ -89,6 +89,18 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
               }
             });
           });
+          // dw is linear in g: under create_graph its own backward gathers the rows again
+          // (zero at padding positions).
+          if (autograd::any_requires_grad({g[0]}))
+            autograd::record("EmbeddingBackwardBackward", {g[0]}, {dw},
+                [idx, pad](const Grads& gg, const autograd::Node&) {
+                  Tensor rows = embedding(idx, gg[0]);
+                  if (pad < 0) return Grads{rows};
+                  Shape ks = idx.shape();
+                  ks.push_back(1);
+                  Tensor keep = reshape(ne(idx, Scalar(pad)), ks);
+                  return Grads{mul(rows, keep)};
+                });
           return Grads{Tensor(), dw};
         });
   return out;

@@ -63,6 +63,19 @@ void grad_sums(const T* g, const T* x, int64_t n, T mu, T& sdy, T& sdyx) {
   sdyx = sb;
 }
 
+// group_norm as differentiable ember ops, for double backward (composite_backward).
+Tensor group_norm_composite(const Tensor& x, int64_t g, const Tensor& w, const Tensor& b,
+                            double eps) {
+  Tensor xg = reshape(x, {x.shape()[0], g, -1});
+  Tensor xc = sub(xg, mean(xg, {2}, true));
+  Tensor y = reshape(mul(xc, rsqrt(add(mean(mul(xc, xc), {2}, true), Scalar(eps)))), x.shape());
+  Shape cshape(static_cast<size_t>(x.dim()), 1);
+  cshape[1] = x.shape()[1];
+  if (w.defined()) y = mul(y, reshape(w, cshape));
+  if (b.defined()) y = add(y, reshape(b, cshape));
+  return y;
+}
+
 }  // namespace
 
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
@@ -121,9 +134,14 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
     using autograd::SavedTensor;
     autograd::record("NativeGroupNormBackward", {input, weight, bias}, {y},
         [sx = SavedTensor(x), sm = SavedTensor(mean), ss = SavedTensor(rstd), sw = SavedTensor(w),
-         n, c, g, l, cg, d, rows](const std::vector<Tensor>& grads, const autograd::Node& node) {
-          EMBER_CHECK(!autograd::GradMode::is_enabled(), NotImplementedError, "[group_norm] "
-                      "double backward (create_graph=True) is not implemented for this op");
+         n, c, g, l, cg, d, rows, eps,
+         inputs = std::vector<SavedTensor>{SavedTensor(input), SavedTensor(weight),
+                                           SavedTensor(bias)}](const std::vector<Tensor>& grads,
+                                                               const autograd::Node& node) {
+          if (autograd::GradMode::is_enabled())
+            return autograd::composite_backward([&](const std::vector<Tensor>& in) {
+              return std::vector<Tensor>{group_norm_composite(in[0], g, in[1], in[2], eps)};
+            }, {inputs[0].get(), inputs[1].get(), inputs[2].get()}, grads, node);
           const Tensor &x = sx.get(), &mean = sm.get(), &rstd = ss.get(), &w = sw.get();
           Tensor dy = contiguous(grads[0]);
           const bool need_dx = node.needs_input_grad(0), need_dw = node.needs_input_grad(1),

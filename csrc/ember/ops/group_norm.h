@@ -1,7 +1,7 @@
 // Group norm and instance norm with PyTorch semantics. group_norm normalises each of
 // num_groups channel groups of every sample over (C / G, *), then applies the optional
 // per-channel affine; instance_norm is batch_norm applied per (sample, channel). Backward is
-// first-order only (create_graph=True raises NotImplementedError).
+// a fused kernel; under create_graph=True it differentiates the op written in ember ops.
 #pragma once
 #include "ember/core/tensor.h"
 

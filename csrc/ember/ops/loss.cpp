@@ -12,6 +12,10 @@
 #include "ember/core/parallel.h"
 #include "ember/cpu/isa.h"
 #include "ember/ops/creation.h"
+#include "ember/ops/elementwise.h"
+#include "ember/ops/index.h"
+#include "ember/ops/reduce.h"
+#include "ember/ops/softmax.h"
 #include "ember/ops/view.h"
 
 // Vectorised row kernels of cpu/isa/reduce_kernel.cpp (float32 rows).
@@ -247,6 +251,43 @@ Tensor restore_layout(const Tensor& rows, const Shape& input_shape) {
   return contiguous(permute(reshape(rows, moved), perm));
 }
 
+// The loss as differentiable ember ops of the input (target and weight constant), the same
+// function forward_rows computes: for double backward (autograd::composite_backward).
+Tensor loss_composite(const Tensor& input, const Problem& p, const Tensor& w, const Coeffs& k,
+                      Reduction reduction, double denom) {
+  Tensor rows = class_last(input.dim() == 1 ? reshape(input, {1, p.c}) : input);
+  Tensor logp = k.log_softmax ? log_softmax(rows, 1) : rows;
+  const double eps = k.smoothing;
+  auto weighted = [&](const Tensor& t) { return w.defined() ? mul(t, reshape(w, {1, p.c})) : t; };
+  Tensor loss;  // (M,)
+  if (p.probs) {
+    Tensor q = add(mul(p.target, Scalar(1.0 - eps)), Scalar(eps / static_cast<double>(p.c)));
+    loss = neg(sum(weighted(mul(q, logp)), {1}));
+  } else {
+    // Constants per row: the class (0 when ignored), 1 / 0 for kept / ignored, and w_y.
+    Tensor y = Tensor::empty({p.m, 1}, DType::Int64);
+    Tensor keep = Tensor::empty({p.m}, rows.dtype()), wy = Tensor::empty({p.m}, rows.dtype());
+    dispatch_float(rows.dtype(), "loss", [&](auto tag) {
+      using T = decltype(tag);
+      const int64_t* t = p.target.data<int64_t>();
+      const T* wp = w.defined() ? w.data<T>() : nullptr;
+      for (int64_t r = 0; r < p.m; ++r) {
+        const bool kept = t[r] != k.ignore_index;
+        y.data<int64_t>()[r] = kept ? t[r] : 0;
+        keep.data<T>()[r] = kept ? T(1) : T(0);
+        wy.data<T>()[r] = kept ? (wp ? wp[t[r]] : T(1)) : T(0);
+      }
+    });
+    loss = mul(reshape(gather(logp, 1, y), {p.m}), mul(wy, Scalar(eps - 1.0)));
+    if (eps > 0)
+      loss = add(loss, mul(neg(sum(weighted(logp), {1})),
+                           mul(keep, Scalar(eps / static_cast<double>(p.c)))));
+  }
+  if (reduction == Reduction::None) return reshape(loss, p.out_shape);
+  Tensor total = sum(loss);
+  return reduction == Reduction::Mean ? mul(total, Scalar(1.0 / denom)) : total;
+}
+
 Tensor loss_impl(const Tensor& input, const Tensor& target, const Tensor& weight,
                  int64_t ignore_index, Reduction reduction, double smoothing, bool log_softmax,
                  const char* op) {
@@ -281,10 +322,12 @@ Tensor loss_impl(const Tensor& input, const Tensor& target, const Tensor& weight
     autograd::record(log_softmax ? "CrossEntropyBackward" : "NllLossBackward", {input, target}, {out},
         [p, sin = SavedTensor(input), sw = SavedTensor(w), slse = SavedTensor(lse), k, reduction, denom, op,
          in_shape = input.shape()](const Grads& g, const autograd::Node& node) {
-          EMBER_CHECK(!autograd::GradMode::is_enabled(), NotImplementedError, "[", op,
-                      "] double backward (create_graph=True) is not implemented for this op");
           EMBER_CHECK(!node.needs_input_grad(1), NotImplementedError, "[", op,
                       "] gradient with respect to the target is not implemented");
+          if (autograd::GradMode::is_enabled())
+            return autograd::composite_backward([&](const std::vector<Tensor>& in) {
+              return Grads{loss_composite(in[0], p, sw.get(), k, reduction, denom)};
+            }, {sin.get(), Tensor()}, g, node);
           sin.get();  // raises if the input was modified in place since forward
           Tensor dx = Tensor::empty({p.m, p.c}, p.rows.dtype());
           Tensor gs = contiguous(g[0]);

@@ -1,5 +1,5 @@
-// Losses with PyTorch semantics. Classification (loss.cpp, fused kernels, first-order
-// backward only): cross_entropy (log-softmax fused, class indices or class probabilities,
+// Losses with PyTorch semantics. Classification (loss.cpp, fused kernels; under create_graph
+// the backward differentiates the loss written in ember ops): cross_entropy (log-softmax fused, class indices or class probabilities,
 // weight, ignore_index, label_smoothing) and nll_loss; layout as in PyTorch: input (N, C) or
 // (C,) or (N, C, d1, ...); targets (N, d1, ...) int64, or probabilities shaped like the input.
 // Regression / binary / divergence losses (loss_regression.cpp): target must have exactly the

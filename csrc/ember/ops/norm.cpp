@@ -10,6 +10,8 @@
 #include "ember/core/parallel.h"
 #include "ember/cpu/norm.h"
 #include "ember/ops/creation.h"
+#include "ember/ops/elementwise.h"
+#include "ember/ops/reduce.h"
 #include "ember/ops/view.h"
 
 namespace ember {
@@ -38,9 +40,36 @@ Tensor first_row(const Tensor& partials, const Shape& shape) {
   return clone(as_strided(partials, shape, contiguous_strides(shape), 0));
 }
 
-void no_double_backward(const char* op) {
-  EMBER_CHECK(!autograd::GradMode::is_enabled(), NotImplementedError, "[", op,
-              "] double backward (create_graph=True) is not implemented for this op");
+// The ops as compositions of differentiable ember ops, for double backward
+// (autograd::composite_backward); the fused kernels compute the same functions.
+Tensor affine(Tensor y, const Tensor& w, const Tensor& b, const Shape& shape) {
+  if (w.defined()) y = mul(y, reshape(w, shape));
+  if (b.defined()) y = add(y, reshape(b, shape));
+  return y;
+}
+
+Tensor layer_norm_composite(const Tensor& x, int64_t k, const Tensor& w, const Tensor& b,
+                            double eps, bool rms) {
+  std::vector<int64_t> dims;
+  for (int64_t i = x.dim() - k; i < x.dim(); ++i) dims.push_back(i);
+  Tensor xc = rms ? x : sub(x, mean(x, dims, true));
+  Tensor y = mul(xc, rsqrt(add(mean(mul(xc, xc), dims, true), Scalar(eps))));
+  return affine(y, w, b, w.defined() ? w.shape() : Shape{});
+}
+
+// Training: batch statistics (biased variance); eval: the saved mean and invstd of the
+// running statistics, as constants.
+Tensor batch_norm_composite(const Tensor& x, const Tensor& w, const Tensor& b, bool training,
+                            double eps, const Tensor& saved_mean, const Tensor& saved_invstd) {
+  Shape cshape(static_cast<size_t>(x.dim()), 1);
+  cshape[1] = x.shape()[1];
+  if (!training)
+    return affine(mul(sub(x, reshape(saved_mean, cshape)), reshape(saved_invstd, cshape)), w, b,
+                  cshape);
+  std::vector<int64_t> dims{0};
+  for (int64_t i = 2; i < x.dim(); ++i) dims.push_back(i);
+  Tensor xc = sub(x, mean(x, dims, true));
+  return affine(mul(xc, rsqrt(add(mean(mul(xc, xc), dims, true), Scalar(eps)))), w, b, cshape);
 }
 
 // Rows per block for the weight-gradient partials: depends only on the row count.
@@ -81,9 +110,16 @@ Tensor layer_norm_impl(const Tensor& input, const Shape& normalized_shape, const
   if (autograd::any_requires_grad({input, weight, bias})) {
     autograd::record(rms ? "RmsNormBackward" : "LayerNormBackward", {input, weight, bias}, {y},
         [sx = SavedTensor(x), sm = SavedTensor(mean), ss = SavedTensor(rstd),
-         sw = SavedTensor(w), rows, d, rms, op,
-         pshape = normalized_shape](const Grads& g, const autograd::Node& node) {
-          no_double_backward(op);
+         sw = SavedTensor(w), rows, d, rms, eps, op, pshape = normalized_shape,
+         inputs = std::vector<SavedTensor>{SavedTensor(input), SavedTensor(weight),
+                                           SavedTensor(bias)}](const Grads& g,
+                                                               const autograd::Node& node) {
+          if (autograd::GradMode::is_enabled()) {
+            const int64_t k = static_cast<int64_t>(pshape.size());
+            return autograd::composite_backward([&](const std::vector<Tensor>& in) {
+              return Grads{layer_norm_composite(in[0], k, in[1], in[2], eps, rms)};
+            }, {inputs[0].get(), inputs[1].get(), inputs[2].get()}, g, node);
+          }
           const Tensor &x = sx.get(), &mean = sm.get(), &rstd = ss.get(), &w = sw.get();
           Tensor dy = contiguous(g[0]);
           bool need_dx = node.needs_input_grad(0), need_dw = node.needs_input_grad(1),
@@ -205,8 +241,16 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   if (autograd::any_requires_grad({input, weight, bias})) {
     autograd::record("BatchNormBackward", {input, weight, bias}, {y},
         [sx = SavedTensor(x), sm = SavedTensor(mean), ss = SavedTensor(invstd),
-         sw = SavedTensor(w), n, c, l, training, grain](const Grads& g, const autograd::Node& node) {
-          no_double_backward("batch_norm");
+         sw = SavedTensor(w), n, c, l, training, grain, eps,
+         inputs = std::vector<SavedTensor>{SavedTensor(input), SavedTensor(weight),
+                                           SavedTensor(bias)}](const Grads& g,
+                                                               const autograd::Node& node) {
+          if (autograd::GradMode::is_enabled()) {
+            const Tensor &m = sm.get(), &s = ss.get();
+            return autograd::composite_backward([&](const std::vector<Tensor>& in) {
+              return Grads{batch_norm_composite(in[0], in[1], in[2], training, eps, m, s)};
+            }, {inputs[0].get(), inputs[1].get(), inputs[2].get()}, g, node);
+          }
           const Tensor &x = sx.get(), &mean = sm.get(), &invstd = ss.get(), &w = sw.get();
           Tensor dy = contiguous(g[0]);
           Tensor dx = node.needs_input_grad(0) ? Tensor::empty(x.shape(), x.dtype()) : Tensor();

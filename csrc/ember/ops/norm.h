@@ -1,6 +1,6 @@
 // Normalisation ops with fused forward and backward kernels (cpu/norm.h): layer norm, RMS
-// norm, batch norm. Backward is first-order only: create_graph through these raises
-// NotImplementedError.
+// norm, batch norm. Under create_graph=True the backward differentiates the ops written in
+// ember ops instead (double backward works; slower).
 #pragma once
 #include <optional>
 

@@ -41,6 +41,21 @@ void run_pad_backward(const PadPlan& plan, const Tensor& dy, Tensor& dx) {
   });
 }
 
+// dx = P^T g for the padding map P (linear in the input; the constant is not). Under
+// create_graph it records its own backward, gg -> P gg (padding with 0), so higher
+// derivatives work.
+Tensor pad_input_grad(const std::shared_ptr<PadPlan>& plan, const Tensor& g, const Shape& ishape,
+                      const std::vector<int64_t>& pads, const std::string& mode) {
+  Tensor dx = Tensor::empty(ishape, g.dtype());
+  if (dx.numel() > 0 && plan->planes > 0) run_pad_backward(*plan, contiguous(g.detach()), dx);
+  if (autograd::any_requires_grad({g}))
+    autograd::record("PadBackwardBackward", {g}, {dx},
+        [pads, mode](const std::vector<Tensor>& gg, const autograd::Node&) {
+          return std::vector<Tensor>{pad(gg[0], pads, mode, 0.0)};
+        });
+  return dx;
+}
+
 }  // namespace
 
 Tensor pad(const Tensor& input, const std::vector<int64_t>& pad, const std::string& mode,
@@ -127,14 +142,9 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& pad, const std::stri
   }
   if (autograd::any_requires_grad({input})) {
     autograd::record("PadBackward", {input}, {y},
-        [plan, ishape = input.shape(), dt = input.dtype(), isz](const std::vector<Tensor>& g,
-                                                                const autograd::Node&) {
-          EMBER_CHECK(!autograd::GradMode::is_enabled(), NotImplementedError,
-                      "[pad] double backward (create_graph=True) is not implemented");
-          Tensor dy = contiguous(g[0]);
-          Tensor dx = Tensor::empty(ishape, dt);
-          if (isz > 0 && plan->planes > 0) run_pad_backward(*plan, dy, dx);
-          return std::vector<Tensor>{dx};
+        [plan, ishape = input.shape(), pad, mode](const std::vector<Tensor>& g,
+                                                  const autograd::Node&) {
+          return std::vector<Tensor>{pad_input_grad(plan, g[0], ishape, pad, mode)};
         });
   }
   return y;

@@ -1,7 +1,7 @@
 // pad(input, pad, mode, value) with PyTorch's semantics: pad lists (left, right) pairs
 // starting from the LAST dim. Modes: "constant" (any number of dims; negative pads crop),
 // "reflect", "replicate", "circular" (the last 1-3 dims, input of that many dims plus one or
-// two leading ones). Backward is first-order only.
+// two leading ones). The backward is differentiable too (double backward works).
 #pragma once
 #include <string>
 #include <vector>

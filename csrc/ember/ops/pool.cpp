@@ -123,6 +123,34 @@ void run_backward(Kind kind, const Windows& w, const Tensor& x, const Tensor& dy
   });
 }
 
+std::pair<Tensor, Tensor> run_pool(Kind kind, const Tensor& input, std::shared_ptr<Windows> win,
+                                   bool want_idx, const char* op);
+
+// The input gradient dx = P^T g of the pooling map P (linear in g; for max pooling P picks
+// the argmax of the saved input x). Under create_graph it records its own backward,
+// gg -> P gg, so higher derivatives work: P is the pooling again (average) or a gather at
+// the argmax (max; its derivative in x is zero almost everywhere).
+Tensor pool_input_grad(Kind kind, const std::shared_ptr<Windows>& win, const Tensor& x,
+                       const Tensor& g, const Shape& ishape, const char* op, const std::string& name) {
+  const Windows& w = *win;
+  const int64_t planes = w.ih * w.iw > 0 ? numel_of(ishape, op) / (w.ih * w.iw) : 0;
+  Tensor dx = Tensor::empty(ishape, g.dtype());
+  run_backward(kind, w, x, contiguous(g.detach()), dx, planes, op);
+  if (autograd::any_requires_grad({g}))
+    autograd::record(name + "Backward", {g}, {dx},
+        [kind, win, sx = SavedTensor(x), op](const std::vector<Tensor>& gg, const autograd::Node&) {
+          if (kind == Kind::Avg) return std::vector<Tensor>{run_pool(kind, gg[0], win, false, op).first};
+          const Windows& w = *win;
+          const Tensor& x = sx.get();
+          Tensor idx = run_pool(kind, x, win, true, op).second;  // x is detached: not recorded
+          const int64_t planes = x.numel() / (w.ih * w.iw);
+          Tensor picked = gather(reshape(gg[0], {planes, w.ih * w.iw}), 1,
+                                 reshape(idx, {planes, w.oh * w.ow}));
+          return std::vector<Tensor>{reshape(picked, idx.shape())};
+        });
+  return dx;
+}
+
 // Runs the kernel over all planes and records autograd. Returns (values, indices or {}).
 std::pair<Tensor, Tensor> run_pool(Kind kind, const Tensor& input, std::shared_ptr<Windows> win,
                                    bool want_idx, const char* op) {
@@ -154,15 +182,9 @@ std::pair<Tensor, Tensor> run_pool(Kind kind, const Tensor& input, std::shared_p
     for (const char* c = op; *c; ++c)
       if (*c != '_') name += (c == op || c[-1] == '_') ? static_cast<char>(std::toupper(*c)) : *c;
     autograd::record(name + "Backward", {input}, {y},
-        [sx = SavedTensor(kind == Kind::Max ? x : Tensor()), win, kind, planes, op,
-         ishape = input.shape(), dt = input.dtype()](const std::vector<Tensor>& g,
-                                                     const autograd::Node&) {
-          EMBER_CHECK(!autograd::GradMode::is_enabled(), NotImplementedError, "[", op,
-                      "] double backward (create_graph=True) is not implemented for this op");
-          Tensor dy = contiguous(g[0]);
-          Tensor dx = Tensor::empty(ishape, dt);
-          run_backward(kind, *win, kind == Kind::Max ? sx.get() : Tensor(), dy, dx, planes, op);
-          return std::vector<Tensor>{dx};
+        [sx = SavedTensor(kind == Kind::Max ? x : Tensor()), win, kind, op, name,
+         ishape = input.shape()](const std::vector<Tensor>& g, const autograd::Node&) {
+          return std::vector<Tensor>{pool_input_grad(kind, win, sx.get(), g[0], ishape, op, name)};
         });
   }
   return {y, idx};

@@ -1,8 +1,8 @@
 // Pooling ops with PyTorch semantics: max / average pooling over 1-D (N, C, L) and 2-D
 // (N, C, H, W) inputs (unbatched (C, L) / (C, H, W) too) and their adaptive forms. Sizes are
 // given like PyTorch's: one entry (used for every spatial dim) or one per dim; an empty
-// stride means stride = kernel_size. Backward is first-order only (create_graph through
-// these raises NotImplementedError). Limits: float32/float64 inputs only.
+// stride means stride = kernel_size. The input gradient is itself differentiable (it is
+// linear in the output gradient), so double backward works. Limits: float32/float64 only.
 #pragma once
 #include <cstdint>
 #include <optional>

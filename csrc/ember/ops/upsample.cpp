@@ -133,11 +133,9 @@ Tensor interpolate(const Tensor& input, const std::vector<int64_t>& size,
     std::string name = nearest ? (sd == 1 ? "UpsampleNearest1d" : "UpsampleNearest2d")
                                : (sd == 1 ? "UpsampleLinear1d" : "UpsampleBilinear2d");
     autograd::record(name + "Backward", {input}, {y},
-        [tb, grain, ishape = input.shape(), dt = input.dtype()](const std::vector<Tensor>& g,
-                                                                const autograd::Node&) {
-          EMBER_CHECK(!autograd::GradMode::is_enabled(), NotImplementedError, "[interpolate] "
-                      "double backward (create_graph=True) is not implemented");
-          Tensor dy = contiguous(g[0]);
+        [tb, grain, ishape = input.shape(), dt = input.dtype(), name, size, scale_factor, mode,
+         align_corners](const std::vector<Tensor>& g, const autograd::Node&) {
+          Tensor dy = contiguous(g[0].detach());
           Tensor dx = Tensor::empty(ishape, dt);
           dispatch_float(dt, "interpolate", [&](auto tag) {
             using T = decltype(tag);
@@ -147,6 +145,14 @@ Tensor interpolate(const Tensor& input, const std::vector<int64_t>& size,
               cpu::resample_backward(gp, dp, p0, p1, tb->t);
             });
           });
+          // dx is linear in g: under create_graph its own backward is the resampling again.
+          if (autograd::any_requires_grad({g[0]}))
+            autograd::record(name + "BackwardBackward", {g[0]}, {dx},
+                [size, scale_factor, mode, align_corners](const std::vector<Tensor>& gg,
+                                                          const autograd::Node&) {
+                  return std::vector<Tensor>{
+                      interpolate(gg[0], size, scale_factor, mode, align_corners)};
+                });
           return std::vector<Tensor>{dx};
         });
   }

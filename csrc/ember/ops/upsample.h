@@ -1,6 +1,6 @@
 // interpolate (modes 'nearest', 'linear' for (N, C, L), 'bilinear' for (N, C, H, W); nearest
 // takes either) with PyTorch's index rules, and pixel_shuffle / pixel_unshuffle (views and
-// one copy, so fully differentiable). Interpolate's backward is first-order only.
+// one copy, so fully differentiable). Interpolate's backward is differentiable too.
 #pragma once
 #include <optional>
 #include <string>
