@@ -34,8 +34,8 @@ void record(std::string name, const std::vector<Tensor>& inputs,
 void check_inplace(const Tensor& self, const char* op);
 
 // After an in-place op computed `result` out of place (recorded as usual) and wrote it into
-// self's memory, self takes over result's place in the graph. Limit: when self is a view,
-// its base does not see the new history (PyTorch rebases the base too; ember does not yet).
+// self's memory, self takes over result's place in the graph; when self is a view, its base
+// is rebased too (autograd/views.h), like PyTorch.
 void rebase_history(Tensor& self, const Tensor& result);
 
 // Sums a broadcast gradient back to `shape` (the reverse of broadcasting).

@@ -6,6 +6,7 @@
 #include "ember/autograd/engine.h"
 #include "ember/autograd/function.h"
 #include "ember/autograd/grad_mode.h"
+#include "ember/autograd/views.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/reduce.h"
@@ -76,6 +77,7 @@ std::vector<Tensor> AccumulateGrad::apply(const std::vector<Tensor>& grads) {
 
 Edge gradient_edge(const Tensor& t) {
   if (!t.requires_grad()) return {};
+  refresh_view(t);
   if (t.grad_fn()) return {t.grad_fn(), t.output_nr()};
   TensorImpl* impl = t.impl();
   auto acc = impl->grad_accumulator.lock();
@@ -117,13 +119,19 @@ void record(std::string name, const std::vector<Tensor>& inputs,
 }
 
 void check_inplace(const Tensor& self, const char* op) {
-  EMBER_CHECK(!(GradMode::is_enabled() && self.is_leaf() && self.requires_grad()), RuntimeError,
+  if (!GradMode::is_enabled()) return;
+  EMBER_CHECK(!(self.is_leaf() && self.requires_grad()), RuntimeError,
               "[", op, "] a leaf tensor that requires grad is being used in an in-place "
               "operation; wrap it in ember.no_grad() or use an out-of-place op");
+  const TensorImpl* base = self.impl()->view_base.get();
+  EMBER_CHECK(!(base && !base->grad_fn && base->requires_grad), RuntimeError,
+              "[", op, "] a view of a leaf tensor that requires grad is being used in an "
+              "in-place operation; wrap it in ember.no_grad() or use an out-of-place op");
 }
 
 void rebase_history(Tensor& self, const Tensor& result) {
   if (!result.requires_grad()) return;
+  if (self.impl()->view_base) return rebase_view(self, result);
   TensorImpl* impl = self.impl();
   impl->grad_fn = result.grad_fn();
   impl->output_nr = result.output_nr();

@@ -93,6 +93,11 @@ struct TensorImpl {
   uint32_t output_nr = 0;                   // which output of grad_fn this is
   std::weak_ptr<autograd::Node> grad_accumulator;  // leaves only; created on demand
   bool is_parameter = false;  // set by nn::Module::register_parameter / ember.nn.Parameter
+  // Views (made by as_strided, so by every view op): the root tensor viewed, and its grad_fn
+  // when this view's history was set; when they differ the base was modified in place and
+  // the view's history is regenerated on its next use (autograd/views.cpp).
+  std::shared_ptr<TensorImpl> view_base;
+  std::shared_ptr<autograd::Node> view_base_fn;
 };
 
 inline const Shape& Tensor::shape() const { return impl_->shape; }
@@ -105,7 +110,12 @@ inline const std::shared_ptr<Storage>& Tensor::storage() const { return impl_->s
 inline void* Tensor::raw_data() const {
   return static_cast<char*>(impl_->storage->data) + impl_->offset * static_cast<int64_t>(itemsize());
 }
-inline bool Tensor::requires_grad() const { return impl_->requires_grad; }
+inline bool Tensor::requires_grad() const {
+  // A view whose base gained a history in place requires grad before it is regenerated.
+  const TensorImpl& i = *impl_;
+  return i.requires_grad ||
+         (i.view_base && i.view_base->grad_fn != i.view_base_fn && i.view_base->requires_grad);
+}
 inline const Tensor& Tensor::grad() const { return impl_->grad; }
 inline const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { return impl_->grad_fn; }
 inline uint32_t Tensor::output_nr() const { return impl_->output_nr; }

@@ -13,7 +13,11 @@ namespace ember {
 using autograd::record;
 
 Tensor as_strided(const Tensor& t, const Shape& shape, const Shape& strides, int64_t offset) {
-  return Tensor::view_of(t.storage(), shape, strides, offset, t.dtype());
+  Tensor v = Tensor::view_of(t.storage(), shape, strides, offset, t.dtype());
+  TensorImpl* impl = v.impl();
+  impl->view_base = t.impl()->view_base ? t.impl()->view_base : t.impl_ptr();
+  impl->view_base_fn = impl->view_base->grad_fn;
+  return v;
 }
 
 namespace {
@@ -326,16 +330,20 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
     });
   });
   dst.bump_version();
-  // dst's old value is overwritten (no gradient flows to it); record() reads dst's old edge
-  // before making this node dst's grad_fn.
-  if (grad && is_floating(dst.dtype()))
-    record("CopyBackward", {dst, src}, {dst},
+  // dst's old value is overwritten (no gradient flows to it). The node's output is an alias
+  // of dst's memory whose place in the graph dst then takes (its base too, for a view).
+  if (grad && is_floating(dst.dtype())) {
+    Tensor result = Tensor::view_of(dst.storage(), dst.shape(), dst.strides(), dst.offset(),
+                                    dst.dtype());
+    record("CopyBackward", {dst, src}, {result},
            [ss = src.shape(), sd = src.dtype()](const auto& g, const auto& node) {
              std::vector<Tensor> r(2);
              if (node.needs_input_grad(0)) r[0] = zeros_like(g[0]);  // like PyTorch
              if (node.needs_input_grad(1)) r[1] = to_dtype(autograd::sum_to(g[0], ss), sd);
              return r;
            });
+    autograd::rebase_history(dst, result);
+  }
   return dst;
 }
 

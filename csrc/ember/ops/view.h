@@ -8,7 +8,8 @@
 
 namespace ember {
 
-// A view with explicit geometry; the basis of every view op below (no autograd).
+// A view with explicit geometry; the basis of every view op below (no autograd of its own;
+// it marks the result as a view of t's root base for in-place autograd, autograd/views.h).
 Tensor as_strided(const Tensor& t, const Shape& shape, const Shape& strides, int64_t offset);
 
 // One -1 in shape is inferred. view raises when strides cannot express it; reshape copies.
