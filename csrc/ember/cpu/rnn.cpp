@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <new>
 #include <memory>
 #include <type_traits>
@@ -395,9 +396,48 @@ void rnn_backward(const RnnBackward<T>& a) {
   }
 }
 
+namespace {
+// Runs f(0) and f(1), on two threads when there are. Exceptions (allocation failures) are
+// caught inside the parallel region and rethrown after it.
+template <class F>
+void run_pair(const F& f) {
+  if (get_num_threads() < 2) {
+    f(0);
+    f(1);
+    return;
+  }
+  std::exception_ptr err[2];
+  parallel_for(2, 1, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      try {
+        f(i);
+      } catch (...) {
+        err[i] = std::current_exception();
+      }
+    }
+  });
+  for (const auto& e : err)
+    if (e) std::rethrow_exception(e);
+}
+}  // namespace
+
+template <class T>
+void rnn_forward_pair(const RnnForward<T>& a, const RnnForward<T>& b) {
+  run_pair([&](int64_t i) { rnn_forward<T>(i == 0 ? a : b); });
+}
+
+template <class T>
+void rnn_backward_pair(const RnnBackward<T>& a, const RnnBackward<T>& b) {
+  run_pair([&](int64_t i) { rnn_backward<T>(i == 0 ? a : b); });
+}
+
 template void rnn_forward<float>(const RnnForward<float>&);
 template void rnn_forward<double>(const RnnForward<double>&);
 template void rnn_backward<float>(const RnnBackward<float>&);
 template void rnn_backward<double>(const RnnBackward<double>&);
+template void rnn_forward_pair<float>(const RnnForward<float>&, const RnnForward<float>&);
+template void rnn_forward_pair<double>(const RnnForward<double>&, const RnnForward<double>&);
+template void rnn_backward_pair<float>(const RnnBackward<float>&, const RnnBackward<float>&);
+template void rnn_backward_pair<double>(const RnnBackward<double>&, const RnnBackward<double>&);
 
 }  // namespace ember::cpu

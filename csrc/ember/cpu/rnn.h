@@ -48,4 +48,12 @@ struct RnnBackward {
 template <class T>
 void rnn_backward(const RnnBackward<T>& a);
 
+// The two directions of a bidirectional layer (independent problems): the same results as
+// rnn_forward(a) then rnn_forward(b), but with 2+ threads each runs single-threaded on its own
+// thread, which saves the per-step barriers of splitting one small step across threads.
+template <class T>
+void rnn_forward_pair(const RnnForward<T>& a, const RnnForward<T>& b);
+template <class T>
+void rnn_backward_pair(const RnnBackward<T>& a, const RnnBackward<T>& b);
+
 }  // namespace ember::cpu

@@ -32,6 +32,16 @@ struct RNNWeights {
 std::vector<Tensor> rnn_layer(RNNMode mode, const Tensor& x, const Tensor& h0, const Tensor& c0,
                               const RNNWeights& w, const std::vector<int64_t>& lengths = {},
                               bool reverse = false);
+// Both directions of a bidirectional layer over the same x: returns {y_f, h_n_f, c_n_f, y_b,
+// h_n_b, c_n_b}, bitwise equal to rnn_layer(..., h0_f, c0_f, w_f, lengths, false) and
+// rnn_layer(..., h0_b, c0_b, w_b, lengths, true), but computed at once (with 2 or more
+// threads each direction runs on its own thread, forward and backward) and recorded as one
+// autograd node. Same arguments and limits as rnn_layer, per direction.
+std::vector<Tensor> rnn_layer_bidirectional(RNNMode mode, const Tensor& x, const Tensor& h0_f,
+                                            const Tensor& c0_f, const RNNWeights& w_f,
+                                            const Tensor& h0_b, const Tensor& c0_b,
+                                            const RNNWeights& w_b,
+                                            const std::vector<int64_t>& lengths = {});
 // The plain reference: the same computation written step by step with ember ops (autograd
 // through them). Tests compare rnn_layer against it.
 std::vector<Tensor> rnn_layer_reference(RNNMode mode, const Tensor& x, const Tensor& h0,
