@@ -38,6 +38,11 @@ EMBER_ISA_DECLARE(void, rnn_simple_forward, (int64_t rows, int64_t H, bool relu,
 EMBER_ISA_DECLARE(void, rnn_simple_backward, (int64_t rows, int64_t H, bool relu, const float* a,
                                               int64_t gs, const float* dh, float* dg))
 
+EMBER_ISA_DECLARE(void, rnn_step_rows, (int64_t* mr))
+EMBER_ISA_DECLARE(void, rnn_step_pack_a, (int64_t m, int64_t kc, const float* A, int64_t lda,
+                                          float* dst))
+EMBER_ISA_DECLARE(void, rnn_step_macro, (int64_t mc, int64_t nc, int64_t kc, const float* Ap,
+                                         const float* Bp, float* C, int64_t ldc, float beta))
 EMBER_ISA_DECLARE(void, rnn_gemv_packed, (int64_t K, int64_t KC, int64_t nr, int64_t slice_stride,
                                           int64_t p0, int64_t p1, int64_t Nc, const float* x,
                                           const float* Bp, float beta, float* y))
@@ -100,6 +105,13 @@ class StepMatrix {
       : B_(B), K_(K), Nc_(Nc), rs_(rs), cs_(cs) {
     if constexpr (is_f32<T>) {
       EMBER_ISA_CALL(gemm_kernel_shape, &mr_, &nr_);
+      // The ISA's small-batch tile (8 rows on AVX-512) when it has one, over the same B.
+      int64_t smr = 0;
+      EMBER_ISA_CALL(rnn_step_rows, &smr);
+      if (smr > 0) {
+        mr_ = smr;
+        own_tile_ = true;
+      }
       stride_ = (Nc + nr_ - 1) / nr_ * nr_ * kKC;
       packed_ = aligned_floats(ceil_div(K, kKC) * stride_);
       for (int64_t pc = 0; pc < K; pc += kKC) {
@@ -140,8 +152,13 @@ class StepMatrix {
     }
     if constexpr (is_f32<T>) {
       const float* ap = prepare(M, A, lda);
+      // One chunk per thread: each unit's product and gates are the same arithmetic in any
+      // chunk, so the split cannot change results, and wide chunks amortise the gate
+      // kernel's per-call set-up (a 32-unit call costs several times its share).
       const int64_t nr = nr_, blocks = H / nr, per_gate = H / nr;
-      parallel_for(blocks, grain(M * K_ * nr * G), [&](int64_t b0, int64_t b1) {
+      const int64_t threads = std::max<int64_t>(1, get_num_threads());
+      const int64_t chunk = std::max(ceil_div(blocks, threads), grain(M * K_ * nr * G));
+      parallel_for(blocks, chunk, [&](int64_t b0, int64_t b1) {
         for (int64_t q = 0; q < G; ++q)
           panels(M, A, ap, q * per_gate + b0, q * per_gate + b1, beta, C, ldc);
         gate(b0 * nr, b1 * nr);
@@ -172,7 +189,10 @@ class StepMatrix {
     float* ap = ap_.get();
     for (int64_t pc = 0; pc < K_; pc += kKC) {
       const int64_t kc = K_ - pc < kKC ? K_ - pc : kKC;
-      EMBER_ISA_CALL(gemm_pack_a, M, kc, A + pc, lda, 1, ap + mp * pc);
+      if (own_tile_)
+        EMBER_ISA_CALL(rnn_step_pack_a, M, kc, A + pc, lda, ap + mp * pc);
+      else
+        EMBER_ISA_CALL(gemm_pack_a, M, kc, A + pc, lda, 1, ap + mp * pc);
     }
     return ap;
   }
@@ -194,8 +214,12 @@ class StepMatrix {
       for (int64_t ic = 0; ic < M; ic += mc_max) {
         const int64_t mc = M - ic < mc_max ? M - ic : mc_max;
         // panels of MR rows, each kc x MR: row block ic starts at offset ic * kc
-        EMBER_ISA_CALL(gemm_macro, mc, nc, kc, ap + mp * pc + ic * kc, b, C + ic * ldc + j0,
-                       ldc, 1, 1.0f, pc == 0 ? beta : 1.0f);
+        const float* a = ap + mp * pc + ic * kc;
+        const float bt = pc == 0 ? beta : 1.0f;
+        if (own_tile_)
+          EMBER_ISA_CALL(rnn_step_macro, mc, nc, kc, a, b, C + ic * ldc + j0, ldc, bt);
+        else
+          EMBER_ISA_CALL(gemm_macro, mc, nc, kc, a, b, C + ic * ldc + j0, ldc, 1, 1.0f, bt);
       }
     }
   }
@@ -203,6 +227,7 @@ class StepMatrix {
   const T* B_;
   int64_t K_, Nc_, rs_, cs_;
   int64_t mr_ = 0, nr_ = 0, stride_ = 0;
+  bool own_tile_ = false;  // A packed by rnn_step_pack_a, products by rnn_step_macro
   AlignedBuf packed_;
   mutable AlignedBuf ap_;  // packed A, reused across steps
   mutable int64_t ap_size_ = 0;
