@@ -233,6 +233,10 @@ class StepMatrix {
   mutable int64_t ap_size_ = 0;
 };
 
+// Rows of input projection computed ahead of the steps that use them (a block of steps):
+// enough for an efficient product, few enough for the block's gates to stay in cache.
+constexpr int64_t kProjRows = 128;
+
 // Rows per gate-kernel chunk: about 16K elements of work, fixed by the sizes alone.
 int64_t row_grain(int64_t width) { return width >= 16384 ? 1 : 16384 / (width > 0 ? width : 1); }
 
@@ -250,20 +254,35 @@ void rnn_forward(const RnnForward<T>& a) {
   const int64_t L = a.L, N = a.N, I = a.I, H = a.H, P = a.P, G = gates_of(a.kind), GH = G * H;
   const bool lstm = a.kind == RnnKind::lstm, gru = a.kind == RnnKind::gru,
              relu = a.kind == RnnKind::relu, proj = a.w_hr != nullptr;
-  // Input projection with both biases folded in (GRU: b_hn stays with W_hn h).
+  // Input projection with both biases folded in (GRU: b_hn stays with W_hn h), computed a
+  // block of steps at a time just before those steps run, so their gate rows are still in
+  // cache when the recurrent product adds into them; W_ih is packed once for all blocks.
   const bool has_bias = a.b_ih || a.b_hh;
+  Buf<T> bias = buffer<T>(has_bias ? GH : 0);
   if (has_bias) {
-    Buf<T> bias = buffer<T>(GH);
     for (int64_t j = 0; j < GH; ++j) bias[j] = a.b_ih ? a.b_ih[j] : T(0);
     if (a.b_hh)
       for (int64_t j = 0; j < (gru ? 2 * H : GH); ++j) bias[j] += a.b_hh[j];
-    const T* bp = bias.get();
-    T* gp = a.gates;
-    parallel_for(L * N, std::max<int64_t>(1, (int64_t{1} << 18) / GH), [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) std::memcpy(gp + r * GH, bp, GH * sizeof(T));
-    });
   }
-  mm<T>(L * N, GH, I, a.x, I, 1, a.w_ih, 1, I, has_bias ? T(1) : T(0), a.gates, GH);
+  const int64_t S = std::min(L, std::max<int64_t>(1, kProjRows / std::max<int64_t>(N, 1)));
+  Buf<T> gwork = buffer<T>(a.gates ? 0 : S * N * GH);  // inference: one block's gates
+  const StepMatrix<T> wih_t(a.w_ih, I, GH, 1, I);       // x W_ih^T
+  T* gblock = nullptr;                                   // gate rows of the current block
+  int64_t tlo = 0;                                       // its first time step
+  auto project = [&](int64_t k0) {
+    const int64_t k1 = std::min(L, k0 + S);
+    tlo = a.reverse ? L - k1 : k0;
+    const int64_t rows = (k1 - k0) * N;
+    gblock = a.gates ? a.gates + tlo * N * GH : gwork.get();
+    if (has_bias) {
+      const T* bp = bias.get();
+      T* gp = gblock;
+      parallel_for(rows, std::max<int64_t>(1, (int64_t{1} << 18) / GH), [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) std::memcpy(gp + r * GH, bp, GH * sizeof(T));
+      });
+    }
+    wih_t.apply(rows, a.x + tlo * N * I, I, has_bias ? T(1) : T(0), gblock, GH);
+  };
 
   Buf<T> gh = buffer<T>(gru ? N * GH : 0);
   Buf<T> hraw_work = buffer<T>(proj && !a.hraw ? N * H : 0);
@@ -276,9 +295,10 @@ void rnn_forward(const RnnForward<T>& a) {
   std::unique_ptr<StepMatrix<T>> whr_t;
   if (proj) whr_t = std::make_unique<StepMatrix<T>>(a.w_hr, H, P, 1, H);  // hraw W_hr^T
   for (int64_t k = 0; k < L; ++k) {
+    if (k % S == 0) project(k);
     const int64_t t = a.reverse ? L - 1 - k : k;
     const int64_t b = a.batch_sizes ? a.batch_sizes[t] : N;
-    T* g = a.gates + t * N * GH;
+    T* g = gblock + (t - tlo) * N * GH;
     T* yt = a.y + t * N * P;
     if (a.hprev) std::memcpy(a.hprev + t * N * P, h, static_cast<size_t>(N * P) * sizeof(T));
     T* hr = proj ? (a.hraw ? a.hraw + t * N * H : hraw_work.get()) : nullptr;

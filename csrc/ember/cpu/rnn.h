@@ -20,7 +20,7 @@ struct RnnForward {
   T* h;      // (N, P): in h0, out h_n
   T* c;      // (N, H) LSTM: in c0, out c_n
   T* y;      // (L, N, P)
-  T* gates;  // (L, N, G*H) work; receives the gate activations
+  T* gates;  // (L, N, G*H): receives the gate activations; null (inference): not kept
   // Saved for backward; all null for inference.
   T* hprev;  // (L, N, P) state before each step
   T* cprev;  // (L, N, H) LSTM

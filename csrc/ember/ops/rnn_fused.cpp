@@ -60,16 +60,19 @@ std::vector<int64_t> batch_sizes_of(const std::vector<int64_t>& lengths, int64_t
 
 // The buffers of one layer-direction's forward run (contiguous, detached).
 struct Run {
-  RNNMode mode;
+  RNNMode mode = RNNMode::tanh;
   Dims d;
-  bool reverse;
+  bool reverse = false;
   Tensor wih, whh, bih, bhh, whr, h, c, y, gates, hprev, cprev, tanhc, hn, hraw;
 };
 
 Run make_run(RNNMode mode, const Dims& d, DType dt, const Tensor& h0, const Tensor& c0,
              const RNNWeights& w, bool reverse, bool need_grad) {
   const bool lstm = mode == RNNMode::lstm, gru = mode == RNNMode::gru, proj = w.w_hr.defined();
-  Run r{mode, d, reverse};
+  Run r;
+  r.mode = mode;
+  r.d = d;
+  r.reverse = reverse;
   r.wih = plain(w.w_ih);
   r.whh = plain(w.w_hh);
   r.bih = plain(w.b_ih);
@@ -78,8 +81,8 @@ Run make_run(RNNMode mode, const Dims& d, DType dt, const Tensor& h0, const Tens
   r.h = h0.defined() ? clone(h0.detach()) : zeros({d.N, d.P}, dt);
   if (lstm) r.c = c0.defined() ? clone(c0.detach()) : zeros({d.N, d.H}, dt);
   r.y = Tensor::empty({d.L, d.N, d.P}, dt);
-  r.gates = Tensor::empty({d.L, d.N, d.G * d.H}, dt);
   if (need_grad) {
+    r.gates = Tensor::empty({d.L, d.N, d.G * d.H}, dt);
     r.hprev = Tensor::empty({d.L, d.N, d.P}, dt);
     if (lstm) r.cprev = Tensor::empty({d.L, d.N, d.H}, dt);
     if (lstm) r.tanhc = Tensor::empty({d.L, d.N, d.H}, dt);
