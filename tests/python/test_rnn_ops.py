@@ -358,11 +358,14 @@ def test_bad_cell_input():
 
 # ---- determinism ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
-def test_same_for_threads(mode):
-    # Sizes large enough that gate kernels, recurrent products and column sums split.
-    args = make(mode, 4, 64, 32, 128, dtype=np.float32, h0=True, c0=True, seed=9)
-    lengths = [4] * 40 + [3] * 20 + [1] * 4
+@pytest.mark.parametrize("mode,N,P", [("LSTM", 64, None), ("GRU", 64, None), ("LSTM", 20, 24),
+                                      ("RNN_TANH", 12, None)])
+def test_same_for_threads(mode, N, P):
+    # Sizes large enough that gate kernels, recurrent products and column sums split; batches
+    # of 16+ rows split their rows (N = 20: uneven row chunks with partial 8-row tiles), smaller
+    # ones each step's columns.
+    args = make(mode, 4, N, 32, 128, P=P, dtype=np.float32, h0=True, c0=True, seed=9)
+    lengths = sorted([4] * (N - N // 3) + [3] * (N // 4) + [1] * (N // 3 - N // 4), reverse=True)
 
     def fn():
         out, g = loss_and_grads(ember._C._rnn_layer, mode, args, lengths, mode == "GRU")

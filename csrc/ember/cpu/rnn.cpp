@@ -1,7 +1,9 @@
-// Fused recurrent layer kernels (see rnn.h). Forward: gates = bias + X W_ih^T for all L*N
-// rows in one GEMM, then per step the recurrent GEMM into that step's slice (GRU: into a
-// separate buffer, since r multiplies W_hn h + b_hn) and one gate kernel over the active rows.
-// Backward: per step one gate kernel and one GEMM dh_{t-1} = dgates_t W_hh; then dx, dW_ih,
+// Fused recurrent layer kernels (see rnn.h). Forward: per step gates = bias + x_t W_ih^T +
+// h W_hh^T (GRU: the h part in a separate buffer, since r multiplies W_hn h + b_hn), then one
+// gate kernel over the active rows. Batches of 16+ rows split their rows between threads for
+// the whole sequence (rows never interact: no barrier per step); smaller ones split each
+// step's columns and project the input a block of steps ahead. Backward: per step one gate
+// kernel and one GEMM dh_{t-1} = dgates_t W_hh (rows split the same way); then dx, dW_ih,
 // dW_hh, dW_hr as one GEMM each over all L*N rows and bias grads as ordered column sums.
 #include "ember/cpu/rnn.h"
 
@@ -135,6 +137,24 @@ class StepMatrix {
     }
   }
 
+  // The same product on the calling thread only, A packed into `ap` (pack_floats(M) floats,
+  // 64-byte aligned; unused for float64): for callers that split the batch rows between
+  // threads. Each element is computed exactly as by apply.
+  void apply_rows(int64_t M, const T* A, int64_t lda, T beta, T* C, int64_t ldc,
+                  float* ap) const {
+    if (M <= 0 || Nc_ <= 0) return;
+    if constexpr (!is_f32<T>) {
+      (void)ap;
+      mm<T>(M, Nc_, K_, A, lda, 1, B_, rs_, cs_, beta, C, ldc);  // nested: runs serially
+    } else {
+      if (K_ == 0) return scale(M, beta, C, ldc);
+      if (M > 1) pack(M, A, lda, ap);
+      panels(M, A, M > 1 ? ap : nullptr, 0, ceil_div(Nc_, nr_), beta, C, ldc);
+    }
+  }
+  int64_t pack_floats(int64_t M) const { return is_f32<T> ? ceil_div(M, mr_) * mr_ * K_ : 0; }
+  int64_t rows_per_tile() const { return is_f32<T> ? mr_ : 1; }
+
   // The recurrent step: C (M x G*H) = A B + beta C, then gate(u0, u1) on hidden units
   // [u0, u1) of all M rows. float32 with H a multiple of the panel width does both in one
   // parallel region: each chunk owns whole unit blocks, i.e. their columns in all G gate
@@ -186,7 +206,12 @@ class StepMatrix {
       ap_ = aligned_floats(mp * K_);
       ap_size_ = mp * K_;
     }
-    float* ap = ap_.get();
+    pack(M, A, lda, ap_.get());
+    return ap_.get();
+  }
+
+  void pack(int64_t M, const float* A, int64_t lda, float* ap) const {
+    const int64_t mp = ceil_div(M, mr_) * mr_;
     for (int64_t pc = 0; pc < K_; pc += kKC) {
       const int64_t kc = K_ - pc < kKC ? K_ - pc : kKC;
       if (own_tile_)
@@ -194,7 +219,6 @@ class StepMatrix {
       else
         EMBER_ISA_CALL(gemm_pack_a, M, kc, A + pc, lda, 1, ap + mp * pc);
     }
-    return ap;
   }
 
   // Columns of panels [p0, p1) of C = A B + beta C (single-threaded).
@@ -237,6 +261,11 @@ class StepMatrix {
 // enough for an efficient product, few enough for the block's gates to stay in cache.
 constexpr int64_t kProjRows = 128;
 
+// Batches of at least this many rows split their rows between threads for the whole
+// sequence (at least one 8-row tile each with two threads); smaller ones split each step's
+// columns instead.
+constexpr int64_t kSplitRows = 16;
+
 // Rows per gate-kernel chunk: about 16K elements of work, fixed by the sizes alone.
 int64_t row_grain(int64_t width) { return width >= 16384 ? 1 : 16384 / (width > 0 ? width : 1); }
 
@@ -264,7 +293,8 @@ void rnn_forward(const RnnForward<T>& a) {
     if (a.b_hh)
       for (int64_t j = 0; j < (gru ? 2 * H : GH); ++j) bias[j] += a.b_hh[j];
   }
-  const int64_t S = std::min(L, std::max<int64_t>(1, kProjRows / std::max<int64_t>(N, 1)));
+  const bool split = N >= kSplitRows;
+  const int64_t S = split ? 1 : std::min(L, std::max<int64_t>(1, kProjRows / std::max<int64_t>(N, 1)));
   Buf<T> gwork = buffer<T>(a.gates ? 0 : S * N * GH);  // inference: one block's gates
   const StepMatrix<T> wih_t(a.w_ih, I, GH, 1, I);       // x W_ih^T
   T* gblock = nullptr;                                   // gate rows of the current block
@@ -294,6 +324,88 @@ void rnn_forward(const RnnForward<T>& a) {
   const StepMatrix<T> whh_t(a.w_hh, P, GH, 1, P);  // h W_hh^T
   std::unique_ptr<StepMatrix<T>> whr_t;
   if (proj) whr_t = std::make_unique<StepMatrix<T>>(a.w_hr, H, P, 1, H);  // hraw W_hr^T
+  // Gates of hidden units [u0, u1) for rows [r0, r0 + rows) of step t (gate rows at g).
+  auto gate = [&](int64_t t, T* g, int64_t u0, int64_t u1, int64_t r0, int64_t rows) {
+    const int64_t W = u1 - u0;
+    T* yt = a.y + t * N * P + r0 * P;
+    T* hr = proj ? (a.hraw ? a.hraw + t * N * H : hraw_work.get()) + r0 * H : nullptr;
+    T* hout = proj ? hr : yt;
+    const int64_t hs = proj ? H : P;
+    g += r0 * GH;
+    if (lstm) {
+      T* cp = a.cprev ? a.cprev + t * N * H + r0 * H + u0 : nullptr;
+      T* tc = a.tanhc ? a.tanhc + t * N * H + r0 * H + u0 : nullptr;
+      T* c = a.c + r0 * H + u0;
+      if constexpr (is_f32<T>)
+        EMBER_ISA_CALL(rnn_lstm_forward, rows, H, W, g + u0, GH, c, cp, tc, hout + u0, hs);
+      else
+        rnn_f64::lstm_forward_rows<T>(rows, H, W, g + u0, GH, c, cp, tc, hout + u0, hs);
+    } else if (gru) {
+      const T* ghp = gh.get() + r0 * GH + u0;
+      const T* hp = h + r0 * P + u0;
+      T* hns = (a.hn ? a.hn + t * N * H : hn_work.get()) + r0 * H + u0;
+      if constexpr (is_f32<T>)
+        EMBER_ISA_CALL(rnn_gru_forward, rows, H, W, g + u0, GH, ghp, bhn + u0, hp, P, hns,
+                       yt + u0, P);
+      else
+        rnn_f64::gru_forward_rows<T>(rows, H, W, g + u0, GH, ghp, bhn + u0, hp, P, hns, yt + u0,
+                                     P);
+    } else {
+      if constexpr (is_f32<T>)
+        EMBER_ISA_CALL(rnn_simple_forward, rows, W, relu, g + u0, GH, yt + u0, P);
+      else
+        rnn_f64::simple_forward_rows<T>(rows, W, relu, g + u0, GH, yt + u0, P);
+    }
+  };
+
+  if (split) {
+    // Each batch row's recurrence is independent of the others: chunks of rows run the whole
+    // sequence, each on one thread, with no barrier per step. Every element is computed by
+    // the same kernels as in the unsplit path, so the chunking cannot change results.
+    const int64_t tile = whh_t.rows_per_tile();
+    const int64_t threads = std::max<int64_t>(1, get_num_threads());
+    const int64_t rpc = std::max(tile, ceil_div(ceil_div(N, threads), tile) * tile);
+    const int64_t nchunks = ceil_div(N, rpc);
+    int64_t per = std::max(wih_t.pack_floats(rpc), whh_t.pack_floats(rpc));
+    if (proj) per = std::max(per, whr_t->pack_floats(rpc));
+    per = ceil_div(per, 16) * 16;  // keeps every chunk's buffer 64-byte aligned
+    AlignedBuf packs = aligned_floats(nchunks * per);
+    const T* bp = bias.get();
+    parallel_for(nchunks, 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t ch = c0; ch < c1; ++ch) {
+        const int64_t r0 = ch * rpc, r1 = std::min(N, r0 + rpc);
+        float* ap = packs.get() + ch * per;
+        for (int64_t k = 0; k < L; ++k) {
+          const int64_t t = a.reverse ? L - 1 - k : k;
+          const int64_t b = a.batch_sizes ? a.batch_sizes[t] : N;
+          const int64_t m = std::min(std::max<int64_t>(b - r0, 0), r1 - r0);
+          T* g = a.gates ? a.gates + t * N * GH : gwork.get();
+          T* yt = a.y + t * N * P;
+          T* hr = proj ? (a.hraw ? a.hraw + t * N * H : hraw_work.get()) : nullptr;
+          if (a.hprev)
+            std::memcpy(a.hprev + t * N * P + r0 * P, h + r0 * P,
+                        static_cast<size_t>((r1 - r0) * P) * sizeof(T));
+          if (m > 0) {
+            T* gr = g + r0 * GH;
+            if (has_bias)
+              for (int64_t i = 0; i < m; ++i) std::memcpy(gr + i * GH, bp, GH * sizeof(T));
+            wih_t.apply_rows(m, a.x + (t * N + r0) * I, I, has_bias ? T(1) : T(0), gr, GH, ap);
+            if (gru)
+              whh_t.apply_rows(m, h + r0 * P, P, T(0), gh.get() + r0 * GH, GH, ap);
+            else
+              whh_t.apply_rows(m, h + r0 * P, P, T(1), gr, GH, ap);
+            gate(t, g, 0, H, r0, m);
+            if (proj) whr_t->apply_rows(m, hr + r0 * H, H, T(0), yt + r0 * P, P, ap);
+            std::memcpy(h + r0 * P, yt + r0 * P, static_cast<size_t>(m * P) * sizeof(T));
+          }
+          if (proj && a.hraw) zero_rows(hr, r0 + m, r1, H);  // read (times zero) by dW_hr
+          zero_rows(yt, r0 + m, r1, P);
+        }
+      }
+    });
+    return;
+  }
+
   for (int64_t k = 0; k < L; ++k) {
     if (k % S == 0) project(k);
     const int64_t t = a.reverse ? L - 1 - k : k;
@@ -302,40 +414,11 @@ void rnn_forward(const RnnForward<T>& a) {
     T* yt = a.y + t * N * P;
     if (a.hprev) std::memcpy(a.hprev + t * N * P, h, static_cast<size_t>(N * P) * sizeof(T));
     T* hr = proj ? (a.hraw ? a.hraw + t * N * H : hraw_work.get()) : nullptr;
-    T* hout = proj ? hr : yt;
-    const int64_t hs = proj ? H : P;
-    T* cprev = a.cprev ? a.cprev + t * N * H : nullptr;
-    T* tanhc = a.tanhc ? a.tanhc + t * N * H : nullptr;
-    T* hns = a.hn ? a.hn + t * N * H : hn_work.get();
-    const T* ghp = gh.get();
-    // Gates of hidden units [u0, u1) for the b active rows.
-    auto gate = [&](int64_t u0, int64_t u1) {
-      const int64_t W = u1 - u0;
-      if (lstm) {
-        T* cp = cprev ? cprev + u0 : nullptr;
-        T* tc = tanhc ? tanhc + u0 : nullptr;
-        if constexpr (is_f32<T>)
-          EMBER_ISA_CALL(rnn_lstm_forward, b, H, W, g + u0, GH, a.c + u0, cp, tc, hout + u0, hs);
-        else
-          rnn_f64::lstm_forward_rows<T>(b, H, W, g + u0, GH, a.c + u0, cp, tc, hout + u0, hs);
-      } else if (gru) {
-        if constexpr (is_f32<T>)
-          EMBER_ISA_CALL(rnn_gru_forward, b, H, W, g + u0, GH, ghp + u0, bhn + u0, h + u0, P,
-                         hns + u0, yt + u0, P);
-        else
-          rnn_f64::gru_forward_rows<T>(b, H, W, g + u0, GH, ghp + u0, bhn + u0, h + u0, P,
-                                       hns + u0, yt + u0, P);
-      } else {
-        if constexpr (is_f32<T>)
-          EMBER_ISA_CALL(rnn_simple_forward, b, W, relu, g + u0, GH, yt + u0, P);
-        else
-          rnn_f64::simple_forward_rows<T>(b, W, relu, g + u0, GH, yt + u0, P);
-      }
-    };
+    auto gate_units = [&](int64_t u0, int64_t u1) { gate(t, g, u0, u1, 0, b); };
     if (gru)
-      whh_t.apply_gated(b, h, P, T(0), gh.get(), GH, H, G, gate);
+      whh_t.apply_gated(b, h, P, T(0), gh.get(), GH, H, G, gate_units);
     else
-      whh_t.apply_gated(b, h, P, T(1), g, GH, H, G, gate);
+      whh_t.apply_gated(b, h, P, T(1), g, GH, H, G, gate_units);
     if (proj) {
       whr_t->apply(b, hr, H, T(0), yt, P);
       if (a.hraw) zero_rows(hr, b, N, H);  // read (times zero) by the dW_hr GEMM
@@ -359,58 +442,107 @@ void rnn_backward(const RnnBackward<T>& a) {
   if (proj) whr = std::make_unique<StepMatrix<T>>(a.w_hr, P, H, H, 1);  // dh W_hr
   std::memcpy(dh.get(), a.dh_n, static_cast<size_t>(N * P) * sizeof(T));
   if (lstm) std::memcpy(dc.get(), a.dc_n, static_cast<size_t>(N * H) * sizeof(T));
-  for (int64_t k = 0; k < L; ++k) {
-    const int64_t t = a.reverse ? k : L - 1 - k;
-    const int64_t b = a.batch_sizes ? a.batch_sizes[t] : N;
-    const T* dyt = a.dy + t * N * P;
-    T* dhp = dh.get();
-    for (int64_t i = 0; i < b * P; ++i) dhp[i] += dyt[i];
+  T* dhp = dh.get();
+  T* dcp = dc.get();
+  // Gate gradients of rows [r0, r1) of step t; din: the gradient of the gate kernel's h output.
+  auto gate = [&](int64_t t, const T* din, int64_t r0, int64_t r1) {
+    const int64_t rows = r1 - r0;
+    if (rows <= 0) return;
     T* dg = dG.get() + t * N * GH;
     T* dgh = gru ? dGh.get() + t * N * GH : nullptr;
-    const T* din = dhp;  // gradient of the gate kernel's h output (rows x H)
-    if (proj) {
-      std::memcpy(dHs.get() + t * N * P, dhp, static_cast<size_t>(b * P) * sizeof(T));
-      zero_rows(dHs.get() + t * N * P, b, N, P);
-      whr->apply(b, dhp, P, T(0), dhraw.get(), H);
-      din = dhraw.get();
-    }
     const T* ga = a.gates + t * N * GH;
-    const T* cprev = lstm ? a.cprev + t * N * H : nullptr;
-    const T* tanhc = lstm ? a.tanhc + t * N * H : nullptr;
-    const T* hn = gru ? a.hn + t * N * H : nullptr;
-    const T* hprev = a.hprev + t * N * P;
-    T* dcp = dc.get();
-    parallel_for(b, row_grain(GH), [&](int64_t r0, int64_t r1) {
-      const int64_t rows = r1 - r0;
-      if (lstm) {
-        if constexpr (is_f32<T>)
-          EMBER_ISA_CALL(rnn_lstm_backward, rows, H, ga + r0 * GH, GH, cprev + r0 * H,
-                         tanhc + r0 * H, din + r0 * H, dcp + r0 * H, dg + r0 * GH);
-        else
-          rnn_f64::lstm_backward_rows<T>(rows, H, ga + r0 * GH, GH, cprev + r0 * H,
-                                         tanhc + r0 * H, din + r0 * H, dcp + r0 * H, dg + r0 * GH);
-      } else if (gru) {
-        if constexpr (is_f32<T>)
-          EMBER_ISA_CALL(rnn_gru_backward, rows, H, ga + r0 * GH, GH, hn + r0 * H,
-                         hprev + r0 * P, P, dhp + r0 * H, dg + r0 * GH, dgh + r0 * GH);
-        else
-          rnn_f64::gru_backward_rows<T>(rows, H, ga + r0 * GH, GH, hn + r0 * H, hprev + r0 * P,
-                                        P, dhp + r0 * H, dg + r0 * GH, dgh + r0 * GH);
-      } else {
-        if constexpr (is_f32<T>)
-          EMBER_ISA_CALL(rnn_simple_backward, rows, H, relu, ga + r0 * GH, GH, din + r0 * H,
-                         dg + r0 * GH);
-        else
-          rnn_f64::simple_backward_rows<T>(rows, H, relu, ga + r0 * GH, GH, din + r0 * H,
-                                           dg + r0 * GH);
+    if (lstm) {
+      const T* cprev = a.cprev + t * N * H;
+      const T* tanhc = a.tanhc + t * N * H;
+      if constexpr (is_f32<T>)
+        EMBER_ISA_CALL(rnn_lstm_backward, rows, H, ga + r0 * GH, GH, cprev + r0 * H,
+                       tanhc + r0 * H, din + r0 * H, dcp + r0 * H, dg + r0 * GH);
+      else
+        rnn_f64::lstm_backward_rows<T>(rows, H, ga + r0 * GH, GH, cprev + r0 * H,
+                                       tanhc + r0 * H, din + r0 * H, dcp + r0 * H, dg + r0 * GH);
+    } else if (gru) {
+      const T* hn = a.hn + t * N * H;
+      const T* hprev = a.hprev + t * N * P;
+      if constexpr (is_f32<T>)
+        EMBER_ISA_CALL(rnn_gru_backward, rows, H, ga + r0 * GH, GH, hn + r0 * H,
+                       hprev + r0 * P, P, dhp + r0 * H, dg + r0 * GH, dgh + r0 * GH);
+      else
+        rnn_f64::gru_backward_rows<T>(rows, H, ga + r0 * GH, GH, hn + r0 * H, hprev + r0 * P,
+                                      P, dhp + r0 * H, dg + r0 * GH, dgh + r0 * GH);
+    } else {
+      if constexpr (is_f32<T>)
+        EMBER_ISA_CALL(rnn_simple_backward, rows, H, relu, ga + r0 * GH, GH, din + r0 * H,
+                       dg + r0 * GH);
+      else
+        rnn_f64::simple_backward_rows<T>(rows, H, relu, ga + r0 * GH, GH, din + r0 * H,
+                                         dg + r0 * GH);
+    }
+  };
+
+  if (N >= kSplitRows) {
+    // As in rnn_forward: chunks of rows run the whole sequence, one thread each.
+    const int64_t tile = whh.rows_per_tile();
+    const int64_t threads = std::max<int64_t>(1, get_num_threads());
+    const int64_t rpc = std::max(tile, ceil_div(ceil_div(N, threads), tile) * tile);
+    const int64_t nchunks = ceil_div(N, rpc);
+    int64_t per = whh.pack_floats(rpc);
+    if (proj) per = std::max(per, whr->pack_floats(rpc));
+    per = ceil_div(per, 16) * 16;
+    AlignedBuf packs = aligned_floats(nchunks * per);
+    parallel_for(nchunks, 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t ch = c0; ch < c1; ++ch) {
+        const int64_t r0 = ch * rpc, r1 = std::min(N, r0 + rpc);
+        float* ap = packs.get() + ch * per;
+        for (int64_t k = 0; k < L; ++k) {
+          const int64_t t = a.reverse ? k : L - 1 - k;
+          const int64_t b = a.batch_sizes ? a.batch_sizes[t] : N;
+          const int64_t m = std::min(std::max<int64_t>(b - r0, 0), r1 - r0);
+          const T* dyt = a.dy + t * N * P;
+          for (int64_t i = r0 * P; i < (r0 + m) * P; ++i) dhp[i] += dyt[i];
+          T* dg = dG.get() + t * N * GH;
+          T* dgh = gru ? dGh.get() + t * N * GH : nullptr;
+          const T* din = dhp;
+          if (proj) {
+            T* ds = dHs.get() + t * N * P;
+            std::memcpy(ds + r0 * P, dhp + r0 * P, static_cast<size_t>(m * P) * sizeof(T));
+            zero_rows(ds, r0 + m, r1, P);
+            whr->apply_rows(m, dhp + r0 * P, P, T(0), dhraw.get() + r0 * H, H, ap);
+            din = dhraw.get();
+          }
+          gate(t, din, r0, r0 + m);
+          zero_rows(dg, r0 + m, r1, GH);
+          if (gru) {
+            zero_rows(dgh, r0 + m, r1, GH);
+            whh.apply_rows(m, dgh + r0 * GH, GH, T(1), dhp + r0 * P, P, ap);
+          } else {
+            whh.apply_rows(m, dg + r0 * GH, GH, T(0), dhp + r0 * P, P, ap);
+          }
+        }
       }
     });
-    zero_rows(dg, b, N, GH);
-    if (gru) {
-      zero_rows(dgh, b, N, GH);
-      whh.apply(b, dgh, GH, T(1), dhp, P);
-    } else {
-      whh.apply(b, dg, GH, T(0), dhp, P);
+  } else {
+    for (int64_t k = 0; k < L; ++k) {
+      const int64_t t = a.reverse ? k : L - 1 - k;
+      const int64_t b = a.batch_sizes ? a.batch_sizes[t] : N;
+      const T* dyt = a.dy + t * N * P;
+      for (int64_t i = 0; i < b * P; ++i) dhp[i] += dyt[i];
+      T* dg = dG.get() + t * N * GH;
+      T* dgh = gru ? dGh.get() + t * N * GH : nullptr;
+      const T* din = dhp;
+      if (proj) {
+        std::memcpy(dHs.get() + t * N * P, dhp, static_cast<size_t>(b * P) * sizeof(T));
+        zero_rows(dHs.get() + t * N * P, b, N, P);
+        whr->apply(b, dhp, P, T(0), dhraw.get(), H);
+        din = dhraw.get();
+      }
+      parallel_for(b, row_grain(GH), [&](int64_t r0, int64_t r1) { gate(t, din, r0, r1); });
+      zero_rows(dg, b, N, GH);
+      if (gru) {
+        zero_rows(dgh, b, N, GH);
+        whh.apply(b, dgh, GH, T(1), dhp, P);
+      } else {
+        whh.apply(b, dg, GH, T(0), dhp, P);
+      }
     }
   }
   if (a.dh0) std::memcpy(a.dh0, dh.get(), static_cast<size_t>(N * P) * sizeof(T));
