@@ -266,6 +266,16 @@ constexpr int64_t kProjRows = 128;
 // columns instead.
 constexpr int64_t kSplitRows = 16;
 
+// Set on the threads running one direction each of a bidirectional pair (run_pair): their
+// nested loops run serially, so a row split there would only shrink the products.
+thread_local bool t_in_pair = false;
+
+// Row chunks of the split path: one per thread (tile-aligned), none when already one thread.
+int64_t split_rows_per_chunk(int64_t N, int64_t tile) {
+  const int64_t threads = t_in_pair ? 1 : std::max<int64_t>(1, get_num_threads());
+  return std::max(tile, ceil_div(ceil_div(N, threads), tile) * tile);
+}
+
 // Rows per gate-kernel chunk: about 16K elements of work, fixed by the sizes alone.
 int64_t row_grain(int64_t width) { return width >= 16384 ? 1 : 16384 / (width > 0 ? width : 1); }
 
@@ -362,9 +372,7 @@ void rnn_forward(const RnnForward<T>& a) {
     // Each batch row's recurrence is independent of the others: chunks of rows run the whole
     // sequence, each on one thread, with no barrier per step. Every element is computed by
     // the same kernels as in the unsplit path, so the chunking cannot change results.
-    const int64_t tile = whh_t.rows_per_tile();
-    const int64_t threads = std::max<int64_t>(1, get_num_threads());
-    const int64_t rpc = std::max(tile, ceil_div(ceil_div(N, threads), tile) * tile);
+    const int64_t rpc = split_rows_per_chunk(N, whh_t.rows_per_tile());
     const int64_t nchunks = ceil_div(N, rpc);
     int64_t per = std::max(wih_t.pack_floats(rpc), whh_t.pack_floats(rpc));
     if (proj) per = std::max(per, whr_t->pack_floats(rpc));
@@ -481,9 +489,7 @@ void rnn_backward(const RnnBackward<T>& a) {
 
   if (N >= kSplitRows) {
     // As in rnn_forward: chunks of rows run the whole sequence, one thread each.
-    const int64_t tile = whh.rows_per_tile();
-    const int64_t threads = std::max<int64_t>(1, get_num_threads());
-    const int64_t rpc = std::max(tile, ceil_div(ceil_div(N, threads), tile) * tile);
+    const int64_t rpc = split_rows_per_chunk(N, whh.rows_per_tile());
     const int64_t nchunks = ceil_div(N, rpc);
     int64_t per = whh.pack_floats(rpc);
     if (proj) per = std::max(per, whr->pack_floats(rpc));
@@ -586,11 +592,13 @@ void run_pair(const F& f) {
   std::exception_ptr err[2];
   parallel_for(2, 1, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) {
+      t_in_pair = true;
       try {
         f(i);
       } catch (...) {
         err[i] = std::current_exception();
       }
+      t_in_pair = false;
     }
   });
   for (const auto& e : err)
