@@ -78,44 +78,6 @@ void gemv_packed_panels(int64_t K, int64_t KC, int64_t slice_stride, int64_t p0,
       for (int64_t q = 0; q < cols; ++q) y[j0 + q] = acc[q] + beta * y[j0 + q];
   }
 }
-#if defined(__AVX512F__)
-// NP 32-column panels at once with explicit FMAs: the one-panel loop is a chain of dependent
-// FMAs (two accumulators, each waiting on the last k), so it runs at the FMA latency, not its
-// rate; four panels give eight independent chains. Every column sums over k in order from
-// zero, then y = acc + beta * y with one rounding, whichever NP computes it, so the panel
-// split between threads cannot change a result. Columns at or past Nc are not stored (the
-// packed panel is zero-padded there).
-template <int NP>
-void gemv_packed_x32(int64_t K, int64_t KC, int64_t slice_stride, int64_t p, int64_t Nc,
-                     const float* x, const float* Bp, float beta, float* y) {
-  __m512 acc[2 * NP];
-  for (int q = 0; q < 2 * NP; ++q) acc[q] = _mm512_setzero_ps();
-  for (int64_t pc = 0; pc < K; pc += KC) {
-    const int64_t kc = K - pc < KC ? K - pc : KC;
-    const float* b = Bp + (pc / KC) * slice_stride + p * kc * 32;
-    const float* xs = x + pc;
-    const int64_t ps = kc * 32;  // from one panel to the next within the slice
-    for (int64_t k = 0; k < kc; ++k) {
-      const __m512 xv = _mm512_set1_ps(xs[k]);
-      const float* bk = b + k * 32;
-#pragma GCC unroll 4
-      for (int q = 0; q < NP; ++q) {
-        acc[2 * q] = _mm512_fmadd_ps(xv, _mm512_load_ps(bk + q * ps), acc[2 * q]);
-        acc[2 * q + 1] = _mm512_fmadd_ps(xv, _mm512_load_ps(bk + q * ps + 16), acc[2 * q + 1]);
-      }
-    }
-  }
-  const __m512 vb = _mm512_set1_ps(beta);
-  for (int q = 0; q < 2 * NP; ++q) {
-    const int64_t j = p * 32 + 16 * q, left = Nc - j;
-    if (left <= 0) break;
-    const __mmask16 m = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
-    __m512 r = acc[q];
-    if (beta != 0.0f) r = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m, y + j), r);
-    _mm512_mask_storeu_ps(y + j, m, r);
-  }
-}
-#endif
 
 }  // namespace
 
@@ -124,14 +86,8 @@ void gemv_packed_x32(int64_t K, int64_t KC, int64_t slice_stride, int64_t p, int
 void rnn_gemv_packed(int64_t K, int64_t KC, int64_t nr, int64_t slice_stride, int64_t p0,
                      int64_t p1, int64_t Nc, const float* x, const float* Bp, float beta,
                      float* y) {
-  if (nr == 32) {
-#if defined(__AVX512F__)
-    for (; p0 + 4 <= p1; p0 += 4) gemv_packed_x32<4>(K, KC, slice_stride, p0, Nc, x, Bp, beta, y);
-    for (; p0 < p1; ++p0) gemv_packed_x32<1>(K, KC, slice_stride, p0, Nc, x, Bp, beta, y);
-#else
+  if (nr == 32)
     gemv_packed_panels<32>(K, KC, slice_stride, p0, p1, Nc, x, Bp, beta, y);
-#endif
-  }
   else if (nr == 16)
     gemv_packed_panels<16>(K, KC, slice_stride, p0, p1, Nc, x, Bp, beta, y);
   else
