@@ -1,8 +1,10 @@
 // Fused CPU kernels of one recurrent layer-direction (ops/rnn.h, rnn_layer): forward with
-// one input-projection GEMM for all steps, then per step one recurrent GEMM and one fused
-// gate kernel; backward (BPTT) the same way, with the weight gradients as one GEMM each over
-// all steps. Raw contiguous buffers, float or double; no argument checks (ops/rnn.cpp does
-// them). Bitwise identical for any thread count. Shape letters as in ops/rnn.h.
+// the input projection and the recurrent product per step (W_ih and W_hh packed once), then
+// one fused gate kernel; backward (BPTT) the same way, with the weight gradients as one GEMM
+// each over all steps. Batches of 16+ rows run their rows split between threads for the whole
+// sequence (no barrier per step). Raw contiguous buffers, float or double; no argument checks
+// (ops/rnn_fused.cpp does them). Bitwise identical for any thread count. Shape letters as in
+// ops/rnn.h.
 #pragma once
 #include <cstdint>
 

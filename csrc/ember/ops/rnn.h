@@ -26,8 +26,9 @@ struct RNNWeights {
 // sequences, sorted). reverse: each sequence runs from its last valid step back to step 0.
 // Returns {y (L, N, P) with zeros at steps t >= length, h_n (N, P), c_n (N, H) or undefined};
 // h_n / c_n hold each sequence's state after its last valid step. Differentiable in x, h0,
-// c0 and every weight. Fused: one GEMM for the input projection of all steps, then per step
-// one recurrent GEMM and one fused gate kernel; backward (BPTT) fused the same way.
+// c0 and every weight. Fused (cpu/rnn.h): per step the input projection and the recurrent
+// product into the gates, then one gate kernel; batches of 16+ rows split their rows between
+// threads for the whole sequence; backward (BPTT) fused the same way.
 // Double backward through it raises NotImplementedError (the reference supports it).
 std::vector<Tensor> rnn_layer(RNNMode mode, const Tensor& x, const Tensor& h0, const Tensor& c0,
                               const RNNWeights& w, const std::vector<int64_t>& lengths = {},
