@@ -232,9 +232,11 @@ void bind_utils(py::module_& nn) {
     return nn::pad_packed_sequence(p, batch_first, padding_value, total_length);
   }, py::arg("sequence"), py::arg("batch_first") = false, py::arg("padding_value") = 0.0,
      py::arg("total_length") = py::none());
-  nn.def("_pad_sequence", [](const std::vector<Tensor>& seqs, bool batch_first, double padding_value) {
-    return nn::pad_sequence(seqs, batch_first, padding_value);
-  }, py::arg("sequences"), py::arg("batch_first") = false, py::arg("padding_value") = 0.0, R());
+  nn.def("_pad_sequence", [](const std::vector<Tensor>& seqs, bool batch_first, double padding_value,
+                             const std::string& padding_side) {
+    return nn::pad_sequence(seqs, batch_first, padding_value, padding_side);
+  }, py::arg("sequences"), py::arg("batch_first") = false, py::arg("padding_value") = 0.0,
+     py::arg("padding_side") = "right", R());
   nn.def("_pack_sequence", [](const std::vector<Tensor>& seqs, bool enforce_sorted) {
     nn::PackedSequence p;
     {

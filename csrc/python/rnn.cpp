@@ -42,6 +42,28 @@ py::list layer(const std::string& mode, const Tensor& input, std::optional<Tenso
   return to_list(out);
 }
 
+py::list layer_bidirectional(const std::string& mode, const Tensor& input,
+                             std::optional<Tensor> h0_f, std::optional<Tensor> c0_f,
+                             const std::vector<std::optional<Tensor>>& w_f,
+                             std::optional<Tensor> h0_b, std::optional<Tensor> c0_b,
+                             const std::vector<std::optional<Tensor>>& w_b,
+                             const std::vector<int64_t>& lengths) {
+  RNNMode m = parse_mode(mode);
+  auto weights = [](const std::vector<std::optional<Tensor>>& w) {
+    EMBER_CHECK(w.size() == 5, ValueError, "[rnn_layer_bidirectional] expected 5 weights "
+                "(w_ih, w_hh, b_ih, b_hh, w_hr) per direction, got ", w.size());
+    return RNNWeights{opt(w[0]), opt(w[1]), opt(w[2]), opt(w[3]), opt(w[4])};
+  };
+  RNNWeights wf = weights(w_f), wb = weights(w_b);
+  std::vector<Tensor> out;
+  {
+    py::gil_scoped_release release;
+    out = rnn_layer_bidirectional(m, input, opt(h0_f), opt(c0_f), wf, opt(h0_b), opt(c0_b), wb,
+                                  lengths);
+  }
+  return to_list(out);
+}
+
 }  // namespace
 
 void bind_rnn(py::module_& m, TensorClass& cls) {
@@ -89,6 +111,12 @@ void bind_rnn(py::module_& m, TensorClass& cls) {
         py::arg("input"), py::arg("h0"), py::arg("c0"), py::arg("w_ih"), py::arg("w_hh"),
         py::arg("b_ih"), py::arg("b_hh"), py::arg("w_hr"),
         py::arg("lengths") = std::vector<int64_t>{}, py::arg("reverse") = false);
+  m.def("_rnn_layer_bidirectional", &layer_bidirectional,
+        "Both directions of one layer over a (L, N, I) sequence; w_f / w_b are [w_ih, w_hh, "
+        "b_ih, b_hh, w_hr] (None where absent); returns [y_f, h_n_f, c_n_f, y_b, h_n_b, c_n_b].",
+        py::arg("mode"), py::arg("input"), py::arg("h0_f"), py::arg("c0_f"), py::arg("w_f"),
+        py::arg("h0_b"), py::arg("c0_b"), py::arg("w_b"),
+        py::arg("lengths") = std::vector<int64_t>{});
 }
 
 }  // namespace ember::python

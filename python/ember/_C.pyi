@@ -671,6 +671,11 @@ def _rnn_layer_reference(mode: str, input: Tensor, h0: Optional[Tensor], c0: Opt
                          w_ih: Tensor, w_hh: Tensor, b_ih: Optional[Tensor],
                          b_hh: Optional[Tensor], w_hr: Optional[Tensor],
                          lengths: Sequence[int] = [], reverse: bool = False) -> list: ...
+def _rnn_layer_bidirectional(mode: str, input: Tensor, h0_f: Optional[Tensor],
+                             c0_f: Optional[Tensor], w_f: Sequence[Optional[Tensor]],
+                             h0_b: Optional[Tensor], c0_b: Optional[Tensor],
+                             w_b: Sequence[Optional[Tensor]],
+                             lengths: Sequence[int] = []) -> list: ...
 class nn:
     """Submodule ember._C.nn (public API: ember.nn)."""
     def __getattr__(self, name: str) -> Any: ...

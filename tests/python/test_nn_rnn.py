@@ -371,6 +371,39 @@ def test_pack_pad_gradcheck():
                                      x[:2, 1].detach().contiguous().requires_grad_()])
 
 
+
+def test_pad_sequence_left():
+    rng = np.random.default_rng(14)
+    seqs = [rng.standard_normal((n, 2)) for n in (3, 5, 1)]
+    # forward vs NumPy: each sequence ends at the last step, the padding comes first
+    want = np.full((3, 5, 2), -2.0)
+    for i, s in enumerate(seqs):
+        want[i, 5 - len(s):] = s
+    pe = ru.pad_sequence([tensor(s) for s in seqs], batch_first=True, padding_value=-2.0,
+                         padding_side="left")
+    np.testing.assert_array_equal(to_np(pe), want)
+    # torch parity (both layouts), forward and gradients
+    for bf in (False, True):
+        es = [tensor(s, True) for s in seqs]
+        ts = [torch.tensor(s, requires_grad=True) for s in seqs]
+        pe = ru.pad_sequence(es, batch_first=bf, padding_value=0.5, padding_side="left")
+        pt = trnn.pad_sequence(ts, batch_first=bf, padding_value=0.5, padding_side="left")
+        np.testing.assert_array_equal(to_np(pe), pt.detach().numpy())
+        w = rng.standard_normal(pt.shape)
+        (pe * tensor(w)).sum().backward()
+        (pt * torch.tensor(w)).sum().backward()
+        for a, b in zip(es, ts):
+            np.testing.assert_array_equal(to_np(a.grad), b.grad.numpy())
+    # float64 finite differences
+    x = tensor(rng.standard_normal((4, 2)), True)
+    y = tensor(rng.standard_normal((2, 2)), True)
+    assert ember.autograd.gradcheck(
+        lambda a, b: ru.pad_sequence([a, b], padding_side="left") ** 2, [x, y])
+    with pytest.raises(ValueError, match=r"\[pad_sequence\] expected padding_side 'left' or "
+                                         r"'right', got 'up'"):
+        ru.pad_sequence([ember.zeros(3, 2)], padding_side="up")
+
+
 # ------------------------------------------------------------------ bad input
 
 def test_bad_input_layers():

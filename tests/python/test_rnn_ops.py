@@ -358,11 +358,14 @@ def test_bad_cell_input():
 
 # ---- determinism ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
-def test_same_for_threads(mode):
-    # Sizes large enough that gate kernels, recurrent products and column sums split.
-    args = make(mode, 4, 64, 32, 128, dtype=np.float32, h0=True, c0=True, seed=9)
-    lengths = [4] * 40 + [3] * 20 + [1] * 4
+@pytest.mark.parametrize("mode,N,P", [("LSTM", 64, None), ("GRU", 64, None), ("LSTM", 20, 24),
+                                      ("RNN_TANH", 12, None)])
+def test_same_for_threads(mode, N, P):
+    # Sizes large enough that gate kernels, recurrent products and column sums split; batches
+    # of 16+ rows split their rows (N = 20: uneven row chunks with partial 8-row tiles), smaller
+    # ones each step's columns.
+    args = make(mode, 4, N, 32, 128, P=P, dtype=np.float32, h0=True, c0=True, seed=9)
+    lengths = sorted([4] * (N - N // 3) + [3] * (N // 4) + [1] * (N // 3 - N // 4), reverse=True)
 
     def fn():
         out, g = loss_and_grads(ember._C._rnn_layer, mode, args, lengths, mode == "GRU")
@@ -382,3 +385,87 @@ def test_batch_of_one_and_float32_inference(mode, H):
         if b is not None:
             np.testing.assert_allclose(to_np(a), to_np(b), rtol=1e-4, atol=1e-4)
     assert not out[0].requires_grad
+
+
+# ---- both directions at once -------------------------------------------------------------
+
+W_ORDER = ["w_ih", "w_hh", "b_ih", "b_hh", "w_hr"]
+
+
+def run_bidir(mode, args_f, args_b, lengths=()):
+    return ember._C._rnn_layer_bidirectional(
+        mode, args_f["input"], args_f["h0"], args_f["c0"], [args_f[k] for k in W_ORDER],
+        args_b["h0"], args_b["c0"], [args_b[k] for k in W_ORDER], list(lengths))
+
+
+def bidir_args(mode, L, N, I, H, P=None, dtype=np.float64, init=True, bias=True):
+    args_f = make(mode, L, N, I, H, P=P, dtype=dtype, bias=bias, h0=init, c0=init, seed=21)
+    args_b = make(mode, L, N, I, H, P=P, dtype=dtype, bias=bias, h0=init, c0=init, seed=22)
+    args_b["input"] = args_f["input"]
+    return args_f, args_b
+
+
+def bidir_grads(outs, leaves, seed=3):
+    for v in leaves:
+        v.grad = None
+    rng = np.random.default_rng(seed)
+    total = None
+    for o in outs:
+        w = ember.from_numpy(rng.standard_normal(o.shape).astype(to_np(o).dtype))
+        s = (o * w).sum()
+        total = s if total is None else total + s
+    total.backward()
+    return [to_np(o) for o in outs] + [to_np(v.grad) for v in leaves]
+
+
+def leaves_of(args_f, args_b):
+    return [args_f["input"]] + [a[k] for a in (args_f, args_b) for k in ORDER[1:]
+                                if a[k] is not None]
+
+
+@pytest.mark.parametrize("mode,lengths,proj,dtype", [
+    ("LSTM", (), False, np.float32), ("LSTM", (5, 4, 2), True, np.float64),
+    ("GRU", (5, 5, 1), False, np.float32), ("RNN_TANH", (), False, np.float64)])
+def test_bidirectional_equals_two_layers(mode, lengths, proj, dtype):
+    # Bitwise: the same kernels run, only concurrently.
+    args_f, args_b = bidir_args(mode, 5, 3, 4, 6, P=4 if proj else None, dtype=dtype)
+    leaves = leaves_of(args_f, args_b)
+    got = bidir_grads([o for o in run_bidir(mode, args_f, args_b, lengths) if o is not None],
+                      leaves)
+    outs = [o for o in run(ember._C._rnn_layer, mode, args_f, lengths, False) if o is not None]
+    outs += [o for o in run(ember._C._rnn_layer, mode, args_b, lengths, True) if o is not None]
+    want = bidir_grads(outs, leaves)
+    assert len(got) == len(want)
+    for a, b in zip(got, want):
+        assert a.dtype == dtype and a.tobytes() == b.tobytes()
+
+
+def test_bidirectional_gradcheck_and_threads():
+    args_f, args_b = bidir_args("LSTM", 3, 2, 3, 4)
+
+    def fn(x, w_ih_f, w_hh_b):
+        a_f, a_b = dict(args_f, input=x, w_ih=w_ih_f), dict(args_b, w_hh=w_hh_b)
+        out = run_bidir("LSTM", a_f, a_b, (3, 2))
+        return out[0] * out[3] + out[4].sum() * out[2].sum()
+
+    assert ember.autograd.gradcheck(fn, [args_f["input"], args_f["w_ih"], args_b["w_hh"]])
+    # Sizes where both the per-step products and the gate kernels split into chunks.
+    args_f, args_b = bidir_args("LSTM", 4, 40, 16, 64, dtype=np.float32)
+    leaves = leaves_of(args_f, args_b)
+    same_for_threads(lambda: tuple(bidir_grads(
+        [o for o in run_bidir("LSTM", args_f, args_b, [4] * 30 + [2] * 10)], leaves)))
+
+
+def test_bidirectional_bad_input():
+    args_f, _ = bidir_args("LSTM", 3, 2, 3, 4)
+    _, args_b = bidir_args("LSTM", 3, 2, 3, 5)
+    args_b["input"] = args_f["input"]
+    with pytest.raises(ValueError, match=r"\[rnn_layer_bidirectional\] expected both directions "
+                                         r"of the same hidden size"):
+        run_bidir("LSTM", args_f, dict(args_b, h0=None, c0=None))
+    with pytest.raises(ValueError, match=r"\[rnn_layer_bidirectional\] expected h0 of shape "
+                                         r"\(2, 4\), got \(2, 5\)"):
+        run_bidir("LSTM", args_f, dict(args_f, h0=ember.zeros((2, 5), dtype=ember.float64)))
+    with pytest.raises(ValueError, match=r"\[rnn_layer_bidirectional\] expected 5 weights"):
+        ember._C._rnn_layer_bidirectional("LSTM", args_f["input"], None, None, [None],
+                                          None, None, [None], [])

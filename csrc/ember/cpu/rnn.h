@@ -1,8 +1,10 @@
 // Fused CPU kernels of one recurrent layer-direction (ops/rnn.h, rnn_layer): forward with
-// one input-projection GEMM for all steps, then per step one recurrent GEMM and one fused
-// gate kernel; backward (BPTT) the same way, with the weight gradients as one GEMM each over
-// all steps. Raw contiguous buffers, float or double; no argument checks (ops/rnn.cpp does
-// them). Bitwise identical for any thread count. Shape letters as in ops/rnn.h.
+// the input projection and the recurrent product per step (W_ih and W_hh packed once), then
+// one fused gate kernel; backward (BPTT) the same way, with the weight gradients as one GEMM
+// each over all steps. Batches of 16+ rows run their rows split between threads for the whole
+// sequence (no barrier per step). Raw contiguous buffers, float or double; no argument checks
+// (ops/rnn_fused.cpp does them). Bitwise identical for any thread count. Shape letters as in
+// ops/rnn.h.
 #pragma once
 #include <cstdint>
 
@@ -20,7 +22,7 @@ struct RnnForward {
   T* h;      // (N, P): in h0, out h_n
   T* c;      // (N, H) LSTM: in c0, out c_n
   T* y;      // (L, N, P)
-  T* gates;  // (L, N, G*H) work; receives the gate activations
+  T* gates;  // (L, N, G*H): receives the gate activations; null (inference): not kept
   // Saved for backward; all null for inference.
   T* hprev;  // (L, N, P) state before each step
   T* cprev;  // (L, N, H) LSTM
@@ -47,5 +49,13 @@ struct RnnBackward {
 
 template <class T>
 void rnn_backward(const RnnBackward<T>& a);
+
+// The two directions of a bidirectional layer (independent problems): the same results as
+// rnn_forward(a) then rnn_forward(b), but with 2+ threads each runs single-threaded on its own
+// thread, which saves the per-step barriers of splitting one small step across threads.
+template <class T>
+void rnn_forward_pair(const RnnForward<T>& a, const RnnForward<T>& b);
+template <class T>
+void rnn_backward_pair(const RnnBackward<T>& a, const RnnBackward<T>& b);
 
 }  // namespace ember::cpu

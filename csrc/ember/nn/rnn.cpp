@@ -146,14 +146,21 @@ RNNResult RNNBase::run(const Tensor& x, const Tensor& h0, const Tensor& c0,
   std::vector<Tensor> hn, cn;
   for (int64_t l = 0; l < num_layers; ++l) {
     std::vector<Tensor> outs;
+    Tensor h[2], c[2];
     for (int64_t d = 0; d < D; ++d) {
       int64_t idx = l * D + d;
-      Tensor h = h0.defined() ? select(h0, 0, idx) : Tensor();
-      Tensor c = lstm && c0.defined() ? select(c0, 0, idx) : Tensor();
-      std::vector<Tensor> r = rnn_layer(mode, layer_in, h, c, weights(l, d), lengths, d == 1);
-      outs.push_back(r[0]);
-      hn.push_back(r[1]);
-      if (lstm) cn.push_back(r[2]);
+      if (h0.defined()) h[d] = select(h0, 0, idx);
+      if (lstm && c0.defined()) c[d] = select(c0, 0, idx);
+    }
+    // Both directions at once (one fused op, the two running on their own threads).
+    std::vector<Tensor> r =
+        D == 2 ? rnn_layer_bidirectional(mode, layer_in, h[0], c[0], weights(l, 0), h[1], c[1],
+                                         weights(l, 1), lengths)
+               : rnn_layer(mode, layer_in, h[0], c[0], weights(l, 0), lengths, false);
+    for (int64_t d = 0; d < D; ++d) {
+      outs.push_back(r[3 * d]);
+      hn.push_back(r[3 * d + 1]);
+      if (lstm) cn.push_back(r[3 * d + 2]);
     }
     layer_in = D == 2 ? cat(outs, 2) : outs[0];
     // Dropout between layers only (not after the last), in training.

@@ -202,8 +202,12 @@ std::pair<Tensor, Tensor> pad_packed_sequence(const PackedSequence& seq, bool ba
   return {padded, index_tensor(lengths)};
 }
 
-Tensor pad_sequence(const std::vector<Tensor>& sequences, bool batch_first, double padding_value) {
+Tensor pad_sequence(const std::vector<Tensor>& sequences, bool batch_first, double padding_value,
+                    const std::string& padding_side) {
   const char* op = "pad_sequence";
+  EMBER_CHECK(padding_side == "right" || padding_side == "left", ValueError, "[", op,
+              "] expected padding_side 'left' or 'right', got '", padding_side, "'");
+  const bool left = padding_side == "left";
   EMBER_CHECK(!sequences.empty(), ValueError, "[", op, "] expected at least one sequence, got 0");
   int64_t Lmax = 0;
   for (size_t i = 0; i < sequences.size(); ++i) {
@@ -227,7 +231,7 @@ Tensor pad_sequence(const std::vector<Tensor>& sequences, bool batch_first, doub
       padded.push_back(s);
     } else {
       Tensor fill = full(with_rows(s.shape(), Lmax - s.size(0)), Scalar(padding_value), s.dtype());
-      padded.push_back(cat({s, fill}, 0));
+      padded.push_back(left ? cat({fill, s}, 0) : cat({s, fill}, 0));
     }
   }
   return stack(padded, batch_first ? 0 : 1);

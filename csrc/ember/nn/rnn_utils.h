@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -31,9 +32,9 @@ std::pair<Tensor, Tensor> pad_packed_sequence(const PackedSequence& sequence,
                                               double padding_value = 0.0,
                                               std::optional<int64_t> total_length = std::nullopt);
 // Stacks sequences (L_i, *) into (max L_i, N, *) (or (N, max L_i, *)), padded with
-// padding_value.
+// padding_value after each sequence (padding_side "right") or before it ("left").
 Tensor pad_sequence(const std::vector<Tensor>& sequences, bool batch_first = false,
-                    double padding_value = 0.0);
+                    double padding_value = 0.0, const std::string& padding_side = "right");
 PackedSequence pack_sequence(const std::vector<Tensor>& sequences, bool enforce_sorted = true);
 
 // Helpers for the layers. Lengths of the sequences (in sorted order) from batch_sizes.

@@ -1,13 +1,12 @@
 // Recurrent ops (see rnn.h): argument checks shared by every entry point, the step-by-step
 // reference layer and the cells (composites of ember ops, so autograd and double backward
-// come free), and rnn_layer, which runs the fused CPU kernels of cpu/rnn.h.
+// come free). The fused layers (rnn_layer, rnn_layer_bidirectional) live in rnn_fused.cpp.
 #include "ember/ops/rnn.h"
 
 #include <algorithm>
 #include <string>
 
 #include "ember/autograd/function.h"
-#include "ember/cpu/rnn.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/index.h"
@@ -248,123 +247,6 @@ std::pair<Tensor, Tensor> lstm_cell(const Tensor& x, const Tensor& h, const Tens
     hc.second = squeeze(hc.second, std::vector<int64_t>{0});
   }
   return hc;
-}
-
-namespace {
-
-Tensor plain(const Tensor& t) { return t.defined() ? contiguous(t.detach()) : Tensor(); }
-
-template <class T>
-T* ptr(const Tensor& t) {
-  return t.defined() ? t.data<T>() : nullptr;
-}
-
-cpu::RnnKind kind_of(RNNMode m) {
-  switch (m) {
-    case RNNMode::tanh: return cpu::RnnKind::tanh;
-    case RNNMode::relu: return cpu::RnnKind::relu;
-    case RNNMode::lstm: return cpu::RnnKind::lstm;
-    case RNNMode::gru: return cpu::RnnKind::gru;
-  }
-  return cpu::RnnKind::tanh;
-}
-
-const char* node_name(RNNMode m) {
-  switch (m) {
-    case RNNMode::tanh: return "RnnTanhLayerBackward";
-    case RNNMode::relu: return "RnnReluLayerBackward";
-    case RNNMode::lstm: return "LstmLayerBackward";
-    case RNNMode::gru: return "GruLayerBackward";
-  }
-  return "RnnLayerBackward";
-}
-
-}  // namespace
-
-std::vector<Tensor> rnn_layer(RNNMode mode, const Tensor& x, const Tensor& h0, const Tensor& c0,
-                              const RNNWeights& w, const std::vector<int64_t>& lengths,
-                              bool reverse) {
-  const char* op = "rnn_layer";
-  const Dims d = rnn_detail::check_layer(mode, x, h0, c0, w, lengths, op);
-  const DType dt = x.dtype();
-  const bool lstm = mode == RNNMode::lstm, gru = mode == RNNMode::gru, proj = w.w_hr.defined();
-  const bool need_grad =
-      autograd::any_requires_grad({x, h0, c0, w.w_ih, w.w_hh, w.b_ih, w.b_hh, w.w_hr});
-  // Rows active at each step: lengths are sorted, so they are a prefix of the batch.
-  std::vector<int64_t> batch_sizes;
-  if (!lengths.empty()) {
-    batch_sizes.assign(static_cast<size_t>(d.L), 0);
-    for (int64_t len : lengths)
-      for (int64_t t = 0; t < len; ++t) ++batch_sizes[static_cast<size_t>(t)];
-  }
-  Tensor xc = plain(x), wih = plain(w.w_ih), whh = plain(w.w_hh), bih = plain(w.b_ih),
-         bhh = plain(w.b_hh), whr = plain(w.w_hr);
-  Tensor h = h0.defined() ? clone(h0.detach()) : zeros({d.N, d.P}, dt);
-  Tensor c = lstm ? (c0.defined() ? clone(c0.detach()) : zeros({d.N, d.H}, dt)) : Tensor();
-  Tensor y = Tensor::empty({d.L, d.N, d.P}, dt);
-  Tensor gates = Tensor::empty({d.L, d.N, d.G * d.H}, dt);
-  Tensor hprev, cprev, tanhc, hn, hraw;
-  if (need_grad) {
-    hprev = Tensor::empty({d.L, d.N, d.P}, dt);
-    if (lstm) cprev = Tensor::empty({d.L, d.N, d.H}, dt);
-    if (lstm) tanhc = Tensor::empty({d.L, d.N, d.H}, dt);
-    if (gru) hn = Tensor::empty({d.L, d.N, d.H}, dt);
-    if (proj) hraw = Tensor::empty({d.L, d.N, d.H}, dt);
-  }
-  const int64_t* bs = batch_sizes.empty() ? nullptr : batch_sizes.data();
-  dispatch_float(dt, op, [&](auto tag) {
-    using T = decltype(tag);
-    cpu::RnnForward<T> a{kind_of(mode), d.L, d.N, d.I, d.H, d.P, bs, reverse,
-                         ptr<T>(xc), ptr<T>(wih), ptr<T>(whh), ptr<T>(bih), ptr<T>(bhh),
-                         ptr<T>(whr), ptr<T>(h), ptr<T>(c), ptr<T>(y), ptr<T>(gates),
-                         ptr<T>(hprev), ptr<T>(cprev), ptr<T>(tanhc), ptr<T>(hn), ptr<T>(hraw)};
-    cpu::rnn_forward<T>(a);
-  });
-  if (need_grad) {
-    std::vector<Tensor> outs = lstm ? std::vector<Tensor>{y, h, c} : std::vector<Tensor>{y, h};
-    autograd::record(
-        node_name(mode), {x, h0, c0, w.w_ih, w.w_hh, w.b_ih, w.b_hh, w.w_hr}, outs,
-        [mode, d, reverse, batch_sizes, sx = SavedTensor(xc), swih = SavedTensor(wih),
-         swhh = SavedTensor(whh), swhr = SavedTensor(whr), sg = SavedTensor(gates),
-         shp = SavedTensor(hprev), scp = SavedTensor(cprev), stc = SavedTensor(tanhc),
-         shn = SavedTensor(hn), shr = SavedTensor(hraw)](const Grads& g,
-                                                          const autograd::Node& node) {
-          EMBER_CHECK(!autograd::GradMode::is_enabled(), NotImplementedError,
-                      "[rnn_layer] double backward (create_graph=True) is not implemented for "
-                      "the fused layer; use rnn_layer_reference");
-          const Tensor& xs = sx.get();
-          const DType dt = xs.dtype();
-          const bool lstm = mode == RNNMode::lstm;
-          Tensor dy = contiguous(g[0]), dhn = contiguous(g[1]);
-          Tensor dcn = lstm ? contiguous(g[2]) : Tensor();
-          auto out = [&](size_t i, const Shape& s) {
-            return node.needs_input_grad(i) ? Tensor::empty(s, dt) : Tensor();
-          };
-          Grads r(8);
-          r[0] = out(0, {d.L, d.N, d.I});
-          r[1] = out(1, {d.N, d.P});
-          r[2] = lstm ? out(2, {d.N, d.H}) : Tensor();
-          r[3] = out(3, {d.G * d.H, d.I});
-          r[4] = out(4, {d.G * d.H, d.P});
-          r[5] = out(5, {d.G * d.H});
-          r[6] = out(6, {d.G * d.H});
-          r[7] = swhr.get().defined() ? out(7, {d.P, d.H}) : Tensor();
-          const int64_t* bs = batch_sizes.empty() ? nullptr : batch_sizes.data();
-          dispatch_float(dt, "rnn_layer", [&](auto tag) {
-            using T = decltype(tag);
-            cpu::RnnBackward<T> a{kind_of(mode), d.L, d.N, d.I, d.H, d.P, bs, reverse,
-                                  ptr<T>(xs), ptr<T>(swih.get()), ptr<T>(swhh.get()),
-                                  ptr<T>(swhr.get()), ptr<T>(sg.get()), ptr<T>(shp.get()),
-                                  ptr<T>(scp.get()), ptr<T>(stc.get()), ptr<T>(shn.get()),
-                                  ptr<T>(shr.get()), ptr<T>(dy), ptr<T>(dhn), ptr<T>(dcn),
-                                  ptr<T>(r[0]), ptr<T>(r[1]), ptr<T>(r[2]), ptr<T>(r[3]),
-                                  ptr<T>(r[4]), ptr<T>(r[5]), ptr<T>(r[6]), ptr<T>(r[7])};
-            cpu::rnn_backward<T>(a);
-          });
-          return r;
-        });
-  }
-  return {y, h, c};
 }
 
 }  // namespace ember

@@ -26,12 +26,23 @@ struct RNNWeights {
 // sequences, sorted). reverse: each sequence runs from its last valid step back to step 0.
 // Returns {y (L, N, P) with zeros at steps t >= length, h_n (N, P), c_n (N, H) or undefined};
 // h_n / c_n hold each sequence's state after its last valid step. Differentiable in x, h0,
-// c0 and every weight. Fused: one GEMM for the input projection of all steps, then per step
-// one recurrent GEMM and one fused gate kernel; backward (BPTT) fused the same way.
+// c0 and every weight. Fused (cpu/rnn.h): per step the input projection and the recurrent
+// product into the gates, then one gate kernel; batches of 16+ rows split their rows between
+// threads for the whole sequence; backward (BPTT) fused the same way.
 // Double backward through it raises NotImplementedError (the reference supports it).
 std::vector<Tensor> rnn_layer(RNNMode mode, const Tensor& x, const Tensor& h0, const Tensor& c0,
                               const RNNWeights& w, const std::vector<int64_t>& lengths = {},
                               bool reverse = false);
+// Both directions of a bidirectional layer over the same x: returns {y_f, h_n_f, c_n_f, y_b,
+// h_n_b, c_n_b}, bitwise equal to rnn_layer(..., h0_f, c0_f, w_f, lengths, false) and
+// rnn_layer(..., h0_b, c0_b, w_b, lengths, true), but computed at once (with 2 or more
+// threads each direction runs on its own thread, forward and backward) and recorded as one
+// autograd node. Same arguments and limits as rnn_layer, per direction.
+std::vector<Tensor> rnn_layer_bidirectional(RNNMode mode, const Tensor& x, const Tensor& h0_f,
+                                            const Tensor& c0_f, const RNNWeights& w_f,
+                                            const Tensor& h0_b, const Tensor& c0_b,
+                                            const RNNWeights& w_b,
+                                            const std::vector<int64_t>& lengths = {});
 // The plain reference: the same computation written step by step with ember ops (autograd
 // through them). Tests compare rnn_layer against it.
 std::vector<Tensor> rnn_layer_reference(RNNMode mode, const Tensor& x, const Tensor& h0,

@@ -10,6 +10,10 @@
 
 #include "ember/cpu/isa/vec_math.h"
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace ember::cpu::EMBER_ISA {
 
 namespace {
@@ -74,6 +78,7 @@ void gemv_packed_panels(int64_t K, int64_t KC, int64_t slice_stride, int64_t p0,
       for (int64_t q = 0; q < cols; ++q) y[j0 + q] = acc[q] + beta * y[j0 + q];
   }
 }
+
 }  // namespace
 
 // One-row product against a B packed once by gemm_pack_b in K slices of KC rows (slice s
@@ -88,5 +93,107 @@ void rnn_gemv_packed(int64_t K, int64_t KC, int64_t nr, int64_t slice_stride, in
   else
     gemv_packed_panels<8>(K, KC, slice_stride, p0, p1, Nc, x, Bp, beta, y);
 }
+
+}  // namespace ember::cpu::EMBER_ISA
+
+namespace ember::cpu::EMBER_ISA {
+
+// The recurrent product of a small batch (M = batch rows, e.g. 32) against a B packed once by
+// gemm_pack_b: the GEMM's 12-row tile would compute 36 rows for 32 (and run the last tile
+// through a scratch copy), so AVX-512 gets its own 8 x 32 tile (16 accumulators) over the same
+// B panels. Each element is the same sum as the GEMM micro-kernel's (k in order from zero,
+// then c = acc + beta * c with one rounding), so results do not depend on the tiling. Other
+// ISAs report 0 rows and the caller keeps the GEMM path.
+#if defined(__AVX512F__)
+namespace {
+constexpr int64_t SMR = 8, SNR = 32;
+
+__attribute__((noinline)) void step_tile(int64_t kc, const float* __restrict a,
+                                         const float* __restrict b, float* c, int64_t rs,
+                                         float beta) {
+  __m512 acc[SMR][2];
+#pragma GCC unroll 8
+  for (int i = 0; i < SMR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  for (int i = 0; i < SMR; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * rs), _MM_HINT_T0);
+  for (int64_t k = 0; k < kc; ++k) {
+    __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+    _mm_prefetch(reinterpret_cast<const char*>(b + 8 * SNR), _MM_HINT_T0);
+#pragma GCC unroll 8
+    for (int i = 0; i < SMR; ++i) {
+      __m512 av = _mm512_set1_ps(a[i]);
+      acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+    }
+    a += SMR;
+    b += SNR;
+  }
+  const __m512 one = _mm512_set1_ps(1.0f), vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 8
+  for (int i = 0; i < SMR; ++i) {
+    float* ci = c + i * rs;
+    __m512 r0 = acc[i][0], r1 = acc[i][1];
+    if (beta != 0.0f) {
+      __m512 c0 = _mm512_loadu_ps(ci), c1 = _mm512_loadu_ps(ci + 16);
+      if (beta != 1.0f) {
+        c0 = _mm512_mul_ps(vb, c0);
+        c1 = _mm512_mul_ps(vb, c1);
+      }
+      r0 = _mm512_fmadd_ps(one, r0, c0);  // as the GEMM micro-kernel: one rounding of the sum
+      r1 = _mm512_fmadd_ps(one, r1, c1);
+    }
+    _mm512_storeu_ps(ci, r0);
+    _mm512_storeu_ps(ci + 16, r1);
+  }
+}
+}  // namespace
+
+void rnn_step_rows(int64_t* mr) { *mr = SMR; }
+
+// Packs rows [0, m) x columns [0, kc) of A (row stride lda, unit column stride) into 8-row
+// panels, each kc x 8 (k-major), zero-padding the last panel.
+void rnn_step_pack_a(int64_t m, int64_t kc, const float* A, int64_t lda, float* dst) {
+  for (int64_t p = 0; p < m; p += SMR) {
+    const int64_t rows = m - p < SMR ? m - p : SMR;
+    for (int64_t i = 0; i < rows; ++i) {
+      const float* s = A + (p + i) * lda;
+      for (int64_t k = 0; k < kc; ++k) dst[k * SMR + i] = s[k];
+    }
+    for (int64_t i = rows; i < SMR; ++i)
+      for (int64_t k = 0; k < kc; ++k) dst[k * SMR + i] = 0.0f;
+    dst += kc * SMR;
+  }
+}
+
+// C[mc x nc] (row stride ldc) = Ap Bp + beta * C; Ap from rnn_step_pack_a, Bp the nc columns
+// of gemm_pack_b's 32-column panels for this K slice.
+void rnn_step_macro(int64_t mc, int64_t nc, int64_t kc, const float* Ap, const float* Bp,
+                    float* C, int64_t ldc, float beta) {
+  alignas(64) float tile[SMR * SNR];
+  for (int64_t j = 0; j < nc; j += SNR) {
+    const int64_t cols = nc - j < SNR ? nc - j : SNR;
+    const float* b = Bp + (j / SNR) * kc * SNR;
+    for (int64_t i = 0; i < mc; i += SMR) {
+      const int64_t rows = mc - i < SMR ? mc - i : SMR;
+      const float* a = Ap + (i / SMR) * kc * SMR;
+      float* c = C + i * ldc + j;
+      if (rows == SMR && cols == SNR) {
+        step_tile(kc, a, b, c, ldc, beta);
+        continue;
+      }
+      if (beta != 0.0f)
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t q = 0; q < cols; ++q) tile[r * SNR + q] = c[r * ldc + q];
+      step_tile(kc, a, b, tile, SNR, beta);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t q = 0; q < cols; ++q) c[r * ldc + q] = tile[r * SNR + q];
+    }
+  }
+}
+#else
+void rnn_step_rows(int64_t* mr) { *mr = 0; }
+void rnn_step_pack_a(int64_t, int64_t, const float*, int64_t, float*) {}
+void rnn_step_macro(int64_t, int64_t, int64_t, const float*, const float*, float*, int64_t,
+                    float) {}
+#endif
 
 }  // namespace ember::cpu::EMBER_ISA

@@ -83,14 +83,13 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
 
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
     """Stacks tensors (L_i, *) into (max L_i, N, *) (or (N, max L_i, *) when batch_first),
-    filling with padding_value. Only padding_side='right' is supported."""
-    if padding_side != "right":
-        raise NotImplementedError("[pad_sequence] only padding_side='right' is supported, got "
-                                  + repr(padding_side))
+    filling with padding_value after each sequence (padding_side='right') or before it
+    ('left'). Another padding_side raises ValueError (PyTorch raises RuntimeError)."""
     from ... import Tensor
     if isinstance(sequences, Tensor):
         sequences = list(sequences.unbind(0))
-    return _C.nn._pad_sequence(list(sequences), batch_first, float(padding_value))
+    return _C.nn._pad_sequence(list(sequences), batch_first, float(padding_value),
+                               str(padding_side))
 
 
 def pack_sequence(sequences, enforce_sorted=True):
