@@ -144,17 +144,22 @@ def test_gradcheck(mode):
     assert ember.autograd.gradcheck(fn, [args[k] for k in keys])
 
 
-def test_double_backward_not_implemented_but_reference_supports_it():
-    args = make("LSTM", 3, 2, 2, 3, h0=True, c0=True)
-    y = run(ember._C._rnn_layer, "LSTM", args)[0]
-    with pytest.raises(NotImplementedError, match=r"\[rnn_layer\] double backward"):
-        ember.autograd.grad(y.sum(), [args["w_hh"]], create_graph=True)
-    (g,) = ember.autograd.grad(y.sum(), [args["w_hh"]])  # plain backward still works
-    assert np.isfinite(to_np(g)).all()
-    yr = run(ember._C._rnn_layer_reference, "LSTM", args)[0]
-    (gr,) = ember.autograd.grad(yr.sum(), [args["w_hh"]], create_graph=True)
-    (gg,) = ember.autograd.grad((gr * gr).sum(), [args["w_ih"]])
-    assert np.isfinite(to_np(gg)).all()
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_double_backward_through_the_reference(mode):
+    # Under create_graph the fused node differentiates rnn_layer_reference.
+    args = make(mode, 3, 2, 2, 2, h0=True, c0=True)
+    keys = ["h0", "w_hh"]
+
+    def fn(*ts):
+        full = dict(args, **dict(zip(keys, ts)))
+        return tuple(o for o in run(ember._C._rnn_layer, mode, full, (3, 2), mode == "GRU")
+                     if o is not None)
+
+    assert ember.autograd.gradgradcheck(fn, [args[k] for k in keys])
+    (g,) = ember.autograd.grad(run(ember._C._rnn_layer, mode, args)[0].sum(), [args["w_hh"]])
+    (gr,) = ember.autograd.grad(run(ember._C._rnn_layer_reference, mode, args)[0].sum(),
+                                [args["w_hh"]])
+    np.testing.assert_allclose(to_np(g), to_np(gr), rtol=1e-10)  # first order: fused kernel
 
 
 # ---- PyTorch parity ---------------------------------------------------------------------
@@ -469,3 +474,13 @@ def test_bidirectional_bad_input():
     with pytest.raises(ValueError, match=r"\[rnn_layer_bidirectional\] expected 5 weights"):
         ember._C._rnn_layer_bidirectional("LSTM", args_f["input"], None, None, [None],
                                           None, None, [None], [])
+
+
+def test_bidirectional_double_backward():
+    args_f, args_b = bidir_args("LSTM", 2, 2, 1, 2)
+
+    def fn(x):  # x feeds both directions
+        return tuple(o for o in run_bidir("LSTM", dict(args_f, input=x), args_b, (2, 1))
+                     if o is not None)
+
+    assert ember.autograd.gradgradcheck(fn, [args_f["input"]])

@@ -29,7 +29,7 @@ struct RNNWeights {
 // c0 and every weight. Fused (cpu/rnn.h): per step the input projection and the recurrent
 // product into the gates, then one gate kernel; batches of 16+ rows split their rows between
 // threads for the whole sequence; backward (BPTT) fused the same way.
-// Double backward through it raises NotImplementedError (the reference supports it).
+// Double backward (create_graph=True) differentiates rnn_layer_reference.
 std::vector<Tensor> rnn_layer(RNNMode mode, const Tensor& x, const Tensor& h0, const Tensor& c0,
                               const RNNWeights& w, const std::vector<int64_t>& lengths = {},
                               bool reverse = false);

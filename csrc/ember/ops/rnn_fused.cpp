@@ -1,7 +1,7 @@
 // The fused recurrent layers of rnn.h: rnn_layer (one layer-direction) and
 // rnn_layer_bidirectional (both directions of a layer, run at once) over the CPU kernels of
-// cpu/rnn.h, with one autograd node each whose backward runs the fused BPTT kernels.
-// Double backward is not supported here (rnn_layer_reference supports it).
+// cpu/rnn.h, with one autograd node each whose backward runs the fused BPTT kernels (under
+// create_graph it differentiates rnn_layer_reference instead, so double backward works).
 #include <string>
 
 #include "ember/autograd/function.h"
@@ -159,10 +159,26 @@ cpu::RnnBackward<T> backward_args(const Saved& s, const Tensor& xs, const int64_
                              ptr<T>(r[4]), ptr<T>(r[5]), ptr<T>(r[6]), ptr<T>(r[7])};
 }
 
-void check_no_double_backward() {
-  EMBER_CHECK(!autograd::GradMode::is_enabled(), NotImplementedError,
-              "[rnn_layer] double backward (create_graph=True) is not implemented for "
-              "the fused layer; use rnn_layer_reference");
+std::vector<SavedTensor> save_all(const std::vector<Tensor>& ts) {
+  std::vector<SavedTensor> s;
+  for (const Tensor& t : ts) s.emplace_back(t);
+  return s;
+}
+
+std::vector<Tensor> get_all(const std::vector<SavedTensor>& s) {
+  std::vector<Tensor> ts;
+  for (const SavedTensor& t : s) ts.push_back(t.get());
+  return ts;
+}
+
+// The outputs of one direction through the reference (ember ops): inputs from `at` are
+// x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr (x always in[0]).
+std::vector<Tensor> reference_outputs(RNNMode mode, const std::vector<Tensor>& in, size_t at,
+                                      const std::vector<int64_t>& lengths, bool reverse) {
+  RNNWeights w{in[at + 2], in[at + 3], in[at + 4], in[at + 5], in[at + 6]};
+  std::vector<Tensor> o = rnn_layer_reference(mode, in[0], in[at], in[at + 1], w, lengths, reverse);
+  if (mode != RNNMode::lstm) o.pop_back();
+  return o;
 }
 
 std::vector<Tensor> outputs_of(const Run& r) {
@@ -192,9 +208,13 @@ std::vector<Tensor> rnn_layer(RNNMode mode, const Tensor& x, const Tensor& h0, c
     autograd::record(
         node_name(mode, false), {x, h0, c0, w.w_ih, w.w_hh, w.b_ih, w.b_hh, w.w_hr},
         outputs_of(run),
-        [batch_sizes, sx = SavedTensor(xc), s = Saved(run)](const Grads& g,
-                                                            const autograd::Node& node) {
-          check_no_double_backward();
+        [batch_sizes, sx = SavedTensor(xc), s = Saved(run), mode, lengths, reverse,
+         inputs = save_all({x, h0, c0, w.w_ih, w.w_hh, w.b_ih, w.b_hh, w.w_hr})](
+            const Grads& g, const autograd::Node& node) {
+          if (autograd::GradMode::is_enabled())  // double backward: through the reference
+            return autograd::composite_backward([&](const std::vector<Tensor>& in) {
+              return reference_outputs(mode, in, 1, lengths, reverse);
+            }, get_all(inputs), g, node);
           const Tensor& xs = sx.get();
           BackRun b = make_back(s, g, 0, node, 0);
           const int64_t* bs = batch_sizes.empty() ? nullptr : batch_sizes.data();
@@ -239,9 +259,15 @@ std::vector<Tensor> rnn_layer_bidirectional(RNNMode mode, const Tensor& x, const
     outs.insert(outs.end(), outs_b.begin(), outs_b.end());
     autograd::record(
         node_name(mode, true), inputs, outs,
-        [batch_sizes, nout, sx = SavedTensor(xc), sf = Saved(fwd), sb = Saved(bwd)](
-            const Grads& g, const autograd::Node& node) {
-          check_no_double_backward();
+        [batch_sizes, nout, sx = SavedTensor(xc), sf = Saved(fwd), sb = Saved(bwd), mode,
+         lengths, saved = save_all(inputs)](const Grads& g, const autograd::Node& node) {
+          if (autograd::GradMode::is_enabled())  // double backward: through the reference
+            return autograd::composite_backward([&](const std::vector<Tensor>& in) {
+              std::vector<Tensor> o = reference_outputs(mode, in, 1, lengths, false);
+              std::vector<Tensor> ob = reference_outputs(mode, in, 8, lengths, true);
+              o.insert(o.end(), ob.begin(), ob.end());
+              return o;
+            }, get_all(saved), g, node);
           const Tensor& xs = sx.get();
           BackRun bf = make_back(sf, g, 0, node, 0);
           BackRun bb = make_back(sb, g, nout, node, 7);
