@@ -66,17 +66,19 @@ void rebase_view(Tensor& self, const Tensor& result) {
                 "more than one element of the written-to tensor refers to a single memory "
                 "location (an expanded view); clone it before the in-place operation");
   Tensor pos = view_positions(self, base, "in-place");
-  Tensor keep;  // 1 outside the view, 0 inside
-  {
-    NoGradGuard no_grad;
-    keep = sub(ones(base.shape(), base.dtype()),
-               put_view(ones(self.shape(), base.dtype()), pos, base.shape()));
-  }
   // base's old value survives outside the view; result's value inside it.
   record("CopySlices", {base, result}, {base},
-         [pos, keep](const std::vector<Tensor>& g, const Node& node) {
+         [pos](const std::vector<Tensor>& g, const Node& node) {
            std::vector<Tensor> r(2);
-           if (node.needs_input_grad(0)) r[0] = mul(g[0], keep);
+           if (node.needs_input_grad(0)) {
+             Tensor keep;  // 1 outside the view, 0 inside (made here: not kept in the graph)
+             {
+               NoGradGuard no_grad;
+               keep = sub(ones(g[0].shape(), g[0].dtype()),
+                          put_view(ones(pos.shape(), g[0].dtype()), pos, g[0].shape()));
+             }
+             r[0] = mul(g[0], keep);
+           }
            if (node.needs_input_grad(1)) r[1] = take_view(g[0], pos);
            return r;
          });
