@@ -303,6 +303,23 @@ void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
   const int64_t HW = g.H * g.W, P = g.OH * g.OW;
   if (g.N == 0 || g.C == 0 || HW == 0) return;
   if constexpr (std::is_same_v<T, float>) {
+    if (Cg == 1 && Kg == 1 && g.sh == 1 && g.sw == 1) {
+      // depthwise, stride 1: dx is the forward conv of dy with the flipped filter (padding
+      // the dilated extent minus ph, pw; negative is fine), a gather with register
+      // accumulation instead of a scatter into dx.
+      std::vector<float> wf(static_cast<size_t>(g.C * KK));
+      for (int64_t c = 0; c < g.C; ++c)
+        for (int64_t r = 0; r < KK; ++r) wf[c * KK + r] = w[c * KK + KK - 1 - r];
+      const int64_t fph = g.dh * (g.KH - 1) - g.ph, fpw = g.dw * (g.KW - 1) - g.pw;
+      parallel_for(g.N * g.C, std::max<int64_t>(1, (kMinChunkWork / 8) / std::max<int64_t>(HW * KK, 1)),
+                   [&](int64_t b, int64_t e) {
+                     for (int64_t t = b; t < e; ++t)
+                       EMBER_ISA_CALL(depthwise_conv_plane_f32, dy + t * P, g.OH, g.OW,
+                                      wf.data() + (t % g.C) * KK, g.KH, g.KW, 0.0f, dx + t * HW,
+                                      g.H, g.W, 1, 1, fph, fpw, g.dh, g.dw);
+                   });
+      return;
+    }
     if (Cg == 1 && Kg == 1) {  // depthwise: direct loops per (n, c) plane
       parallel_for(g.N * g.C, std::max<int64_t>(1, (kMinChunkWork / 8) / std::max<int64_t>(P * KK, 1)),
                    [&](int64_t b, int64_t e) {
