@@ -39,6 +39,13 @@ EMBER_ISA_DECLARE(void, conv_pack_a_f32,
                   (const float* x, int64_t H, int64_t W, int64_t KH, int64_t KW, int64_t sh,
                    int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t OW,
                    int64_t p0, int64_t np, int64_t k0, int64_t kc, int64_t mr, float* dst))
+EMBER_ISA_DECLARE(void, conv_direct_tile_f32,
+                  (const float* w, int64_t ldw, int64_t kn, const float* col, int64_t ldc,
+                   int64_t nq, int64_t ckk, const float* bias, float* dst, int64_t ldd))
+EMBER_ISA_DECLARE(void, conv_im2col_rows_f32,
+                  (const float* xp, int64_t Hp, int64_t Wp, int64_t nc, int64_t KH, int64_t KW,
+                   int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t OW, int64_t p0,
+                   int64_t np, float* col, int64_t ld))
 EMBER_ISA_DECLARE(void, conv_store_tile_f32,
                   (const float* c, int64_t ldc, int64_t np, int64_t kn, const float* bias,
                    float* out, int64_t P))
@@ -93,10 +100,12 @@ inline void valid_cols(int64_t off, int64_t sw, int64_t W, int64_t ow0, int64_t 
 }
 
 // col[r][p - p0] = x[c][oh * sh - ph + i * dh][ow * sw - pw + j * dw] (0 outside), for rows
-// r = (c, i, j) of `nc` channels of x and positions p in [p0, p1).
+// r = (c, i, j) of `nc` channels of x and positions p in [p0, p1); rows ld apart (default
+// p1 - p0).
 template <class T>
-void im2col_tile(const ConvGeom& g, const T* x, int64_t nc, int64_t p0, int64_t p1, T* col) {
-  const int64_t np = p1 - p0, HW = g.H * g.W;
+void im2col_tile(const ConvGeom& g, const T* x, int64_t nc, int64_t p0, int64_t p1, T* col,
+                 int64_t ld = 0) {
+  const int64_t np = ld > 0 ? ld : p1 - p0, HW = g.H * g.W;
   int64_t r = 0;
   for (int64_t c = 0; c < nc; ++c)
     for (int64_t i = 0; i < g.KH; ++i)
@@ -242,6 +251,99 @@ bool conv_forward_pos_major(const ConvGeom& g, const float* x, const float* w,
   return !failed;
 }
 
+// The direct path for small filter volumes (CKK = C_in / G * kh * kw): a GEMM with K =
+// CKK of tens spends its time packing and on edge tiles, so here one im2col panel (CKK x
+// a tile of positions, the positions possibly spanning several images) is built per item
+// and multiplied by the weight rows as they are, the positions being the vector lanes; the
+// result lands in NCHW rows directly with the bias fused. Items own whole output elements
+// and the tile size depends on the sizes alone: deterministic for any thread count.
+bool use_direct(const ConvGeom& g) {
+  const int64_t CKK = g.C / g.G * g.KH * g.KW;
+  return !is_pointwise(g) && (CKK <= 160 || (CKK <= 320 && g.OH * g.OW <= 64));
+}
+
+bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, const float* bias,
+                         float* out) {
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW, CKK = Cg * KK;
+  const int64_t HW = g.H * g.W, P = g.OH * g.OW;
+  // A zero-padded copy of the input (one pass; the panel reads each element ~KK times).
+  const int64_t Hp = std::max(g.H + g.ph, (g.OH - 1) * g.sh + (g.KH - 1) * g.dh + 1);
+  const int64_t Wp = std::max(g.W + g.pw, (g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1);
+  const bool padded = Hp != g.H || Wp != g.W || g.ph != 0 || g.pw != 0;
+  const float* xp = x;
+  std::vector<float> xpad;
+  if (padded) {
+    try {
+      xpad.resize(static_cast<size_t>(g.N * g.C * Hp * Wp));
+    } catch (...) {
+      return false;
+    }
+    parallel_for(g.N * g.C, std::max<int64_t>(1, 65536 / (Hp * Wp)), [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) {
+        float* d = xpad.data() + t * Hp * Wp;
+        const float* s0 = x + t * HW;
+        for (int64_t h = 0; h < Hp; ++h) {
+          float* dr = d + h * Wp;
+          const int64_t ih = h - g.ph;
+          if (ih < 0 || ih >= g.H) {
+            for (int64_t v = 0; v < Wp; ++v) dr[v] = 0.0f;
+            continue;
+          }
+          const float* sr = s0 + ih * g.W;
+          for (int64_t v = 0; v < Wp; ++v) {
+            const int64_t iw = v - g.pw;
+            dr[v] = iw >= 0 && iw < g.W ? sr[iw] : 0.0f;
+          }
+        }
+      }
+    });
+    xp = xpad.data();
+  }
+  const int64_t HWp = Hp * Wp;
+  // Panel of CKK x TQ floats within ~128 KiB (L2). Large images are cut into tiles of TQ
+  // positions; small ones are grouped, ipt whole images per item, each image's columns
+  // starting at a multiple of 16 (vectors never straddle two images).
+  const int64_t TQ = std::max<int64_t>(32, 32768 / CKK / 32 * 32);
+  const int64_t P16 = round_up(P, 16);
+  const int64_t ipt = P16 >= TQ ? 1 : std::min(g.N, TQ / P16);
+  const int64_t tpi = P16 >= TQ ? ceil_div(P, TQ) : 1;  // tiles per image
+  const int64_t width = P16 >= TQ ? TQ : ipt * P16;     // panel columns
+  const int64_t nb = ceil_div(g.N, ipt) * tpi;          // items per group
+  // Panel rows LD apart, an odd multiple of 16 floats: rows a power-of-two multiple of
+  // 4 KiB apart would all map to the same L1 sets.
+  const int64_t LD = round_up(width, 32) + 16;
+  std::atomic<bool> failed{false};
+  parallel_for(g.G * nb, grain_for(Kg * CKK * width), [&](int64_t b, int64_t e) {
+    float* col = scratch<float>(static_cast<size_t>((CKK + Kg) * LD), failed);
+    if (!col) return;
+    float* cbuf = col + CKK * LD;
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t gi = t / nb, it = t % nb;
+      const float* wg = w + gi * Kg * CKK;
+      const float* bg = bias ? bias + gi * Kg : nullptr;
+      if (ipt == 1) {  // one image (or a piece of it): straight into its output rows
+        const int64_t n = it / tpi, p0 = (it % tpi) * TQ, np = std::min(P, p0 + TQ) - p0;
+        EMBER_ISA_CALL(conv_im2col_rows_f32, xp + (n * g.C + gi * Cg) * HWp, Hp, Wp, Cg, g.KH,
+                       g.KW, g.sh, g.sw, g.dh, g.dw, g.OW, p0, np, col, LD);
+        EMBER_ISA_CALL(conv_direct_tile_f32, wg, CKK, Kg, col, LD, np, CKK, bg,
+                       out + (n * g.K + gi * Kg) * P + p0, P);
+        continue;
+      }
+      const int64_t n0 = it * ipt, n1 = std::min(g.N, n0 + ipt);
+      for (int64_t n = n0; n < n1; ++n)
+        EMBER_ISA_CALL(conv_im2col_rows_f32, xp + (n * g.C + gi * Cg) * HWp, Hp, Wp, Cg, g.KH,
+                       g.KW, g.sh, g.sw, g.dh, g.dw, g.OW, 0, P, col + (n - n0) * P16, LD);
+      EMBER_ISA_CALL(conv_direct_tile_f32, wg, CKK, Kg, col, LD, (n1 - n0) * P16, CKK, bg, cbuf,
+                     LD);
+      for (int64_t n = n0; n < n1; ++n)
+        for (int64_t k = 0; k < Kg; ++k)
+          std::memcpy(out + (n * g.K + gi * Kg + k) * P, cbuf + k * LD + (n - n0) * P16,
+                      static_cast<size_t>(P) * sizeof(float));
+    }
+  });
+  return !failed;
+}
+
 }  // namespace
 
 template <class T>
@@ -259,6 +361,10 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
                                       bias ? bias[t % g.C] : 0.0f, out + t * P, g.OH, g.OW,
                                       g.sh, g.sw, g.ph, g.pw, g.dh, g.dw);
                    });
+      return;
+    }
+    if (use_direct(g)) {
+      if (!conv_forward_direct(g, x, w, bias, out)) oom("conv2d");
       return;
     }
     if (!is_pointwise(g) && use_pos_major(g)) {

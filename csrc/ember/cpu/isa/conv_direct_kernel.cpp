@@ -1,0 +1,184 @@
+// Direct (channel-major) convolution tile for float32, compiled per ISA: out rows (output
+// channels) = weight rows x an im2col panel whose positions are the wide, vectorised
+// dimension. Meant for small filter volumes (C_in * kh * kw of tens to a few hundred, e.g.
+// first layers with 3 input channels) where a packed GEMM spends its time on packing and
+// edge tiles. Single-threaded; the caller builds the panel and threads over tiles.
+#include <cstdint>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace ember::cpu::EMBER_ISA {
+
+namespace {
+
+#if defined(__AVX512F__)
+// R output channels x V 16-column vectors: R * V accumulators in registers; per filter tap
+// V panel loads and R weight broadcasts feed R * V FMAs. `last` masks the final vector's
+// store (columns past the tile's end).
+template <int R, int V>
+void block(const float* w, int64_t ldw, const float* col, int64_t ldc, int64_t ckk,
+           const float* bias, float* dst, int64_t ldd, __mmask16 last) {
+  __m512 acc[R][V];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    const __m512 b = _mm512_set1_ps(bias ? bias[r] : 0.0f);
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) acc[r][v] = b;
+  }
+  for (int64_t t = 0; t < ckk; ++t) {
+    __m512 c[V];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) c[v] = _mm512_loadu_ps(col + t * ldc + 16 * v);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512 wv = _mm512_set1_ps(w[r * ldw + t]);
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(wv, c[v], acc[r][v]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < V - 1; ++v) _mm512_storeu_ps(dst + r * ldd + 16 * v, acc[r][v]);
+    _mm512_mask_storeu_ps(dst + r * ldd + 16 * (V - 1), last, acc[r][V - 1]);
+  }
+}
+
+template <int V>
+void rows(int64_t kn, const float* w, int64_t ldw, const float* col, int64_t ldc, int64_t ckk,
+          const float* bias, float* dst, int64_t ldd, __mmask16 last) {
+  int64_t k = 0;
+  for (; k + 8 <= kn; k += 8)
+    block<8, V>(w + k * ldw, ldw, col, ldc, ckk, bias ? bias + k : nullptr, dst + k * ldd, ldd,
+                last);
+  const float* wk = w + k * ldw;
+  const float* bk = bias ? bias + k : nullptr;
+  float* dk = dst + k * ldd;
+  switch (kn - k) {
+    case 7: block<7, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last); break;
+    case 6: block<6, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last); break;
+    case 5: block<5, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last); break;
+    case 4: block<4, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last); break;
+    case 3: block<3, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last); break;
+    case 2: block<2, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last); break;
+    case 1: block<1, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last); break;
+    default: break;
+  }
+}
+#endif
+
+}  // namespace
+
+// dst[k * ldd + q] = (bias ? bias[k] : 0) + sum over t < ckk of w[k * ldw + t] *
+// col[t * ldc + q], for k < kn and q < nq. Columns [nq, nq rounded up to 16) of col must
+// hold finite values (the caller zeroes them); nothing past nq is written. ldc >= that
+// rounded width. The sum runs over t in order for every element (fixed by the sizes).
+void conv_direct_tile_f32(const float* w, int64_t ldw, int64_t kn, const float* col,
+                          int64_t ldc, int64_t nq, int64_t ckk, const float* bias, float* dst,
+                          int64_t ldd) {
+#if defined(__AVX512F__)
+  int64_t q = 0;
+  for (; q + 32 <= nq; q += 32)
+    rows<2>(kn, w, ldw, col + q, ldc, ckk, bias, dst + q, ldd, static_cast<__mmask16>(0xFFFF));
+  const int64_t rest = nq - q;
+  if (rest > 16)
+    rows<2>(kn, w, ldw, col + q, ldc, ckk, bias, dst + q, ldd,
+            static_cast<__mmask16>((1u << (rest - 16)) - 1));
+  else if (rest > 0)
+    rows<1>(kn, w, ldw, col + q, ldc, ckk, bias, dst + q, ldd,
+            static_cast<__mmask16>(rest == 16 ? 0xFFFF : (1u << rest) - 1));
+#else
+  for (int64_t k = 0; k < kn; ++k) {
+    float* d = dst + k * ldd;
+    const float b = bias ? bias[k] : 0.0f;
+    for (int64_t q = 0; q < nq; ++q) d[q] = b;
+    for (int64_t t = 0; t < ckk; ++t) {
+      const float wv = w[k * ldw + t];
+      const float* c = col + t * ldc;
+      for (int64_t q = 0; q < nq; ++q) d[q] += wv * c[q];
+    }
+  }
+#endif
+}
+
+
+// col[r * ld + q] = xp[c][oh * sh + i * dh][ow * sw + j * dw] for taps r = (c, i, j) of nc
+// channels and positions p = p0 + q < p0 + np of one image already zero-padded to Hp x Wp
+// (oh = p / OW, ow = p % OW). Per 16 positions the lane offsets are computed once; each tap
+// is then one masked load when the 16 lie in one output row with unit stride, else one
+// gather. Lanes from np to the next multiple of 16 are written as 0.
+void conv_im2col_rows_f32(const float* xp, int64_t Hp, int64_t Wp, int64_t nc, int64_t KH,
+                          int64_t KW, int64_t sh, int64_t sw, int64_t dh, int64_t dw,
+                          int64_t OW, int64_t p0, int64_t np, float* col, int64_t ld) {
+  const int64_t HWp = Hp * Wp;
+#if defined(__AVX512F__)
+  for (int64_t q0 = 0; q0 < np; q0 += 16) {
+    const int64_t lanes = np - q0 < 16 ? np - q0 : 16;
+    const __mmask16 live = static_cast<__mmask16>(lanes == 16 ? 0xFFFF : (1u << lanes) - 1);
+    alignas(64) int32_t off[16] = {0};
+    const int64_t pf = p0 + q0, oh0 = pf / OW, ow0 = pf % OW;
+    int64_t oh = oh0, ow = ow0;
+    for (int64_t l = 0; l < lanes; ++l) {
+      off[l] = static_cast<int32_t>(oh * sh * Wp + ow * sw);
+      if (++ow == OW) {
+        ow = 0;
+        ++oh;
+      }
+    }
+    // Unit stride: the lanes form runs, one per output row; up to 4 runs load as masked
+    // loads (each lane from its own address), cheaper than a gather.
+    int64_t nrun = 0;
+    __mmask16 rm[4] = {0, 0, 0, 0};
+    int64_t ro[4] = {0, 0, 0, 0};
+    if (sw == 1) {
+      for (int64_t l = 0; l < lanes; ++l) {
+        if (l == 0 || off[l] != off[l - 1] + 1) {
+          if (nrun == 4) {
+            nrun = 5;
+            break;
+          }
+          ro[nrun++] = off[l] - l;
+        }
+        rm[nrun - 1] = static_cast<__mmask16>(rm[nrun - 1] | (1u << l));
+      }
+    }
+    const __m512i vo = _mm512_load_si512(off);
+    float* d = col + q0;
+    int64_t r = 0;
+    for (int64_t c = 0; c < nc; ++c)
+      for (int64_t i = 0; i < KH; ++i)
+        for (int64_t j = 0; j < KW; ++j, ++r) {
+          const float* src = xp + c * HWp + i * dh * Wp + j * dw;
+          __m512 v;
+          if (sw == 1 && nrun <= 4) {
+            v = _mm512_maskz_loadu_ps(rm[0], src + ro[0]);
+            for (int64_t k = 1; k < nrun; ++k) v = _mm512_mask_loadu_ps(v, rm[k], src + ro[k]);
+          } else {
+            v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live, vo, src, 4);
+          }
+          _mm512_storeu_ps(d + r * ld, v);
+        }
+  }
+#else
+  const int64_t npad = (np + 15) / 16 * 16;
+  int64_t r = 0;
+  for (int64_t c = 0; c < nc; ++c)
+    for (int64_t i = 0; i < KH; ++i)
+      for (int64_t j = 0; j < KW; ++j, ++r) {
+        float* d = col + r * ld;
+        const float* src = xp + c * HWp + i * dh * Wp + j * dw;
+        int64_t oh = p0 / OW, ow = p0 % OW;
+        for (int64_t q = 0; q < np; ++q) {
+          d[q] = src[oh * sh * Wp + ow * sw];
+          if (++ow == OW) {
+            ow = 0;
+            ++oh;
+          }
+        }
+        for (int64_t q = np; q < npad; ++q) d[q] = 0.0f;
+      }
+#endif
+}
+
+}  // namespace ember::cpu::EMBER_ISA
