@@ -18,13 +18,22 @@ namespace {
 // store (columns past the tile's end).
 template <int R, int V>
 void block(const float* w, int64_t ldw, const float* col, int64_t ldc, int64_t ckk,
-           const float* bias, float* dst, int64_t ldd, __mmask16 last) {
+           const float* bias, float* dst, int64_t ldd, __mmask16 last, bool more) {
   __m512 acc[R][V];
+  if (more) {  // continue the sums left in dst by the previous slice of taps
 #pragma GCC unroll 8
-  for (int r = 0; r < R; ++r) {
-    const __m512 b = _mm512_set1_ps(bias ? bias[r] : 0.0f);
+    for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) acc[r][v] = b;
+      for (int v = 0; v < V - 1; ++v) acc[r][v] = _mm512_loadu_ps(dst + r * ldd + 16 * v);
+      acc[r][V - 1] = _mm512_maskz_loadu_ps(last, dst + r * ldd + 16 * (V - 1));
+    }
+  } else {
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512 b = _mm512_set1_ps(bias ? bias[r] : 0.0f);
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) acc[r][v] = b;
+    }
   }
   for (int64_t t = 0; t < ckk; ++t) {
     __m512 c[V];
@@ -47,22 +56,22 @@ void block(const float* w, int64_t ldw, const float* col, int64_t ldc, int64_t c
 
 template <int V>
 void rows(int64_t kn, const float* w, int64_t ldw, const float* col, int64_t ldc, int64_t ckk,
-          const float* bias, float* dst, int64_t ldd, __mmask16 last) {
+          const float* bias, float* dst, int64_t ldd, __mmask16 last, bool more) {
   int64_t k = 0;
   for (; k + 8 <= kn; k += 8)
     block<8, V>(w + k * ldw, ldw, col, ldc, ckk, bias ? bias + k : nullptr, dst + k * ldd, ldd,
-                last);
+                last, more);
   const float* wk = w + k * ldw;
   const float* bk = bias ? bias + k : nullptr;
   float* dk = dst + k * ldd;
   switch (kn - k) {
-    case 7: block<7, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last); break;
-    case 6: block<6, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last); break;
-    case 5: block<5, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last); break;
-    case 4: block<4, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last); break;
-    case 3: block<3, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last); break;
-    case 2: block<2, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last); break;
-    case 1: block<1, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last); break;
+    case 7: block<7, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last, more); break;
+    case 6: block<6, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last, more); break;
+    case 5: block<5, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last, more); break;
+    case 4: block<4, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last, more); break;
+    case 3: block<3, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last, more); break;
+    case 2: block<2, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last, more); break;
+    case 1: block<1, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last, more); break;
     default: break;
   }
 }
@@ -78,16 +87,27 @@ void conv_direct_tile_f32(const float* w, int64_t ldw, int64_t kn, const float* 
                           int64_t ldc, int64_t nq, int64_t ckk, const float* bias, float* dst,
                           int64_t ldd) {
 #if defined(__AVX512F__)
-  int64_t q = 0;
-  for (; q + 32 <= nq; q += 32)
-    rows<2>(kn, w, ldw, col + q, ldc, ckk, bias, dst + q, ldd, static_cast<__mmask16>(0xFFFF));
-  const int64_t rest = nq - q;
-  if (rest > 16)
-    rows<2>(kn, w, ldw, col + q, ldc, ckk, bias, dst + q, ldd,
-            static_cast<__mmask16>((1u << (rest - 16)) - 1));
-  else if (rest > 0)
-    rows<1>(kn, w, ldw, col + q, ldc, ckk, bias, dst + q, ldd,
-            static_cast<__mmask16>(rest == 16 ? 0xFFFF : (1u << rest) - 1));
+  // Taps in slices of KC so that a 32-column strip of the panel (KC x 128 bytes) stays in L1
+  // while every row block of the weights passes over it; sums carry over in dst, so each
+  // element still adds its taps in order.
+  const int64_t KC = 128;
+  for (int64_t t0 = 0; t0 < ckk; t0 += KC) {
+    const int64_t kc = ckk - t0 < KC ? ckk - t0 : KC;
+    const bool more = t0 > 0;
+    const float* wt = w + t0;
+    const float* ct = col + t0 * ldc;
+    int64_t q = 0;
+    for (; q + 32 <= nq; q += 32)
+      rows<2>(kn, wt, ldw, ct + q, ldc, kc, bias, dst + q, ldd, static_cast<__mmask16>(0xFFFF),
+              more);
+    const int64_t rest = nq - q;
+    if (rest > 16)
+      rows<2>(kn, wt, ldw, ct + q, ldc, kc, bias, dst + q, ldd,
+              static_cast<__mmask16>((1u << (rest - 16)) - 1), more);
+    else if (rest > 0)
+      rows<1>(kn, wt, ldw, ct + q, ldc, kc, bias, dst + q, ldd,
+              static_cast<__mmask16>(rest == 16 ? 0xFFFF : (1u << rest) - 1), more);
+  }
 #else
   for (int64_t k = 0; k < kn; ++k) {
     float* d = dst + k * ldd;
