@@ -334,6 +334,19 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   const Panels pn = panels(g, std::max<int64_t>(32, 32768 / CKK / 32 * 32));
   const int64_t TQ = pn.TQ, P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
   const int64_t nb = pn.nb, LD = pn.LD;
+  // The weight, per group in blocks of 8 output channels, tap-major (see the kernel).
+  const int64_t KB = ceil_div(Kg, 8), WB = 8 * CKK;
+  std::vector<float> wpk;
+  try {
+    wpk.assign(static_cast<size_t>(g.G * KB * WB), 0.0f);
+  } catch (...) {
+    return false;
+  }
+  for (int64_t gi = 0; gi < g.G; ++gi)
+    for (int64_t k = 0; k < Kg; ++k)
+      for (int64_t t = 0; t < CKK; ++t)
+        wpk[static_cast<size_t>((gi * KB + k / 8) * WB + t * 8 + k % 8)] =
+            w[(gi * Kg + k) * CKK + t];
   std::atomic<bool> failed{false};
   parallel_for(g.G * nb, grain_for(Kg * CKK * width), [&](int64_t b, int64_t e) {
     float* col = scratch<float>(static_cast<size_t>((CKK + Kg) * LD), failed);
@@ -341,13 +354,13 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
     float* cbuf = col + CKK * LD;
     for (int64_t t = b; t < e; ++t) {
       const int64_t gi = t / nb, it = t % nb;
-      const float* wg = w + gi * Kg * CKK;
+      const float* wg = wpk.data() + gi * KB * WB;
       const float* bg = bias ? bias + gi * Kg : nullptr;
       if (ipt == 1) {  // one image (or a piece of it): straight into its output rows
         const int64_t n = it / tpi, p0 = (it % tpi) * TQ, np = std::min(P, p0 + TQ) - p0;
         EMBER_ISA_CALL(conv_im2col_rows_f32, xp + (n * g.C + gi * Cg) * HWp, Hp, Wp, Cg, g.KH,
                        g.KW, g.sh, g.sw, g.dh, g.dw, g.OW, p0, np, col, LD);
-        EMBER_ISA_CALL(conv_direct_tile_f32, wg, CKK, Kg, col, LD, np, CKK, bg,
+        EMBER_ISA_CALL(conv_direct_tile_f32, wg, WB, Kg, col, LD, np, CKK, bg,
                        out + (n * g.K + gi * Kg) * P + p0, P);
         continue;
       }
@@ -355,7 +368,7 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
       for (int64_t n = n0; n < n1; ++n)
         EMBER_ISA_CALL(conv_im2col_rows_f32, xp + (n * g.C + gi * Cg) * HWp, Hp, Wp, Cg, g.KH,
                        g.KW, g.sh, g.sw, g.dh, g.dw, g.OW, 0, P, col + (n - n0) * P16, LD);
-      EMBER_ISA_CALL(conv_direct_tile_f32, wg, CKK, Kg, col, LD, (n1 - n0) * P16, CKK, bg, cbuf,
+      EMBER_ISA_CALL(conv_direct_tile_f32, wg, WB, Kg, col, LD, (n1 - n0) * P16, CKK, bg, cbuf,
                      LD);
       for (int64_t n = n0; n < n1; ++n)
         for (int64_t k = 0; k < Kg; ++k)

@@ -41,7 +41,7 @@ void block(const float* w, int64_t ldw, const float* col, int64_t ldc, int64_t c
     for (int v = 0; v < V; ++v) c[v] = _mm512_loadu_ps(col + t * ldc + 16 * v);
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
-      const __m512 wv = _mm512_set1_ps(w[r * ldw + t]);
+      const __m512 wv = _mm512_set1_ps(w[t * 8 + r]);
 #pragma GCC unroll 4
       for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(wv, c[v], acc[r][v]);
     }
@@ -59,9 +59,9 @@ void rows(int64_t kn, const float* w, int64_t ldw, const float* col, int64_t ldc
           const float* bias, float* dst, int64_t ldd, __mmask16 last, bool more) {
   int64_t k = 0;
   for (; k + 8 <= kn; k += 8)
-    block<8, V>(w + k * ldw, ldw, col, ldc, ckk, bias ? bias + k : nullptr, dst + k * ldd, ldd,
+    block<8, V>(w + k / 8 * ldw, ldw, col, ldc, ckk, bias ? bias + k : nullptr, dst + k * ldd, ldd,
                 last, more);
-  const float* wk = w + k * ldw;
+  const float* wk = w + k / 8 * ldw;
   const float* bk = bias ? bias + k : nullptr;
   float* dk = dst + k * ldd;
   switch (kn - k) {
@@ -79,10 +79,12 @@ void rows(int64_t kn, const float* w, int64_t ldw, const float* col, int64_t ldc
 
 }  // namespace
 
-// dst[k * ldd + q] = (bias ? bias[k] : 0) + sum over t < ckk of w[k * ldw + t] *
-// col[t * ldc + q], for k < kn and q < nq. Columns [nq, nq rounded up to 16) of col must
-// hold finite values (the caller zeroes them); nothing past nq is written. ldc >= that
-// rounded width. The sum runs over t in order for every element (fixed by the sizes).
+// dst[k * ldd + q] = (bias ? bias[k] : 0) + sum over t < ckk of W[k][t] * col[t * ldc + q],
+// for k < kn and q < nq. W is packed in blocks of 8 rows, tap-major: W[k][t] =
+// w[(k / 8) * ldw + t * 8 + k % 8] (ldw >= 8 * ckk), so the 8 broadcasts of a tap share a
+// cache line. Columns [nq, nq rounded up to 16) of col must hold finite values (the
+// packing writes zeros there); nothing past nq is written. The sum runs over t in order
+// for every element (fixed by the sizes).
 void conv_direct_tile_f32(const float* w, int64_t ldw, int64_t kn, const float* col,
                           int64_t ldc, int64_t nq, int64_t ckk, const float* bias, float* dst,
                           int64_t ldd) {
@@ -94,7 +96,7 @@ void conv_direct_tile_f32(const float* w, int64_t ldw, int64_t kn, const float* 
   for (int64_t t0 = 0; t0 < ckk; t0 += KC) {
     const int64_t kc = ckk - t0 < KC ? ckk - t0 : KC;
     const bool more = t0 > 0;
-    const float* wt = w + t0;
+    const float* wt = w + t0 * 8;
     const float* ct = col + t0 * ldc;
     int64_t q = 0;
     for (; q + 32 <= nq; q += 32)
@@ -114,7 +116,7 @@ void conv_direct_tile_f32(const float* w, int64_t ldw, int64_t kn, const float* 
     const float b = bias ? bias[k] : 0.0f;
     for (int64_t q = 0; q < nq; ++q) d[q] = b;
     for (int64_t t = 0; t < ckk; ++t) {
-      const float wv = w[k * ldw + t];
+      const float wv = w[k / 8 * ldw + t * 8 + k % 8];
       const float* c = col + t * ldc;
       for (int64_t q = 0; q < nq; ++q) d[q] += wv * c[q];
     }
