@@ -46,6 +46,9 @@ EMBER_ISA_DECLARE(void, conv_im2col_rows_f32,
                   (const float* xp, int64_t Hp, int64_t Wp, int64_t nc, int64_t KH, int64_t KW,
                    int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t OW, int64_t p0,
                    int64_t np, float* col, int64_t ld))
+EMBER_ISA_DECLARE(void, conv_wgrad_tile_f32,
+                  (const float* dy, int64_t ldy, int64_t kn, const float* col, int64_t ldc,
+                   int64_t ckk, int64_t nq, float* acc, int64_t sk, int64_t sr, bool add))
 EMBER_ISA_DECLARE(void, conv_store_tile_f32,
                   (const float* c, int64_t ldc, int64_t np, int64_t kn, const float* bias,
                    float* out, int64_t P))
@@ -396,6 +399,7 @@ bool conv_backward_weight_direct(const ConvGeom& g, const float* x, const float*
   const Panels pn = panels(g, std::max<int64_t>(32, 4 * 32768 / CKK / 32 * 32));
   const int64_t TQ = pn.TQ, P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
   const int64_t items = pn.nb, LD = pn.LD;
+  const bool small = CKK <= 64 || Kg <= 16;
   const int64_t cap = std::max<int64_t>(1, (int64_t{1} << 24) / WN);
   const int64_t by_work = std::max<int64_t>(1, g.K * CKK * width * items / kMinChunkWork);
   const int64_t per = ceil_div(items, std::min<int64_t>({items, 16, cap, by_work}));
@@ -416,7 +420,7 @@ bool conv_backward_weight_direct(const ConvGeom& g, const float* x, const float*
       const int64_t i0 = c * per, i1 = std::min(items, i0 + per);
       for (int64_t it = i0; it < i1; ++it)
         for (int64_t gi = 0; gi < g.G; ++gi) {
-          MatView<const float> B{nullptr, 0, 0};
+          MatView<const float> B{nullptr, 0, 0};  // dy^T: (position, channel)
           int64_t wq = 0;  // panel columns summed over
           if (ipt == 1) {
             const int64_t n = it / tpi, p0 = (it % tpi) * TQ, np = std::min(P, p0 + TQ) - p0;
@@ -439,8 +443,12 @@ bool conv_backward_weight_direct(const ConvGeom& g, const float* x, const float*
             B = MatView<const float>{dyp, 1, LD};
             wq = (n1 - n0) * P16;
           }
-          gemm1<float>(CKK, Kg, wq, MatView<const float>{col, LD, 1}, B, it == i0 ? 0.0f : 1.0f,
-                       MatView<float>{acc + gi * Kg * CKK, Kg, 1});
+          if (small)  // lane-wise sums: a GEMM with M = CKK, N = Kg this small wastes tiles
+            EMBER_ISA_CALL(conv_wgrad_tile_f32, B.p, B.cs, Kg, col, LD, CKK, wq,
+                           acc + gi * Kg * CKK, 1, Kg, it != i0);
+          else
+            gemm1<float>(CKK, Kg, wq, MatView<const float>{col, LD, 1}, B,
+                         it == i0 ? 0.0f : 1.0f, MatView<float>{acc + gi * Kg * CKK, Kg, 1});
         }
     }
   });

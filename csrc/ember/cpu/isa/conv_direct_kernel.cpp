@@ -203,4 +203,70 @@ void conv_im2col_rows_f32(const float* xp, int64_t Hp, int64_t Wp, int64_t nc, i
 #endif
 }
 
+
+// Weight-gradient tile for small filter volumes: acc[k * sk + r * sr] (+)= sum over q < nq of
+// dy[k * ldy + q] * col[r * ldc + q] for k < kn, r < ckk (added when `add`, else stored).
+// The sums run along the positions in 16 lanes, blocks of 4 channels x 6 taps (24 registers;
+// edge blocks repeat their last row and drop it), then each lane vector is added up in lane
+// order: fixed by the sizes. Nothing is read past nq.
+void conv_wgrad_tile_f32(const float* dy, int64_t ldy, int64_t kn, const float* col,
+                         int64_t ldc, int64_t ckk, int64_t nq, float* acc, int64_t sk,
+                         int64_t sr, bool add) {
+#if defined(__AVX512F__)
+  const int64_t full = nq / 16 * 16;
+  const __mmask16 tail = static_cast<__mmask16>((1u << (nq - full)) - 1);
+  for (int64_t k0 = 0; k0 < kn; k0 += 4)
+    for (int64_t r0 = 0; r0 < ckk; r0 += 6) {
+      const float* gp[4];
+      const float* cp[6];
+      for (int a = 0; a < 4; ++a) gp[a] = dy + (k0 + a < kn ? k0 + a : kn - 1) * ldy;
+      for (int b = 0; b < 6; ++b) cp[b] = col + (r0 + b < ckk ? r0 + b : ckk - 1) * ldc;
+      __m512 v[4][6];
+#pragma GCC unroll 4
+      for (int a = 0; a < 4; ++a)
+#pragma GCC unroll 6
+        for (int b = 0; b < 6; ++b) v[a][b] = _mm512_setzero_ps();
+      for (int64_t q = 0; q < full; q += 16) {
+        __m512 gv[4];
+#pragma GCC unroll 4
+        for (int a = 0; a < 4; ++a) gv[a] = _mm512_loadu_ps(gp[a] + q);
+#pragma GCC unroll 6
+        for (int b = 0; b < 6; ++b) {
+          const __m512 cv = _mm512_loadu_ps(cp[b] + q);
+#pragma GCC unroll 4
+          for (int a = 0; a < 4; ++a) v[a][b] = _mm512_fmadd_ps(gv[a], cv, v[a][b]);
+        }
+      }
+      if (tail) {
+        __m512 gv[4];
+#pragma GCC unroll 4
+        for (int a = 0; a < 4; ++a) gv[a] = _mm512_maskz_loadu_ps(tail, gp[a] + full);
+#pragma GCC unroll 6
+        for (int b = 0; b < 6; ++b) {
+          const __m512 cv = _mm512_maskz_loadu_ps(tail, cp[b] + full);
+#pragma GCC unroll 4
+          for (int a = 0; a < 4; ++a) v[a][b] = _mm512_fmadd_ps(gv[a], cv, v[a][b]);
+        }
+      }
+      for (int a = 0; a < 4 && k0 + a < kn; ++a)
+        for (int b = 0; b < 6 && r0 + b < ckk; ++b) {
+          float lanes[16];
+          _mm512_storeu_ps(lanes, v[a][b]);
+          float t = 0.0f;
+          for (int l = 0; l < 16; ++l) t += lanes[l];
+          float* o = acc + (k0 + a) * sk + (r0 + b) * sr;
+          *o = add ? *o + t : t;
+        }
+    }
+#else
+  for (int64_t k = 0; k < kn; ++k)
+    for (int64_t r = 0; r < ckk; ++r) {
+      float t = 0.0f;
+      for (int64_t q = 0; q < nq; ++q) t += dy[k * ldy + q] * col[r * ldc + q];
+      float* o = acc + k * sk + r * sr;
+      *o = add ? *o + t : t;
+    }
+#endif
+}
+
 }  // namespace ember::cpu::EMBER_ISA
