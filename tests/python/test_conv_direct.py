@@ -135,3 +135,33 @@ def test_direct_and_depthwise_same_for_threads():
             return y, x.grad, w.grad, b.grad
 
         same_for_threads(run)
+
+
+# ---- 2x2 max pooling of narrow maps (planes pooled as one tall plane)
+
+@pytest.mark.parametrize("shape", [(3, 5, 8, 8), (2, 7, 4, 4), (4, 3, 2, 2), (2, 3, 32, 32),
+                                   (1, 3, 6, 6)])
+def test_max_pool_narrow_maps_ties_and_nan_match_torch(shape):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(shape[2])
+    x = rng.integers(-2, 3, shape).astype(np.float32)  # many ties: first maximum wins
+    x.flat[rng.choice(x.size, 3, replace=False)] = np.nan
+    gy = rnd((shape[0], shape[1], shape[2] // 2, shape[3] // 2), rng)
+    ex, tx = tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ye, yt = ember.nn.functional.max_pool2d(ex, 2), torch.nn.functional.max_pool2d(tx, 2)
+    np.testing.assert_array_equal(to_np(ye), yt.detach().numpy())
+    ye.backward(tensor(gy))
+    yt.backward(torch.tensor(gy))
+    np.testing.assert_array_equal(to_np(ex.grad), tx.grad.numpy())
+
+
+def test_max_pool_narrow_same_for_threads():
+    x0 = rnd((5, 9, 8, 8), np.random.default_rng(4))
+
+    def run():
+        x = tensor(x0, requires_grad=True)
+        y = ember.nn.functional.max_pool2d(x, 2)
+        (y * y).sum().backward()
+        return y, x.grad
+
+    same_for_threads(run)
