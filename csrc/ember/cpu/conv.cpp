@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <vector>
 
@@ -254,24 +255,41 @@ bool conv_forward_pos_major(const ConvGeom& g, const float* x, const float* w,
   return !failed;
 }
 
+// Scratch for the padded input, owned by the calling thread: kept between calls up to
+// 16 MiB (a fresh buffer of that size costs more in page faults than the padding itself),
+// larger ones are freed on return. Never read before written.
+struct PadBuffer {
+  std::unique_ptr<float[]> big;
+  float* get(size_t n) {
+    thread_local std::unique_ptr<float[]> kept;
+    thread_local size_t kept_n = 0;
+    if (n <= (size_t{1} << 22)) {
+      if (kept_n < n) {
+        kept.reset(new (std::nothrow) float[n]);
+        kept_n = kept ? n : 0;
+      }
+      return kept.get();
+    }
+    big.reset(new (std::nothrow) float[n]);
+    return big.get();
+  }
+};
+
 // Zero-padded copy of the input, each plane Hp x Wp, so that every tap of every output
 // position lies inside (one pass; the panels read each element about KK times). Returns x
 // itself when no padding is needed, nullptr when out of memory.
-const float* pad_input(const ConvGeom& g, const float* x, std::vector<float>& xpad, int64_t& Hp,
+const float* pad_input(const ConvGeom& g, const float* x, PadBuffer& buf, int64_t& Hp,
                        int64_t& Wp) {
   const int64_t HW = g.H * g.W;
   Hp = std::max(g.H + g.ph, (g.OH - 1) * g.sh + (g.KH - 1) * g.dh + 1);
   Wp = std::max(g.W + g.pw, (g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1);
   if (Hp == g.H && Wp == g.W && g.ph == 0 && g.pw == 0) return x;
-  try {
-    xpad.resize(static_cast<size_t>(g.N * g.C * Hp * Wp));
-  } catch (...) {
-    return nullptr;
-  }
+  float* xpad = buf.get(static_cast<size_t>(g.N * g.C * Hp * Wp));
+  if (!xpad) return nullptr;
   const int64_t hp = Hp, wp = Wp;
   parallel_for(g.N * g.C, std::max<int64_t>(1, 65536 / (hp * wp)), [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
-      float* d = xpad.data() + t * hp * wp;
+      float* d = xpad + t * hp * wp;
       const float* s0 = x + t * HW;
       for (int64_t h = 0; h < hp; ++h) {
         float* dr = d + h * wp;
@@ -288,7 +306,7 @@ const float* pad_input(const ConvGeom& g, const float* x, std::vector<float>& xp
       }
     }
   });
-  return xpad.data();
+  return xpad;
 }
 
 // Panel geometry of the direct paths: large images are cut into tiles of TQ positions;
@@ -329,7 +347,7 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW, CKK = Cg * KK;
   const int64_t P = g.OH * g.OW;
   int64_t Hp = 0, Wp = 0;
-  std::vector<float> xpad;
+  PadBuffer xpad;
   const float* xp = pad_input(g, x, xpad, Hp, Wp);
   if (!xp) return false;
   const int64_t HWp = Hp * Wp;
@@ -391,7 +409,7 @@ bool conv_backward_weight_direct(const ConvGeom& g, const float* x, const float*
   const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW, CKK = Cg * KK;
   const int64_t P = g.OH * g.OW, WN = g.K * CKK;
   int64_t Hp = 0, Wp = 0;
-  std::vector<float> xpad;
+  PadBuffer xpad;
   const float* xp = pad_input(g, x, xpad, Hp, Wp);
   if (!xp) return false;
   const int64_t HWp = Hp * Wp;
