@@ -17,6 +17,8 @@ def rnd(shape, rng, scale=1.0):
 
 # (N, C, H, W, K, kh, kw, stride, pad, dil, groups): hand-picked corners of the panel logic
 DIRECT_CASES = [
+    (2, 5, 9, 40, 12, 3, 3, 1, 1, 1, 1),     # wide rows: kernel reads the padded input in place
+    (1, 16, 11, 45, 10, 3, 3, 1, (2, 1), (2, 1), 1),  # same, tiles ending mid-row, dilation
     (13, 32, 4, 4, 64, 3, 3, 1, 1, 1, 1),    # 4x4 maps, 6 images per panel, last panel short
     (40, 1, 8, 8, 32, 3, 3, 1, 1, 1, 1),     # one input channel, many images per panel
     (2, 64, 8, 8, 16, 3, 3, 1, 1, 1, 1),     # C*9 = 576: a map cut into several tiles
@@ -60,7 +62,7 @@ def test_direct_random_shapes_vs_reference():
         np.testing.assert_allclose(to_np(got), to_np(ref), rtol=1e-4, atol=1e-4, err_msg=str(t))
 
 
-@pytest.mark.parametrize("case", DIRECT_CASES[:6])
+@pytest.mark.parametrize("case", DIRECT_CASES[:8])
 def test_direct_gradients_match_torch(case):
     torch = pytest.importorskip("torch")
     N, C, H, W, K, kh, kw, s, p, d, g = case
@@ -122,6 +124,7 @@ def test_depthwise_forward_and_gradients_match_torch(case):
 def test_direct_and_depthwise_same_for_threads():
     rng = np.random.default_rng(8)
     shapes = [((13, 32, 4, 4), (64, 32, 3, 3), 1, 1, 1),   # batched small maps
+              ((2, 8, 7, 50), (12, 8, 3, 3), 1, 1, 1),     # wide rows (padded input in place)
               ((3, 3, 33, 30), (16, 3, 3, 3), 1, 1, 1),    # first layer
               ((1, 3, 40, 40), (8, 3, 7, 7), 2, 3, 1),     # strided
               ((4, 16, 19, 21), (16, 1, 3, 3), 1, 1, 16)]  # depthwise

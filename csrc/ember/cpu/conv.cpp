@@ -44,8 +44,9 @@ EMBER_ISA_DECLARE(void, conv_pack_a_f32,
                    int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t OW,
                    int64_t p0, int64_t np, int64_t k0, int64_t kc, int64_t mr, float* dst))
 EMBER_ISA_DECLARE(void, conv_direct_tile_f32,
-                  (const float* w, int64_t ldw, int64_t kn, const float* col, int64_t ldc,
-                   int64_t nq, int64_t ckk, const float* bias, float* dst, int64_t ldd))
+                  (const float* w, int64_t ldw, int64_t kn, const float* col,
+                   const int64_t* roff, int64_t nq, int64_t ckk, const float* bias, float* dst,
+                   int64_t ldd))
 EMBER_ISA_DECLARE(void, conv_im2col_rows_f32,
                   (const float* xp, int64_t Hp, int64_t Wp, int64_t nc, int64_t KH, int64_t KW,
                    int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t OW, int64_t p0,
@@ -280,15 +281,17 @@ struct PadBuffer {
 
 // Zero-padded copy of the input, each plane Hp x Wp, so that every tap of every output
 // position lies inside (one pass; the panels read each element about KK times). Returns x
-// itself when no padding is needed, nullptr when out of memory.
+// itself when no padding is needed (unless `slack`), nullptr when out of memory. `slack`
+// zeros follow the last plane (the padded-row path reads a little past it).
 const float* pad_input(const ConvGeom& g, const float* x, PadBuffer& buf, int64_t& Hp,
-                       int64_t& Wp) {
+                       int64_t& Wp, int64_t slack = 0) {
   const int64_t HW = g.H * g.W;
   Hp = std::max(g.H + g.ph, (g.OH - 1) * g.sh + (g.KH - 1) * g.dh + 1);
   Wp = std::max(g.W + g.pw, (g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1);
-  if (Hp == g.H && Wp == g.W && g.ph == 0 && g.pw == 0) return x;
-  float* xpad = buf.get(static_cast<size_t>(g.N * g.C * Hp * Wp));
+  if (Hp == g.H && Wp == g.W && g.ph == 0 && g.pw == 0 && slack == 0) return x;
+  float* xpad = buf.get(static_cast<size_t>(g.N * g.C * Hp * Wp + slack));
   if (!xpad) return nullptr;
+  std::fill(xpad + g.N * g.C * Hp * Wp, xpad + g.N * g.C * Hp * Wp + slack, 0.0f);
   const int64_t hp = Hp, wp = Wp;
   parallel_for(g.N * g.C, std::max<int64_t>(1, 65536 / (hp * wp)), [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
@@ -349,15 +352,30 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
                          float* out) {
   const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW, CKK = Cg * KK;
   const int64_t P = g.OH * g.OW;
-  int64_t Hp = 0, Wp = 0;
-  PadBuffer xpad;
-  const float* xp = pad_input(g, x, xpad, Hp, Wp);
-  if (!xp) return false;
-  const int64_t HWp = Hp * Wp;
   // Panel of CKK x TQ floats within ~128 KiB (L2).
   const Panels pn = panels(g, std::max<int64_t>(32, 32768 / CKK / 32 * 32));
   const int64_t TQ = pn.TQ, P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
-  const int64_t nb = pn.nb, LD = pn.LD;
+  const int64_t LD = pn.LD;
+  int64_t nb = pn.nb;
+  // Padded rows: with unit strides, tap (c, i, j) of the positions oh * Wp + ow of the
+  // padded grid is the contiguous run of the padded plane starting at c * Hp * Wp + i * dh
+  // * Wp + j * dw, so the kernel reads the padded input in place (no im2col) and computes
+  // Wp - OW junk columns per row, dropped on the way out. Used for wide maps (junk <= 1/16;
+  // at 16x16 with 1/9 junk the im2col panel was still faster).
+  const int64_t Wp0 = std::max(g.W + g.pw, (g.OW - 1) + (g.KW - 1) * g.dw + 1);
+  const bool rowwise = g.sh == 1 && g.sw == 1 && ipt == 1 && 16 * (Wp0 - g.OW) <= Wp0;
+  int64_t Hp = 0, Wp = 0;
+  PadBuffer xpad;
+  const float* xp = pad_input(g, x, xpad, Hp, Wp, rowwise ? g.KW * g.dw + 64 : 0);
+  if (!xp) return false;
+  const int64_t HWp = Hp * Wp, PW = g.OH * Wp;  // PW: padded-grid positions per image
+  const int64_t tpw = ceil_div(PW, TQ);            // their tiles per image
+  if (rowwise) nb = g.N * tpw;
+  std::vector<int64_t> roff(static_cast<size_t>(CKK));
+  for (int64_t c = 0, r = 0; c < Cg; ++c)
+    for (int64_t i = 0; i < g.KH; ++i)
+      for (int64_t j = 0; j < g.KW; ++j, ++r)
+        roff[r] = rowwise ? c * HWp + i * g.dh * Wp + j * g.dw : r * LD;
   // The weight, per group in blocks of 8 output channels, tap-major (see the kernel).
   const int64_t KB = ceil_div(Kg, 8), WB = 8 * CKK;
   std::vector<float> wpk;
@@ -380,11 +398,25 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
       const int64_t gi = t / nb, it = t % nb;
       const float* wg = wpk.data() + gi * KB * WB;
       const float* bg = bias ? bias + gi * Kg : nullptr;
+      if (rowwise) {
+        const int64_t n = it / tpw, q0 = (it % tpw) * TQ, nq = std::min(PW, q0 + TQ) - q0;
+        EMBER_ISA_CALL(conv_direct_tile_f32, wg, WB, Kg, xp + (n * g.C + gi * Cg) * HWp + q0,
+                       roff.data(), nq, CKK, bg, cbuf, LD);
+        for (int64_t q = q0; q < q0 + nq;) {  // the valid columns of each padded row
+          const int64_t oh = q / Wp, ow = q % Wp, e = std::min(q0 + nq, (oh + 1) * Wp);
+          const int64_t n_ok = std::min(e - q, std::max<int64_t>(0, g.OW - ow));
+          for (int64_t k = 0; k < Kg && n_ok > 0; ++k)
+            std::memcpy(out + (n * g.K + gi * Kg + k) * P + oh * g.OW + ow,
+                        cbuf + k * LD + (q - q0), static_cast<size_t>(n_ok) * sizeof(float));
+          q = e;
+        }
+        continue;
+      }
       if (ipt == 1) {  // one image (or a piece of it): straight into its output rows
         const int64_t n = it / tpi, p0 = (it % tpi) * TQ, np = std::min(P, p0 + TQ) - p0;
         EMBER_ISA_CALL(conv_im2col_rows_f32, xp + (n * g.C + gi * Cg) * HWp, Hp, Wp, Cg, g.KH,
                        g.KW, g.sh, g.sw, g.dh, g.dw, g.OW, p0, np, col, LD);
-        EMBER_ISA_CALL(conv_direct_tile_f32, wg, WB, Kg, col, LD, np, CKK, bg,
+        EMBER_ISA_CALL(conv_direct_tile_f32, wg, WB, Kg, col, roff.data(), np, CKK, bg,
                        out + (n * g.K + gi * Kg) * P + p0, P);
         continue;
       }
@@ -392,8 +424,8 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
       for (int64_t n = n0; n < n1; ++n)
         EMBER_ISA_CALL(conv_im2col_rows_f32, xp + (n * g.C + gi * Cg) * HWp, Hp, Wp, Cg, g.KH,
                        g.KW, g.sh, g.sw, g.dh, g.dw, g.OW, 0, P, col + (n - n0) * P16, LD);
-      EMBER_ISA_CALL(conv_direct_tile_f32, wg, WB, Kg, col, LD, (n1 - n0) * P16, CKK, bg, cbuf,
-                     LD);
+      EMBER_ISA_CALL(conv_direct_tile_f32, wg, WB, Kg, col, roff.data(), (n1 - n0) * P16, CKK, bg,
+                     cbuf, LD);
       for (int64_t n = n0; n < n1; ++n)
         for (int64_t k = 0; k < Kg; ++k)
           std::memcpy(out + (n * g.K + gi * Kg + k) * P, cbuf + k * LD + (n - n0) * P16,

@@ -17,7 +17,7 @@ namespace {
 // V panel loads and R weight broadcasts feed R * V FMAs. `last` masks the final vector's
 // store (columns past the tile's end).
 template <int R, int V>
-void block(const float* w, int64_t ldw, const float* col, int64_t ldc, int64_t ckk,
+void block(const float* w, int64_t ldw, const float* col, const int64_t* roff, int64_t ckk,
            const float* bias, float* dst, int64_t ldd, __mmask16 last, bool more) {
   __m512 acc[R][V];
   if (more) {  // continue the sums left in dst by the previous slice of taps
@@ -38,7 +38,7 @@ void block(const float* w, int64_t ldw, const float* col, int64_t ldc, int64_t c
   for (int64_t t = 0; t < ckk; ++t) {
     __m512 c[V];
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) c[v] = _mm512_loadu_ps(col + t * ldc + 16 * v);
+    for (int v = 0; v < V; ++v) c[v] = _mm512_loadu_ps(col + roff[t] + 16 * v);
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       const __m512 wv = _mm512_set1_ps(w[t * 8 + r]);
@@ -55,23 +55,23 @@ void block(const float* w, int64_t ldw, const float* col, int64_t ldc, int64_t c
 }
 
 template <int V>
-void rows(int64_t kn, const float* w, int64_t ldw, const float* col, int64_t ldc, int64_t ckk,
-          const float* bias, float* dst, int64_t ldd, __mmask16 last, bool more) {
+void rows(int64_t kn, const float* w, int64_t ldw, const float* col, const int64_t* roff,
+          int64_t ckk, const float* bias, float* dst, int64_t ldd, __mmask16 last, bool more) {
   int64_t k = 0;
   for (; k + 8 <= kn; k += 8)
-    block<8, V>(w + k / 8 * ldw, ldw, col, ldc, ckk, bias ? bias + k : nullptr, dst + k * ldd, ldd,
+    block<8, V>(w + k / 8 * ldw, ldw, col, roff, ckk, bias ? bias + k : nullptr, dst + k * ldd, ldd,
                 last, more);
   const float* wk = w + k / 8 * ldw;
   const float* bk = bias ? bias + k : nullptr;
   float* dk = dst + k * ldd;
   switch (kn - k) {
-    case 7: block<7, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last, more); break;
-    case 6: block<6, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last, more); break;
-    case 5: block<5, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last, more); break;
-    case 4: block<4, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last, more); break;
-    case 3: block<3, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last, more); break;
-    case 2: block<2, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last, more); break;
-    case 1: block<1, V>(wk, ldw, col, ldc, ckk, bk, dk, ldd, last, more); break;
+    case 7: block<7, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
+    case 6: block<6, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
+    case 5: block<5, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
+    case 4: block<4, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
+    case 3: block<3, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
+    case 2: block<2, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
+    case 1: block<1, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
     default: break;
   }
 }
@@ -79,15 +79,15 @@ void rows(int64_t kn, const float* w, int64_t ldw, const float* col, int64_t ldc
 
 }  // namespace
 
-// dst[k * ldd + q] = (bias ? bias[k] : 0) + sum over t < ckk of W[k][t] * col[t * ldc + q],
+// dst[k * ldd + q] = (bias ? bias[k] : 0) + sum over t < ckk of W[k][t] * col[roff[t] + q],
 // for k < kn and q < nq. W is packed in blocks of 8 rows, tap-major: W[k][t] =
 // w[(k / 8) * ldw + t * 8 + k % 8] (ldw >= 8 * ckk), so the 8 broadcasts of a tap share a
 // cache line. Columns [nq, nq rounded up to 16) of col must hold finite values (the
 // packing writes zeros there); nothing past nq is written. The sum runs over t in order
 // for every element (fixed by the sizes).
 void conv_direct_tile_f32(const float* w, int64_t ldw, int64_t kn, const float* col,
-                          int64_t ldc, int64_t nq, int64_t ckk, const float* bias, float* dst,
-                          int64_t ldd) {
+                          const int64_t* roff, int64_t nq, int64_t ckk, const float* bias,
+                          float* dst, int64_t ldd) {
 #if defined(__AVX512F__)
   // Taps in slices of KC so that a 32-column strip of the panel (KC x 128 bytes) stays in L1
   // while every row block of the weights passes over it; sums carry over in dst, so each
@@ -97,17 +97,18 @@ void conv_direct_tile_f32(const float* w, int64_t ldw, int64_t kn, const float* 
     const int64_t kc = ckk - t0 < KC ? ckk - t0 : KC;
     const bool more = t0 > 0;
     const float* wt = w + t0 * 8;
-    const float* ct = col + t0 * ldc;
+    const float* ct = col;
+    const int64_t* ro = roff + t0;
     int64_t q = 0;
     for (; q + 32 <= nq; q += 32)
-      rows<2>(kn, wt, ldw, ct + q, ldc, kc, bias, dst + q, ldd, static_cast<__mmask16>(0xFFFF),
+      rows<2>(kn, wt, ldw, ct + q, ro, kc, bias, dst + q, ldd, static_cast<__mmask16>(0xFFFF),
               more);
     const int64_t rest = nq - q;
     if (rest > 16)
-      rows<2>(kn, wt, ldw, ct + q, ldc, kc, bias, dst + q, ldd,
+      rows<2>(kn, wt, ldw, ct + q, ro, kc, bias, dst + q, ldd,
               static_cast<__mmask16>((1u << (rest - 16)) - 1), more);
     else if (rest > 0)
-      rows<1>(kn, wt, ldw, ct + q, ldc, kc, bias, dst + q, ldd,
+      rows<1>(kn, wt, ldw, ct + q, ro, kc, bias, dst + q, ldd,
               static_cast<__mmask16>(rest == 16 ? 0xFFFF : (1u << rest) - 1), more);
   }
 #else
@@ -117,8 +118,8 @@ void conv_direct_tile_f32(const float* w, int64_t ldw, int64_t kn, const float* 
     for (int64_t q = 0; q < nq; ++q) d[q] = b;
     for (int64_t t = 0; t < ckk; ++t) {
       const float wv = w[k / 8 * ldw + t * 8 + k % 8];
-      const float* c = col + t * ldc;
-      for (int64_t q = 0; q < nq; ++q) d[q] += wv * c[q];
+      const float* c = col + roff[t];
+      for (int64_t q = 0; q < nq; ++q) d[q] += wv * c[q];  // c: row t
     }
   }
 #endif
