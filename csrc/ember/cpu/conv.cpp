@@ -1,8 +1,8 @@
 // Convolution kernels (see conv.h). float32 with C_in / G * kh * kw <= 640 runs the direct
 // channel-major path (conv_direct.{h,cpp}: im2col panels of a zero-padded input, several
-// small images per panel); longer filters with many output
-// channels the position-major implicit GEMM (conv_forward_pos_major); stride-1
-// backward-data runs either as a forward with the flipped weight. Work is cut into items
+// small images per panel); longer filters with many output channels the position-major
+// implicit GEMM (conv_forward_pos_major); stride-1 backward-data runs either as a forward
+// with the flipped weight. Work is cut into items
 // that each own whole output elements (forward: (n, group, tile of positions);
 // backward-data: (n, group, channel block)); backward-weight sums per-chunk partials in
 // chunk order, with chunk sizes fixed by the problem size. So results are bitwise identical
