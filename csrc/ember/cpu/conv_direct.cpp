@@ -98,7 +98,8 @@ const float* pad_input(const ConvGeom& g, const float* x, PadBuffer& buf, int64_
   if (!xpad) return nullptr;
   std::fill(xpad + g.N * g.C * Hp * Wp, xpad + g.N * g.C * Hp * Wp + slack, 0.0f);
   const int64_t hp = Hp, wp = Wp;
-  parallel_for(g.N * g.C, std::max<int64_t>(1, 65536 / (hp * wp)), [&](int64_t b, int64_t e) {
+  // A copy is memory-bound: threads only for large inputs (~1 MiB per chunk).
+  parallel_for(g.N * g.C, std::max<int64_t>(1, 262144 / (hp * wp)), [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
       float* d = xpad + t * hp * wp;
       const float* s0 = x + t * HW;
