@@ -19,6 +19,7 @@ def rnd(shape, rng, scale=1.0):
 DIRECT_CASES = [
     (2, 5, 9, 40, 12, 3, 3, 1, 1, 1, 1),     # wide rows: kernel reads the padded input in place
     (1, 16, 11, 45, 10, 3, 3, 1, (2, 1), (2, 1), 1),  # same, tiles ending mid-row, dilation
+    (2, 3, 32, 32, 8, 3, 3, 1, 1, 1, 1),     # same, padded grid wider than the image's panel
     (13, 32, 4, 4, 64, 3, 3, 1, 1, 1, 1),    # 4x4 maps, 6 images per panel, last panel short
     (40, 1, 8, 8, 32, 3, 3, 1, 1, 1, 1),     # one input channel, many images per panel
     (2, 64, 8, 8, 16, 3, 3, 1, 1, 1, 1),     # C*9 = 576: a map cut into several tiles
@@ -62,7 +63,7 @@ def test_direct_random_shapes_vs_reference():
         np.testing.assert_allclose(to_np(got), to_np(ref), rtol=1e-4, atol=1e-4, err_msg=str(t))
 
 
-@pytest.mark.parametrize("case", DIRECT_CASES[:8])
+@pytest.mark.parametrize("case", DIRECT_CASES[:9])
 def test_direct_gradients_match_torch(case):
     torch = pytest.importorskip("torch")
     N, C, H, W, K, kh, kw, s, p, d, g = case

@@ -163,8 +163,7 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   // Panel of CKK x TQ floats within ~128 KiB (L2).
   const Panels pn = panels(g, std::max<int64_t>(32, 32768 / CKK / 32 * 32));
   const int64_t TQ = pn.TQ, P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
-  const int64_t LD = pn.LD;
-  int64_t nb = pn.nb;
+  int64_t nb = pn.nb, LD = pn.LD;
   // Padded rows: with unit strides, tap (c, i, j) of the positions oh * Wp + ow of the
   // padded grid is the contiguous run of the padded plane starting at c * Hp * Wp + i * dh
   // * Wp + j * dw, so the kernel reads the padded input in place (no im2col) and computes
@@ -178,7 +177,10 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   if (!xp) return false;
   const int64_t HWp = Hp * Wp, PW = g.OH * Wp;  // PW: padded-grid positions per image
   const int64_t tpw = ceil_div(PW, TQ);            // their tiles per image
-  if (rowwise) nb = g.N * tpw;
+  if (rowwise) {  // tiles of the padded grid, up to TQ wide: the output rows in scratch
+    nb = g.N * tpw;
+    LD = round_up(std::min(TQ, PW), 32) + 16;
+  }
   std::vector<int64_t> roff(static_cast<size_t>(CKK));
   for (int64_t c = 0, r = 0; c < Cg; ++c)
     for (int64_t i = 0; i < g.KH; ++i)
