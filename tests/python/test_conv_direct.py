@@ -24,6 +24,7 @@ DIRECT_CASES = [
     (40, 1, 8, 8, 32, 3, 3, 1, 1, 1, 1),     # one input channel, many images per panel
     (2, 64, 8, 8, 16, 3, 3, 1, 1, 1, 1),     # C*9 = 576: a map cut into several tiles
     (1, 3, 37, 29, 16, 7, 7, 2, 3, 1, 1),    # first layer, strided (gathers), batch 1
+    (1, 3, 20, 70, 8, 7, 7, 2, 3, 1, 1),     # stride 2 along rows of 35 (even-lane loads)
     (3, 4, 9, 11, 5, 2, 3, (3, 4), (1, 2), (2, 1), 1),  # stride > kernel, dilation
     (5, 6, 7, 5, 9, 3, 3, 1, 2, 2, 3),       # groups, padding larger than the kernel reach
     (7, 3, 5, 3, 2, 3, 3, 1, 0, 1, 1),       # 3x1 output, odd rows, K below a row block

@@ -167,6 +167,12 @@ void conv_im2col_rows_f32(const float* xp, int64_t Hp, int64_t Wp, int64_t nc, i
       }
     }
     const __m512i vo = _mm512_load_si512(off);
+    // Stride 2 with all lanes in one output row: input elements off[0] + 2 * l.
+    const bool even = sw == 2 && off[lanes - 1] == off[0] + 2 * (lanes - 1);
+    const int64_t span = 2 * lanes - 1;  // inputs read
+    const __mmask16 m0 = static_cast<__mmask16>(span >= 16 ? 0xFFFF : (1u << span) - 1);
+    const __mmask16 m1 = static_cast<__mmask16>(span > 16 ? (1u << (span - 16)) - 1 : 0);
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     float* d = col + q0;
     int64_t r = 0;
     for (int64_t c = 0; c < nc; ++c)
@@ -177,6 +183,10 @@ void conv_im2col_rows_f32(const float* xp, int64_t Hp, int64_t Wp, int64_t nc, i
           if (sw == 1 && nrun <= 4) {
             v = _mm512_maskz_loadu_ps(rm[0], src + ro[0]);
             for (int64_t k = 1; k < nrun; ++k) v = _mm512_mask_loadu_ps(v, rm[k], src + ro[k]);
+          } else if (even) {  // stride 2 within one row: two loads, keep the even elements
+            const float* s0 = src + off[0];
+            v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m0, s0), ev,
+                                       _mm512_maskz_loadu_ps(m1, s0 + 16));
           } else {
             v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live, vo, src, 4);
           }
