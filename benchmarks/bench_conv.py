@@ -124,7 +124,45 @@ def extra_cases():
 
         step["torch"] = t_step
     out.append(("cnn train step N64 3x32x32 (3 conv-bn-relu, sgd momentum)", step))
+    out.append(digits_step_case(ember, torch, rng))
     return out
+
+
+def _digits_cnn(nn, seed_fn):
+    """examples/digits_cnn.py's model (8x8 inputs: 3x3 convs on 8x8 and 4x4 maps)."""
+    seed_fn(0)
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Dropout(0.25), nn.Linear(64 * 2 * 2, 10))
+
+
+def digits_step_case(ember, torch, rng):
+    """One training step of the digits CNN (batch 64, Adam), as examples/digits_cnn.py."""
+    xb = rng.random((64, 1, 8, 8)).astype(np.float32)
+    yb = rng.integers(0, 10, 64).astype(np.int64)
+    em = _digits_cnn(ember.nn, ember.manual_seed)
+    eopt = ember.optim.Adam(em.parameters(), lr=3e-3)
+    exb, eyb = ember.from_numpy(xb), ember.from_numpy(yb)
+
+    def e_step():
+        eopt.zero_grad()
+        ember.nn.functional.cross_entropy(em(exb), eyb).backward()
+        eopt.step()
+
+    fns = {"ember": e_step, "torch": None, "numpy": None}
+    if torch is not None:
+        tm = _digits_cnn(torch.nn, torch.manual_seed)
+        topt = torch.optim.Adam(tm.parameters(), lr=3e-3)
+        txb, tyb = torch.from_numpy(xb), torch.from_numpy(yb)
+
+        def t_step():
+            topt.zero_grad()
+            torch.nn.functional.cross_entropy(tm(txb), tyb).backward()
+            topt.step()
+
+        fns["torch"] = t_step
+    return ("digits cnn train step N64 1x8x8 (examples/digits_cnn.py, adam)", fns)
 
 
 def cases():

@@ -1,9 +1,12 @@
-// Convolution kernels (see conv.h). float32 with many output channels per group runs the
-// position-major implicit GEMM (conv_forward_pos_major; stride-1 backward-data too, as a
-// forward with the flipped weight). Work is cut into items that each own whole output
-// elements (forward: (n, group, tile of positions); backward-data: (n, group, channel
-// block)); backward-weight sums per-chunk partials in chunk order, with chunk sizes fixed by
-// the problem size. So results are bitwise identical for any thread count.
+// Convolution kernels (see conv.h). float32 with C_in / G * kh * kw <= 640 runs the direct
+// channel-major path (conv_direct.{h,cpp}: im2col panels of a zero-padded input, several
+// small images per panel); longer filters with many output channels the position-major
+// implicit GEMM (conv_forward_pos_major); stride-1 backward-data runs either as a forward
+// with the flipped weight. Work is cut into items
+// that each own whole output elements (forward: (n, group, tile of positions);
+// backward-data: (n, group, channel block)); backward-weight sums per-chunk partials in
+// chunk order, with chunk sizes fixed by the problem size. So results are bitwise identical
+// for any thread count.
 #include "ember/cpu/conv.h"
 
 #include <algorithm>
@@ -15,6 +18,7 @@
 
 #include "ember/core/error.h"
 #include "ember/core/parallel.h"
+#include "ember/cpu/conv_direct.h"
 #include "ember/cpu/gemm.h"
 #include "ember/cpu/gemm_kernels.h"
 #include "ember/cpu/isa.h"
@@ -93,10 +97,12 @@ inline void valid_cols(int64_t off, int64_t sw, int64_t W, int64_t ow0, int64_t 
 }
 
 // col[r][p - p0] = x[c][oh * sh - ph + i * dh][ow * sw - pw + j * dw] (0 outside), for rows
-// r = (c, i, j) of `nc` channels of x and positions p in [p0, p1).
+// r = (c, i, j) of `nc` channels of x and positions p in [p0, p1); rows ld apart (default
+// p1 - p0).
 template <class T>
-void im2col_tile(const ConvGeom& g, const T* x, int64_t nc, int64_t p0, int64_t p1, T* col) {
-  const int64_t np = p1 - p0, HW = g.H * g.W;
+void im2col_tile(const ConvGeom& g, const T* x, int64_t nc, int64_t p0, int64_t p1, T* col,
+                 int64_t ld = 0) {
+  const int64_t np = ld > 0 ? ld : p1 - p0, HW = g.H * g.W;
   int64_t r = 0;
   for (int64_t c = 0; c < nc; ++c)
     for (int64_t i = 0; i < g.KH; ++i)
@@ -261,6 +267,10 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
                    });
       return;
     }
+    if (use_direct(g)) {
+      if (!conv_forward_direct(g, x, w, bias, out)) oom("conv2d");
+      return;
+    }
     if (!is_pointwise(g) && use_pos_major(g)) {
       if (!conv_forward_pos_major(g, x, w, bias, out)) oom("conv2d");
       return;
@@ -303,6 +313,23 @@ void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
   const int64_t HW = g.H * g.W, P = g.OH * g.OW;
   if (g.N == 0 || g.C == 0 || HW == 0) return;
   if constexpr (std::is_same_v<T, float>) {
+    if (Cg == 1 && Kg == 1 && g.sh == 1 && g.sw == 1) {
+      // depthwise, stride 1: dx is the forward conv of dy with the flipped filter (padding
+      // the dilated extent minus ph, pw; negative is fine), a gather with register
+      // accumulation instead of a scatter into dx.
+      std::vector<float> wf(static_cast<size_t>(g.C * KK));
+      for (int64_t c = 0; c < g.C; ++c)
+        for (int64_t r = 0; r < KK; ++r) wf[c * KK + r] = w[c * KK + KK - 1 - r];
+      const int64_t fph = g.dh * (g.KH - 1) - g.ph, fpw = g.dw * (g.KW - 1) - g.pw;
+      parallel_for(g.N * g.C, std::max<int64_t>(1, (kMinChunkWork / 8) / std::max<int64_t>(HW * KK, 1)),
+                   [&](int64_t b, int64_t e) {
+                     for (int64_t t = b; t < e; ++t)
+                       EMBER_ISA_CALL(depthwise_conv_plane_f32, dy + t * P, g.OH, g.OW,
+                                      wf.data() + (t % g.C) * KK, g.KH, g.KW, 0.0f, dx + t * HW,
+                                      g.H, g.W, 1, 1, fph, fpw, g.dh, g.dw);
+                   });
+      return;
+    }
     if (Cg == 1 && Kg == 1) {  // depthwise: direct loops per (n, c) plane
       parallel_for(g.N * g.C, std::max<int64_t>(1, (kMinChunkWork / 8) / std::max<int64_t>(P * KK, 1)),
                    [&](int64_t b, int64_t e) {
@@ -319,7 +346,7 @@ void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
     const ConvGeom t{g.N, g.K, g.OH, g.OW, g.C, g.KH, g.KW, g.H, g.W, 1, 1,
                      g.dh * (g.KH - 1) - g.ph, g.dw * (g.KW - 1) - g.pw, g.dh, g.dw, g.G};
     if (!is_pointwise(g) && g.sh == 1 && g.sw == 1 && t.ph >= 0 && t.pw >= 0 && g.K > 0 &&
-        P > 0 && use_pos_major(t)) {
+        P > 0 && (use_direct(t) || use_pos_major(t))) {
       std::vector<float> wt(static_cast<size_t>(g.C * Kg * KK));
       for (int64_t gi = 0; gi < g.G; ++gi)
         for (int64_t c = 0; c < Cg; ++c)
@@ -328,7 +355,9 @@ void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
             float* dst = wt.data() + ((gi * Cg + c) * Kg + k) * KK;
             for (int64_t r = 0; r < KK; ++r) dst[r] = src[KK - 1 - r];
           }
-      if (!conv_forward_pos_major(t, dy, wt.data(), nullptr, dx)) oom("conv2d_backward");
+      const bool ok = use_direct(t) ? conv_forward_direct(t, dy, wt.data(), nullptr, dx)
+                                    : conv_forward_pos_major(t, dy, wt.data(), nullptr, dx);
+      if (!ok) oom("conv2d_backward");
       return;
     }
   }
@@ -399,6 +428,12 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
       for (int64_t i = 0; i < WN; ++i) dw[i] = part[i];
       for (int64_t n = 1; n < g.N; ++n)
         for (int64_t i = 0; i < WN; ++i) dw[i] += part[n * WN + i];
+      return;
+    }
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    if (use_direct(g)) {
+      if (!conv_backward_weight_direct(g, x, dy, dw)) oom("conv2d_backward");
       return;
     }
   }

@@ -78,30 +78,51 @@ void depthwise_conv_plane_f32(const float* x, int64_t H, int64_t W, const float*
                               int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
                               int64_t dw) {
 #if defined(__AVX512F__)
-  if (sw == 1) {
-    // Registers accumulate all taps of 16 output columns, stored once: a load / masked
-    // store per tap on the same row stalls store forwarding.
-    for (int64_t oh = 0; oh < OH; ++oh) {
-      float* o = out + oh * OW;
-      for (int64_t c0 = 0; c0 < OW; c0 += 16) {
-        const int64_t c1 = c0 + 16 < OW ? c0 + 16 : OW;
-        __m512 acc = _mm512_set1_ps(bias);
+  if (sw == 1 && KW <= 16) {
+    // Registers accumulate all taps of 16 output columns of 4 rows (4 independent FMA
+    // chains hide the FMA latency), stored once. The per-tap column masks depend only on
+    // the column chunk and j, so they are computed once per chunk, not per row and tap.
+    __mmask16 tm[16];
+    int64_t to[16];
+    for (int64_t c0 = 0; c0 < OW; c0 += 16) {
+      const int64_t c1 = c0 + 16 < OW ? c0 + 16 : OW;
+      const __mmask16 sm = static_cast<__mmask16>((1u << (c1 - c0)) - 1);
+      for (int64_t j = 0; j < KW; ++j) {
+        const int64_t off = j * dw - pw;
+        int64_t lo, hi;
+        valid_cols(off, 1, W, OW, lo, hi);
+        const int64_t a = lo > c0 ? lo : c0, b = hi < c1 ? hi : c1;
+        tm[j] = b > a ? static_cast<__mmask16>(((1u << (b - a)) - 1) << (a - c0)) : 0;
+        to[j] = off + c0;
+      }
+      for (int64_t oh0 = 0; oh0 < OH; oh0 += 4) {
+        const int64_t nr = OH - oh0 < 4 ? OH - oh0 : 4;
+        // Rows outside the image (or past OH) load nothing through an all-zero mask, so
+        // the four chains stay branch-free and in registers.
+        __m512 a0 = _mm512_set1_ps(bias), a1 = a0, a2 = a0, a3 = a0;
         for (int64_t i = 0; i < KH; ++i) {
-          const int64_t ih = oh * sh - ph + i * dh;
-          if (ih < 0 || ih >= H) continue;
-          const float* xr = x + ih * W;
+          const float* wr = w + i * KW;
+          const float* xr[4];
+          __mmask16 rm[4];
+          for (int r = 0; r < 4; ++r) {
+            const int64_t ih = (oh0 + r) * sh - ph + i * dh;
+            const bool ok = r < nr && ih >= 0 && ih < H;
+            xr[r] = ok ? x + ih * W : x;
+            rm[r] = ok ? 0xFFFF : 0;
+          }
           for (int64_t j = 0; j < KW; ++j) {
-            const int64_t off = j * dw - pw;
-            int64_t lo, hi;
-            valid_cols(off, 1, W, OW, lo, hi);
-            const int64_t a = lo > c0 ? lo : c0, b = hi < c1 ? hi : c1;
-            if (b <= a) continue;
-            const __mmask16 m = static_cast<__mmask16>(((1u << (b - a)) - 1) << (a - c0));
-            const __m512 xv = _mm512_maskz_loadu_ps(m, xr + off + c0);
-            acc = _mm512_fmadd_ps(_mm512_set1_ps(w[i * KW + j]), xv, acc);
+            const __m512 wv = _mm512_set1_ps(wr[j]);
+            a0 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(tm[j] & rm[0], xr[0] + to[j]), a0);
+            a1 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(tm[j] & rm[1], xr[1] + to[j]), a1);
+            a2 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(tm[j] & rm[2], xr[2] + to[j]), a2);
+            a3 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(tm[j] & rm[3], xr[3] + to[j]), a3);
           }
         }
-        _mm512_mask_storeu_ps(o + c0, static_cast<__mmask16>((1u << (c1 - c0)) - 1), acc);
+        float* o = out + oh0 * OW + c0;
+        _mm512_mask_storeu_ps(o, sm, a0);
+        if (nr > 1) _mm512_mask_storeu_ps(o + OW, sm, a1);
+        if (nr > 2) _mm512_mask_storeu_ps(o + 2 * OW, sm, a2);
+        if (nr > 3) _mm512_mask_storeu_ps(o + 3 * OW, sm, a3);
       }
     }
     return;
@@ -163,6 +184,52 @@ void depthwise_conv_plane_bwd_input_f32(const float* dy, int64_t OH, int64_t OW,
   }
 }
 
+#if defined(__AVX512F__)
+namespace {
+// The 3x3, unit-column-stride case of the weight gradient: each dy vector is loaded once
+// and feeds nine accumulators (one per tap: independent FMA chains, all in registers).
+// The column masks per tap depend only on the chunk, as in the forward.
+void bwd_weight_3x3(const float* x, int64_t H, int64_t W, const float* dy, int64_t OH,
+                    int64_t OW, int64_t sh, int64_t ph, int64_t pw, int64_t dh, int64_t dw,
+                    float* out) {
+  __m512 acc[9];
+  for (int t = 0; t < 9; ++t) acc[t] = _mm512_setzero_ps();
+  for (int64_t c0 = 0; c0 < OW; c0 += 16) {
+    const int64_t c1 = c0 + 16 < OW ? c0 + 16 : OW;
+    const __mmask16 sm = static_cast<__mmask16>((1u << (c1 - c0)) - 1);
+    __mmask16 tm[3];
+    int64_t to[3];
+    for (int j = 0; j < 3; ++j) {
+      const int64_t off = j * dw - pw;
+      int64_t lo, hi;
+      valid_cols(off, 1, W, OW, lo, hi);
+      const int64_t a = lo > c0 ? lo : c0, b = hi < c1 ? hi : c1;
+      tm[j] = b > a ? static_cast<__mmask16>(((1u << (b - a)) - 1) << (a - c0)) : 0;
+      to[j] = off + c0;
+    }
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      const __m512 g = _mm512_maskz_loadu_ps(sm, dy + oh * OW + c0);
+      for (int i = 0; i < 3; ++i) {
+        const int64_t ih = oh * sh - ph + i * dh;
+        if (ih < 0 || ih >= H) continue;
+        const float* xr = x + ih * W;
+        for (int j = 0; j < 3; ++j)
+          acc[i * 3 + j] =
+              _mm512_fmadd_ps(g, _mm512_maskz_loadu_ps(tm[j], xr + to[j]), acc[i * 3 + j]);
+      }
+    }
+  }
+  for (int t = 0; t < 9; ++t) {  // lanes summed in order (no reduce intrinsic: GCC 12 warns)
+    float lanes[16];
+    _mm512_storeu_ps(lanes, acc[t]);
+    float s = 0.0f;
+    for (int k = 0; k < 16; ++k) s += lanes[k];
+    out[t] = s;
+  }
+}
+}  // namespace
+#endif
+
 // out[i * KW + j] = sum over (oh, ow) of dy[oh][ow] * x[ih][iw] for one plane. acc: OW floats
 // of scratch; per-column sums run down the rows (vectorised), then add up in column order.
 void depthwise_conv_plane_bwd_weight_f32(const float* x, int64_t H, int64_t W, const float* dy,
@@ -170,6 +237,10 @@ void depthwise_conv_plane_bwd_weight_f32(const float* x, int64_t H, int64_t W, c
                                          int64_t sh, int64_t sw, int64_t ph, int64_t pw,
                                          int64_t dh, int64_t dw, float* acc, float* out) {
 #if defined(__AVX512F__)
+  if (sw == 1 && KH == 3 && KW == 3) {
+    bwd_weight_3x3(x, H, W, dy, OH, OW, sh, ph, pw, dh, dw, out);
+    return;
+  }
   if (sw == 1) {  // register accumulation (no per-row store / reload of acc)
     for (int64_t i = 0; i < KH; ++i)
       for (int64_t j = 0; j < KW; ++j) {

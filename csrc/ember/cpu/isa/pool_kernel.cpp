@@ -79,6 +79,77 @@ inline void max2x2_bwd16(const float* a, const float* b, const float* g, float* 
 }
 #endif
 
+#if defined(__AVX512F__)
+// 2x2/stride-2 max pooling of narrow maps (iw = 2 * ow, ih = 2 * oh, ow dividing 16) as one
+// tall plane: consecutive planes continue each other's rows, and 16 outputs (16 / ow whole
+// rows) read exactly 64 contiguous inputs, so two-source permutes pick each of the four
+// window positions (no per-row overhead, no gathers). `rows` output rows in all.
+struct Narrow2x2 {
+  __m512i lo[4], hi_sel[4];  // per window position k: index into (z0, z1) / (z2, z3)
+  __mmask16 hi[4];           // lanes taken from (z2, z3)
+  __m512i inv[4];            // backward: dx lane j of vector q <- (y_k, lane) as k*16 + lane
+  __mmask16 inv_hi[4];
+};
+
+inline void narrow_tables(int64_t ow, Narrow2x2& t) {
+  alignas(64) int32_t off[4][16], inv[64];
+  for (int l = 0; l < 16; ++l) {
+    const int64_t R = l / ow, c = l % ow, base = 4 * R * ow + 2 * c;
+    const int64_t o[4] = {base, base + 1, base + 2 * ow, base + 2 * ow + 1};
+    for (int k = 0; k < 4; ++k) {
+      off[k][l] = static_cast<int32_t>(o[k]);
+      inv[o[k]] = k * 16 + l;
+    }
+  }
+  for (int k = 0; k < 4; ++k) {
+    alignas(64) int32_t a[16];
+    __mmask16 h = 0, ih = 0;
+    for (int l = 0; l < 16; ++l) {
+      a[l] = off[k][l] & 31;
+      if (off[k][l] >= 32) h = static_cast<__mmask16>(h | (1u << l));
+    }
+    t.lo[k] = _mm512_load_si512(a);
+    t.hi[k] = h;
+    for (int l = 0; l < 16; ++l) {
+      a[l] = inv[16 * k + l] & 31;
+      if (inv[16 * k + l] >= 32) ih = static_cast<__mmask16>(ih | (1u << l));
+    }
+    t.inv[k] = _mm512_load_si512(a);
+    t.inv_hi[k] = ih;
+  }
+}
+
+inline __m512 pick4(__m512 z0, __m512 z1, __m512 z2, __m512 z3, __m512i idx, __mmask16 hi) {
+  return _mm512_mask_blend_ps(hi, _mm512_permutex2var_ps(z0, idx, z1),
+                              _mm512_permutex2var_ps(z2, idx, z3));
+}
+
+inline __mmask16 takes16(__m512 v, __m512 m) {
+  return _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+}
+
+void max2x2_narrow(const float* x, float* y, int64_t rows, int64_t ow) {
+  Narrow2x2 t;
+  narrow_tables(ow, t);
+  const int64_t n = rows * ow, full = n / 16 * 16;
+  for (int64_t o = 0; o < full; o += 16) {
+    const float* a = x + 4 * o;
+    const __m512 z0 = _mm512_loadu_ps(a), z1 = _mm512_loadu_ps(a + 16);
+    const __m512 z2 = _mm512_loadu_ps(a + 32), z3 = _mm512_loadu_ps(a + 48);
+    __m512 m = pick4(z0, z1, z2, z3, t.lo[0], t.hi[0]);
+    for (int k = 1; k < 4; ++k) {
+      const __m512 v = pick4(z0, z1, z2, z3, t.lo[k], t.hi[k]);
+      m = _mm512_mask_mov_ps(m, takes16(v, m), v);
+    }
+    _mm512_storeu_ps(y + o, m);
+  }
+  if (full < n) max2x2_plane(x + 4 * full, y + full, 2 * ow, (n - full) / ow, ow);
+}
+
+void max2x2_narrow_backward(const float* x, const float* g, float* dx, int64_t rows,
+                            int64_t ow);
+#endif
+
 // Gradient of a 2x2/stride-2 max pool, written (not accumulated) into the whole dx plane;
 // branch-free winner selection (random data defeats the branch predictor).
 template <class T>
@@ -132,6 +203,40 @@ void max2x2_backward_plane(const T* __restrict x, const T* __restrict g, T* __re
   }
   if (2 * oh < ih) std::memset(dx + 2 * oh * iw, 0, sizeof(T) * (ih - 2 * oh) * iw);
 }
+
+#if defined(__AVX512F__)
+// The gradient of max2x2_narrow: the forward's comparison chain replayed on masks (winner =
+// last position that took), the 4 x 16 gradient lanes permuted back into 64 inputs.
+void max2x2_narrow_backward(const float* x, const float* g, float* dx, int64_t rows,
+                            int64_t ow) {
+  Narrow2x2 t;
+  narrow_tables(ow, t);
+  const int64_t n = rows * ow, full = n / 16 * 16;
+  for (int64_t o = 0; o < full; o += 16) {
+    const float* a = x + 4 * o;
+    const __m512 z0 = _mm512_loadu_ps(a), z1 = _mm512_loadu_ps(a + 16);
+    const __m512 z2 = _mm512_loadu_ps(a + 32), z3 = _mm512_loadu_ps(a + 48);
+    __m512 m = pick4(z0, z1, z2, z3, t.lo[0], t.hi[0]);
+    __mmask16 tk[4] = {0, 0, 0, 0};
+    for (int k = 1; k < 4; ++k) {
+      const __m512 v = pick4(z0, z1, z2, z3, t.lo[k], t.hi[k]);
+      tk[k] = takes16(v, m);
+      m = _mm512_mask_mov_ps(m, tk[k], v);
+    }
+    const __mmask16 w3 = tk[3], w2 = tk[2] & ~tk[3], w1 = tk[1] & ~tk[2] & ~tk[3];
+    const __mmask16 w0 = static_cast<__mmask16>(~(tk[1] | tk[2] | tk[3]));
+    const __m512 gv = _mm512_loadu_ps(g + o);
+    const __m512 y0 = _mm512_maskz_mov_ps(w0, gv), y1 = _mm512_maskz_mov_ps(w1, gv);
+    const __m512 y2 = _mm512_maskz_mov_ps(w2, gv), y3 = _mm512_maskz_mov_ps(w3, gv);
+    float* d = dx + 4 * o;
+    for (int q = 0; q < 4; ++q)
+      _mm512_storeu_ps(d + 16 * q, pick4(y0, y1, y2, y3, t.inv[q], t.inv_hi[q]));
+  }
+  if (full < n)
+    max2x2_backward_plane(x + 4 * full, g + full, dx + 4 * full, 2 * ((n - full) / ow), 2 * ow,
+                          (n - full) / ow, ow);
+}
+#endif
 
 // Average of 2x2 blocks, stride 2 (divisor d): forward and its gradient (written, not added).
 template <class T>
@@ -192,6 +297,15 @@ template <class T>
 void max_fwd(const T* x, T* y, int64_t* idx, int64_t p0, int64_t p1, int64_t ih, int64_t iw,
              int64_t oh, int64_t ow, const int64_t* hs, const int64_t* he, const int64_t* ws,
              const int64_t* we, int64_t dh, int64_t dw, bool fast2x2) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(T) == 4) {
+    if (fast2x2 && !idx && iw == 2 * ow && ih == 2 * oh && ow <= 16 && 16 % ow == 0) {
+      max2x2_narrow(reinterpret_cast<const float*>(x) + p0 * ih * iw,
+                    reinterpret_cast<float*>(y) + p0 * oh * ow, (p1 - p0) * oh, ow);
+      return;
+    }
+  }
+#endif
   for (int64_t p = p0; p < p1; ++p) {
     const T* xp = x + p * ih * iw;
     T* yp = y + p * oh * ow;
@@ -214,6 +328,16 @@ template <class T>
 void max_bwd(const T* x, const T* dy, T* dx, int64_t p0, int64_t p1, int64_t ih, int64_t iw,
              int64_t oh, int64_t ow, const int64_t* hs, const int64_t* he, const int64_t* ws,
              const int64_t* we, int64_t dh, int64_t dw, bool fast2x2) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(T) == 4) {
+    if (fast2x2 && iw == 2 * ow && ih == 2 * oh && ow <= 16 && 16 % ow == 0) {
+      max2x2_narrow_backward(reinterpret_cast<const float*>(x) + p0 * ih * iw,
+                             reinterpret_cast<const float*>(dy) + p0 * oh * ow,
+                             reinterpret_cast<float*>(dx) + p0 * ih * iw, (p1 - p0) * oh, ow);
+      return;
+    }
+  }
+#endif
   for (int64_t p = p0; p < p1; ++p) {
     const T* xp = x + p * ih * iw;
     const T* gp = dy + p * oh * ow;

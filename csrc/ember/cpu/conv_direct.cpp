@@ -1,0 +1,335 @@
+// The float32 direct convolution path (see conv_direct.h): the zero-padded input copy, the
+// panel geometry, and the threaded drivers of the per-ISA tile kernels in
+// isa/conv_direct_kernel.cpp. Items own whole outputs (forward) or sum fixed chunks in order
+// (weight gradient), so results are bitwise identical for any thread count.
+#include "ember/cpu/conv_direct.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "ember/core/parallel.h"
+#include "ember/cpu/gemm.h"
+#include "ember/cpu/isa.h"
+
+namespace ember::cpu {
+
+EMBER_ISA_DECLARE(void, conv_direct_tile_f32,
+                  (const float* w, int64_t ldw, int64_t kn, const float* col,
+                   const int64_t* roff, int64_t nq, int64_t ckk, const float* bias, float* dst,
+                   int64_t ldd))
+EMBER_ISA_DECLARE(void, conv_im2col_rows_f32,
+                  (const float* xp, int64_t Hp, int64_t Wp, int64_t nc, int64_t KH, int64_t KW,
+                   int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t OW, int64_t p0,
+                   int64_t np, float* col, int64_t ld))
+EMBER_ISA_DECLARE(void, conv_wgrad_tile_f32,
+                  (const float* dy, int64_t ldy, int64_t kn, const float* col, int64_t ldc,
+                   int64_t ckk, int64_t nq, float* acc, int64_t sk, int64_t sr, bool add))
+
+namespace {
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// Multiply-adds per parallel chunk below which waking threads costs more than it gives
+// (as in conv.cpp).
+constexpr int64_t kMinChunkWork = int64_t{1} << 20;
+int64_t grain_for(int64_t item_work) {
+  return std::max<int64_t>(1, kMinChunkWork / std::max<int64_t>(item_work, 1));
+}
+
+// Per-thread panel scratch, grown on demand; sets `failed` when memory runs out.
+float* scratch(size_t n, std::atomic<bool>& failed) {
+  thread_local std::vector<float> buf;
+  try {
+    if (buf.size() < n) buf.resize(n);
+  } catch (...) {
+    failed = true;
+    return nullptr;
+  }
+  return buf.data();
+}
+
+void gemm1(int64_t M, int64_t N, int64_t K, MatView<const float> A, MatView<const float> B,
+           float beta, MatView<float> C) {
+  const int64_t z = 0;
+  gemm_batched<float>(1, &z, &z, &z, M, N, K, 1.0f, A, B, beta, C);
+}
+
+bool is_pointwise(const ConvGeom& g) {
+  return g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 &&
+         g.OH == g.H && g.OW == g.W;
+}
+
+// Scratch for the padded input, owned by the calling thread: kept between calls up to
+// 16 MiB (a fresh buffer of that size costs more in page faults than the padding itself),
+// larger ones are freed on return. Never read before written.
+struct PadBuffer {
+  std::unique_ptr<float[]> big;
+  float* get(size_t n) {
+    thread_local std::unique_ptr<float[]> kept;
+    thread_local size_t kept_n = 0;
+    if (n <= (size_t{1} << 22)) {
+      if (kept_n < n) {
+        kept.reset(new (std::nothrow) float[n]);
+        kept_n = kept ? n : 0;
+      }
+      return kept.get();
+    }
+    big.reset(new (std::nothrow) float[n]);
+    return big.get();
+  }
+};
+
+// Zero-padded copy of the input, each plane Hp x Wp, so that every tap of every output
+// position lies inside (one pass; the panels read each element about KK times). Returns x
+// itself when no padding is needed (unless `slack`), nullptr when out of memory. `slack`
+// zeros follow the last plane (the padded-row path reads a little past it).
+const float* pad_input(const ConvGeom& g, const float* x, PadBuffer& buf, int64_t& Hp,
+                       int64_t& Wp, int64_t slack = 0) {
+  const int64_t HW = g.H * g.W;
+  Hp = std::max(g.H + g.ph, (g.OH - 1) * g.sh + (g.KH - 1) * g.dh + 1);
+  Wp = std::max(g.W + g.pw, (g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1);
+  if (Hp == g.H && Wp == g.W && g.ph == 0 && g.pw == 0 && slack == 0) return x;
+  float* xpad = buf.get(static_cast<size_t>(g.N * g.C * Hp * Wp + slack));
+  if (!xpad) return nullptr;
+  std::fill(xpad + g.N * g.C * Hp * Wp, xpad + g.N * g.C * Hp * Wp + slack, 0.0f);
+  const int64_t hp = Hp, wp = Wp;
+  // A copy is memory-bound: threads only for large inputs (~1 MiB per chunk).
+  parallel_for(g.N * g.C, std::max<int64_t>(1, 262144 / (hp * wp)), [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      float* d = xpad + t * hp * wp;
+      const float* s0 = x + t * HW;
+      for (int64_t h = 0; h < hp; ++h) {
+        float* dr = d + h * wp;
+        const int64_t ih = h - g.ph;
+        if (ih < 0 || ih >= g.H) {
+          for (int64_t v = 0; v < wp; ++v) dr[v] = 0.0f;
+          continue;
+        }
+        const float* sr = s0 + ih * g.W;
+        for (int64_t v = 0; v < wp; ++v) {
+          const int64_t iw = v - g.pw;
+          dr[v] = iw >= 0 && iw < g.W ? sr[iw] : 0.0f;
+        }
+      }
+    }
+  });
+  return xpad;
+}
+
+// Panel geometry of the direct paths: large images are cut into tiles of TQ positions;
+// small ones are grouped, ipt whole images per item, each image's columns starting at a
+// multiple of 16 (vectors never straddle two images). Depends on the sizes alone.
+struct Panels {
+  int64_t TQ, P16, ipt, tpi, width, nb, LD;
+};
+Panels panels(const ConvGeom& g, int64_t TQ) {
+  Panels q;
+  const int64_t P = g.OH * g.OW;
+  q.TQ = TQ;
+  q.P16 = round_up(P, 16);
+  q.ipt = q.P16 >= TQ ? 1 : std::min(g.N, TQ / q.P16);
+  q.tpi = q.P16 >= TQ ? ceil_div(P, TQ) : 1;        // tiles per image
+  q.width = q.P16 >= TQ ? TQ : q.ipt * q.P16;         // panel columns
+  q.nb = ceil_div(g.N, q.ipt) * q.tpi;                // items per group
+  // Panel rows LD apart, an odd multiple of 16 floats: rows a power-of-two multiple of
+  // 4 KiB apart would all map to the same L1 sets.
+  q.LD = round_up(q.width, 32) + 16;
+  return q;
+}
+
+}  // namespace
+
+// The direct path for small filter volumes (CKK = C_in / G * kh * kw): a GEMM with K =
+// CKK of tens spends its time packing and on edge tiles, so here one im2col panel (CKK x
+// a tile of positions, the positions possibly spanning several images) is built per item
+// and multiplied by the weight rows as they are, the positions being the vector lanes; the
+// result lands in NCHW rows directly with the bias fused. Items own whole output elements
+// and the tile size depends on the sizes alone: deterministic for any thread count.
+bool use_direct(const ConvGeom& g) {
+  // Measured on Zen 4 against the position-major GEMM: as fast or faster up to C_in * 9 =
+  // 576 (3x3, 64 channels) on 4x4 to 56x56 maps; longer filters go to the blocked GEMM.
+  return !is_pointwise(g) && g.C / g.G * g.KH * g.KW <= 640;
+}
+
+bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, const float* bias,
+                         float* out) {
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW, CKK = Cg * KK;
+  const int64_t P = g.OH * g.OW;
+  // Panel of CKK x TQ floats within ~128 KiB (L2).
+  const Panels pn = panels(g, std::max<int64_t>(32, 32768 / CKK / 32 * 32));
+  const int64_t TQ = pn.TQ, P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
+  int64_t nb = pn.nb, LD = pn.LD;
+  // Padded rows: with unit strides, tap (c, i, j) of the positions oh * Wp + ow of the
+  // padded grid is the contiguous run of the padded plane starting at c * Hp * Wp + i * dh
+  // * Wp + j * dw, so the kernel reads the padded input in place (no im2col) and computes
+  // Wp - OW junk columns per row, dropped on the way out. Used for wide maps (junk <= 1/16;
+  // at 16x16 with 1/9 junk the im2col panel was still faster).
+  const int64_t Wp0 = std::max(g.W + g.pw, (g.OW - 1) + (g.KW - 1) * g.dw + 1);
+  const bool rowwise = g.sh == 1 && g.sw == 1 && ipt == 1 && 16 * (Wp0 - g.OW) <= Wp0;
+  int64_t Hp = 0, Wp = 0;
+  PadBuffer xpad;
+  const float* xp = pad_input(g, x, xpad, Hp, Wp, rowwise ? g.KW * g.dw + 64 : 0);
+  if (!xp) return false;
+  const int64_t HWp = Hp * Wp, PW = g.OH * Wp;  // PW: padded-grid positions per image
+  const int64_t tpw = ceil_div(PW, TQ);            // their tiles per image
+  if (rowwise) {  // tiles of the padded grid, up to TQ wide: the output rows in scratch
+    nb = g.N * tpw;
+    LD = round_up(std::min(TQ, PW), 32) + 16;
+  }
+  std::vector<int64_t> roff(static_cast<size_t>(CKK));
+  for (int64_t c = 0, r = 0; c < Cg; ++c)
+    for (int64_t i = 0; i < g.KH; ++i)
+      for (int64_t j = 0; j < g.KW; ++j, ++r)
+        roff[r] = rowwise ? c * HWp + i * g.dh * Wp + j * g.dw : r * LD;
+  // The weight, per group in blocks of 8 output channels, tap-major (see the kernel).
+  const int64_t KB = ceil_div(Kg, 8), WB = 8 * CKK;
+  std::vector<float> wpk;
+  try {
+    wpk.assign(static_cast<size_t>(g.G * KB * WB), 0.0f);
+  } catch (...) {
+    return false;
+  }
+  for (int64_t gi = 0; gi < g.G; ++gi)
+    for (int64_t k = 0; k < Kg; ++k)
+      for (int64_t t = 0; t < CKK; ++t)
+        wpk[static_cast<size_t>((gi * KB + k / 8) * WB + t * 8 + k % 8)] =
+            w[(gi * Kg + k) * CKK + t];
+  std::atomic<bool> failed{false};
+  parallel_for(g.G * nb, grain_for(Kg * CKK * width), [&](int64_t b, int64_t e) {
+    float* col = scratch(static_cast<size_t>((CKK + Kg) * LD), failed);
+    if (!col) return;
+    float* cbuf = col + CKK * LD;
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t gi = t / nb, it = t % nb;
+      const float* wg = wpk.data() + gi * KB * WB;
+      const float* bg = bias ? bias + gi * Kg : nullptr;
+      if (rowwise) {
+        const int64_t n = it / tpw, q0 = (it % tpw) * TQ, nq = std::min(PW, q0 + TQ) - q0;
+        EMBER_ISA_CALL(conv_direct_tile_f32, wg, WB, Kg, xp + (n * g.C + gi * Cg) * HWp + q0,
+                       roff.data(), nq, CKK, bg, cbuf, LD);
+        for (int64_t q = q0; q < q0 + nq;) {  // the valid columns of each padded row
+          const int64_t oh = q / Wp, ow = q % Wp, e = std::min(q0 + nq, (oh + 1) * Wp);
+          const int64_t n_ok = std::min(e - q, std::max<int64_t>(0, g.OW - ow));
+          for (int64_t k = 0; k < Kg && n_ok > 0; ++k)
+            std::memcpy(out + (n * g.K + gi * Kg + k) * P + oh * g.OW + ow,
+                        cbuf + k * LD + (q - q0), static_cast<size_t>(n_ok) * sizeof(float));
+          q = e;
+        }
+        continue;
+      }
+      if (ipt == 1) {  // one image (or a piece of it): straight into its output rows
+        const int64_t n = it / tpi, p0 = (it % tpi) * TQ, np = std::min(P, p0 + TQ) - p0;
+        EMBER_ISA_CALL(conv_im2col_rows_f32, xp + (n * g.C + gi * Cg) * HWp, Hp, Wp, Cg, g.KH,
+                       g.KW, g.sh, g.sw, g.dh, g.dw, g.OW, p0, np, col, LD);
+        EMBER_ISA_CALL(conv_direct_tile_f32, wg, WB, Kg, col, roff.data(), np, CKK, bg,
+                       out + (n * g.K + gi * Kg) * P + p0, P);
+        continue;
+      }
+      const int64_t n0 = it * ipt, n1 = std::min(g.N, n0 + ipt);
+      for (int64_t n = n0; n < n1; ++n)
+        EMBER_ISA_CALL(conv_im2col_rows_f32, xp + (n * g.C + gi * Cg) * HWp, Hp, Wp, Cg, g.KH,
+                       g.KW, g.sh, g.sw, g.dh, g.dw, g.OW, 0, P, col + (n - n0) * P16, LD);
+      EMBER_ISA_CALL(conv_direct_tile_f32, wg, WB, Kg, col, roff.data(), (n1 - n0) * P16, CKK, bg,
+                     cbuf, LD);
+      for (int64_t n = n0; n < n1; ++n)
+        for (int64_t k = 0; k < Kg; ++k)
+          std::memcpy(out + (n * g.K + gi * Kg + k) * P, cbuf + k * LD + (n - n0) * P16,
+                      static_cast<size_t>(P) * sizeof(float));
+    }
+  });
+  return !failed;
+}
+
+// Weight gradient on the direct path's panels: dw^T (CKK x Kg per group) = sum over panels
+// of col (CKK x width) dy^T (width x Kg), one GEMM per panel. Small images are batched
+// into one panel (dy copied beside them, zero in the padding columns), so a 4x4 map does
+// not pay a GEMM call per image. Panels are summed per chunk, then over chunks in order;
+// chunk boundaries depend on the sizes alone.
+bool conv_backward_weight_direct(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW, CKK = Cg * KK;
+  const int64_t P = g.OH * g.OW, WN = g.K * CKK;
+  int64_t Hp = 0, Wp = 0;
+  PadBuffer xpad;
+  const float* xp = pad_input(g, x, xpad, Hp, Wp);
+  if (!xp) return false;
+  const int64_t HWp = Hp * Wp;
+  // Longer panels than the forward: each GEMM re-reads and re-writes the CKK x Kg sums.
+  const Panels pn = panels(g, std::max<int64_t>(32, 4 * 32768 / CKK / 32 * 32));
+  const int64_t TQ = pn.TQ, P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
+  const int64_t items = pn.nb, LD = pn.LD;
+  const bool small = CKK <= 64 || Kg <= 16;
+  const int64_t cap = std::max<int64_t>(1, (int64_t{1} << 24) / WN);
+  const int64_t by_work = std::max<int64_t>(1, g.K * CKK * width * items / kMinChunkWork);
+  const int64_t per = ceil_div(items, std::min<int64_t>({items, 16, cap, by_work}));
+  const int64_t nchunk = ceil_div(items, per);
+  std::vector<float> part;
+  try {
+    part.resize(static_cast<size_t>(nchunk * WN));
+  } catch (...) {
+    return false;
+  }
+  std::atomic<bool> failed{false};
+  parallel_for(nchunk, 1, [&](int64_t b, int64_t e) {
+    float* col = scratch(static_cast<size_t>((CKK + Kg) * LD), failed);
+    if (!col) return;
+    float* dyp = col + CKK * LD;
+    for (int64_t c = b; c < e; ++c) {
+      float* acc = part.data() + c * WN;
+      const int64_t i0 = c * per, i1 = std::min(items, i0 + per);
+      for (int64_t it = i0; it < i1; ++it)
+        for (int64_t gi = 0; gi < g.G; ++gi) {
+          MatView<const float> B{nullptr, 0, 0};  // dy^T: (position, channel)
+          int64_t wq = 0;  // panel columns summed over
+          if (ipt == 1) {
+            const int64_t n = it / tpi, p0 = (it % tpi) * TQ, np = std::min(P, p0 + TQ) - p0;
+            EMBER_ISA_CALL(conv_im2col_rows_f32, xp + (n * g.C + gi * Cg) * HWp, Hp, Wp, Cg,
+                           g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.OW, p0, np, col, LD);
+            B = MatView<const float>{dy + (n * g.K + gi * Kg) * P + p0, 1, P};
+            wq = np;
+          } else {
+            const int64_t n0 = it * ipt, n1 = std::min(g.N, n0 + ipt);
+            for (int64_t n = n0; n < n1; ++n) {
+              EMBER_ISA_CALL(conv_im2col_rows_f32, xp + (n * g.C + gi * Cg) * HWp, Hp, Wp, Cg,
+                             g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.OW, 0, P,
+                             col + (n - n0) * P16, LD);
+              for (int64_t k = 0; k < Kg; ++k) {
+                float* d = dyp + k * LD + (n - n0) * P16;
+                std::memcpy(d, dy + (n * g.K + gi * Kg + k) * P, static_cast<size_t>(P) * sizeof(float));
+                for (int64_t q = P; q < P16; ++q) d[q] = 0.0f;
+              }
+            }
+            B = MatView<const float>{dyp, 1, LD};
+            wq = (n1 - n0) * P16;
+          }
+          if (small)  // lane-wise sums: a GEMM with M = CKK, N = Kg this small wastes tiles
+            EMBER_ISA_CALL(conv_wgrad_tile_f32, B.p, B.cs, Kg, col, LD, CKK, wq,
+                           acc + gi * Kg * CKK, 1, Kg, it != i0);
+          else
+            gemm1(CKK, Kg, wq, MatView<const float>{col, LD, 1}, B,
+                         it == i0 ? 0.0f : 1.0f, MatView<float>{acc + gi * Kg * CKK, Kg, 1});
+        }
+    }
+  });
+  if (failed) return false;
+  // dw[gi][k][r] = sum over chunks, in chunk order, of part[c][gi][r][k].
+  parallel_for(g.G * Kg, std::max<int64_t>(1, 65536 / CKK), [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t gi = t / Kg, k = t % Kg;
+      float* d = dw + t * CKK;
+      const float* s0 = part.data() + gi * Kg * CKK + k;
+      for (int64_t r = 0; r < CKK; ++r) d[r] = s0[r * Kg];
+      for (int64_t c = 1; c < nchunk; ++c) {
+        const float* s = s0 + c * WN;
+        for (int64_t r = 0; r < CKK; ++r) d[r] += s[r * Kg];
+      }
+    }
+  });
+  return true;
+}
+
+}  // namespace ember::cpu

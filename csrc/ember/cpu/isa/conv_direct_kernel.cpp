@@ -1,0 +1,283 @@
+// Direct (channel-major) convolution tile for float32, compiled per ISA: out rows (output
+// channels) = weight rows x an im2col panel whose positions are the wide, vectorised
+// dimension. Meant for small filter volumes (C_in * kh * kw of tens to a few hundred, e.g.
+// first layers with 3 input channels) where a packed GEMM spends its time on packing and
+// edge tiles. Single-threaded; the caller builds the panel and threads over tiles.
+#include <cstdint>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace ember::cpu::EMBER_ISA {
+
+namespace {
+
+#if defined(__AVX512F__)
+// R output channels x V 16-column vectors: R * V accumulators in registers; per filter tap
+// V panel loads and R weight broadcasts feed R * V FMAs. `last` masks the final vector's
+// store (columns past the tile's end).
+template <int R, int V>
+void block(const float* w, int64_t ldw, const float* col, const int64_t* roff, int64_t ckk,
+           const float* bias, float* dst, int64_t ldd, __mmask16 last, bool more) {
+  __m512 acc[R][V];
+  if (more) {  // continue the sums left in dst by the previous slice of taps
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+      for (int v = 0; v < V - 1; ++v) acc[r][v] = _mm512_loadu_ps(dst + r * ldd + 16 * v);
+      acc[r][V - 1] = _mm512_maskz_loadu_ps(last, dst + r * ldd + 16 * (V - 1));
+    }
+  } else {
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512 b = _mm512_set1_ps(bias ? bias[r] : 0.0f);
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) acc[r][v] = b;
+    }
+  }
+  for (int64_t t = 0; t < ckk; ++t) {
+    __m512 c[V];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) c[v] = _mm512_loadu_ps(col + roff[t] + 16 * v);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512 wv = _mm512_set1_ps(w[t * 8 + r]);
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(wv, c[v], acc[r][v]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < V - 1; ++v) _mm512_storeu_ps(dst + r * ldd + 16 * v, acc[r][v]);
+    _mm512_mask_storeu_ps(dst + r * ldd + 16 * (V - 1), last, acc[r][V - 1]);
+  }
+}
+
+template <int V>
+void rows(int64_t kn, const float* w, int64_t ldw, const float* col, const int64_t* roff,
+          int64_t ckk, const float* bias, float* dst, int64_t ldd, __mmask16 last, bool more) {
+  int64_t k = 0;
+  for (; k + 8 <= kn; k += 8)
+    block<8, V>(w + k / 8 * ldw, ldw, col, roff, ckk, bias ? bias + k : nullptr, dst + k * ldd, ldd,
+                last, more);
+  const float* wk = w + k / 8 * ldw;
+  const float* bk = bias ? bias + k : nullptr;
+  float* dk = dst + k * ldd;
+  switch (kn - k) {
+    case 7: block<7, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
+    case 6: block<6, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
+    case 5: block<5, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
+    case 4: block<4, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
+    case 3: block<3, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
+    case 2: block<2, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
+    case 1: block<1, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
+    default: break;
+  }
+}
+#endif
+
+}  // namespace
+
+// dst[k * ldd + q] = (bias ? bias[k] : 0) + sum over t < ckk of W[k][t] * col[roff[t] + q],
+// for k < kn and q < nq. W is packed in blocks of 8 rows, tap-major: W[k][t] =
+// w[(k / 8) * ldw + t * 8 + k % 8] (ldw >= 8 * ckk), so the 8 broadcasts of a tap share a
+// cache line. Columns [nq, nq rounded up to 16) of col must hold finite values (the
+// packing writes zeros there); nothing past nq is written. The sum runs over t in order
+// for every element (fixed by the sizes).
+void conv_direct_tile_f32(const float* w, int64_t ldw, int64_t kn, const float* col,
+                          const int64_t* roff, int64_t nq, int64_t ckk, const float* bias,
+                          float* dst, int64_t ldd) {
+#if defined(__AVX512F__)
+  // Taps in slices of KC so that a 32-column strip of the panel (KC x 128 bytes) stays in L1
+  // while every row block of the weights passes over it; sums carry over in dst, so each
+  // element still adds its taps in order.
+  const int64_t KC = 128;
+  for (int64_t t0 = 0; t0 < ckk; t0 += KC) {
+    const int64_t kc = ckk - t0 < KC ? ckk - t0 : KC;
+    const bool more = t0 > 0;
+    const float* wt = w + t0 * 8;
+    const float* ct = col;
+    const int64_t* ro = roff + t0;
+    int64_t q = 0;
+    for (; q + 32 <= nq; q += 32)
+      rows<2>(kn, wt, ldw, ct + q, ro, kc, bias, dst + q, ldd, static_cast<__mmask16>(0xFFFF),
+              more);
+    const int64_t rest = nq - q;
+    if (rest > 16)
+      rows<2>(kn, wt, ldw, ct + q, ro, kc, bias, dst + q, ldd,
+              static_cast<__mmask16>((1u << (rest - 16)) - 1), more);
+    else if (rest > 0)
+      rows<1>(kn, wt, ldw, ct + q, ro, kc, bias, dst + q, ldd,
+              static_cast<__mmask16>(rest == 16 ? 0xFFFF : (1u << rest) - 1), more);
+  }
+#else
+  for (int64_t k = 0; k < kn; ++k) {
+    float* d = dst + k * ldd;
+    const float b = bias ? bias[k] : 0.0f;
+    for (int64_t q = 0; q < nq; ++q) d[q] = b;
+    for (int64_t t = 0; t < ckk; ++t) {
+      const float wv = w[k / 8 * ldw + t * 8 + k % 8];
+      const float* c = col + roff[t];
+      for (int64_t q = 0; q < nq; ++q) d[q] += wv * c[q];  // c: row t
+    }
+  }
+#endif
+}
+
+
+// col[r * ld + q] = xp[c][oh * sh + i * dh][ow * sw + j * dw] for taps r = (c, i, j) of nc
+// channels and positions p = p0 + q < p0 + np of one image already zero-padded to Hp x Wp
+// (oh = p / OW, ow = p % OW). Per 16 positions the lane offsets are computed once; each tap
+// is then one masked load when the 16 lie in one output row with unit stride, else one
+// gather. Lanes from np to the next multiple of 16 are written as 0.
+void conv_im2col_rows_f32(const float* xp, int64_t Hp, int64_t Wp, int64_t nc, int64_t KH,
+                          int64_t KW, int64_t sh, int64_t sw, int64_t dh, int64_t dw,
+                          int64_t OW, int64_t p0, int64_t np, float* col, int64_t ld) {
+  const int64_t HWp = Hp * Wp;
+#if defined(__AVX512F__)
+  for (int64_t q0 = 0; q0 < np; q0 += 16) {
+    const int64_t lanes = np - q0 < 16 ? np - q0 : 16;
+    const __mmask16 live = static_cast<__mmask16>(lanes == 16 ? 0xFFFF : (1u << lanes) - 1);
+    alignas(64) int32_t off[16] = {0};
+    const int64_t pf = p0 + q0, oh0 = pf / OW, ow0 = pf % OW;
+    int64_t oh = oh0, ow = ow0;
+    for (int64_t l = 0; l < lanes; ++l) {
+      off[l] = static_cast<int32_t>(oh * sh * Wp + ow * sw);
+      if (++ow == OW) {
+        ow = 0;
+        ++oh;
+      }
+    }
+    // Unit stride: the lanes form runs, one per output row; up to 4 runs load as masked
+    // loads (each lane from its own address), cheaper than a gather.
+    int64_t nrun = 0;
+    __mmask16 rm[4] = {0, 0, 0, 0};
+    int64_t ro[4] = {0, 0, 0, 0};
+    if (sw == 1) {
+      for (int64_t l = 0; l < lanes; ++l) {
+        if (l == 0 || off[l] != off[l - 1] + 1) {
+          if (nrun == 4) {
+            nrun = 5;
+            break;
+          }
+          ro[nrun++] = off[l] - l;
+        }
+        rm[nrun - 1] = static_cast<__mmask16>(rm[nrun - 1] | (1u << l));
+      }
+    }
+    const __m512i vo = _mm512_load_si512(off);
+    // Stride 2 with all lanes in one output row: input elements off[0] + 2 * l.
+    const bool even = sw == 2 && off[lanes - 1] == off[0] + 2 * (lanes - 1);
+    const int64_t span = 2 * lanes - 1;  // inputs read
+    const __mmask16 m0 = static_cast<__mmask16>(span >= 16 ? 0xFFFF : (1u << span) - 1);
+    const __mmask16 m1 = static_cast<__mmask16>(span > 16 ? (1u << (span - 16)) - 1 : 0);
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    float* d = col + q0;
+    int64_t r = 0;
+    for (int64_t c = 0; c < nc; ++c)
+      for (int64_t i = 0; i < KH; ++i)
+        for (int64_t j = 0; j < KW; ++j, ++r) {
+          const float* src = xp + c * HWp + i * dh * Wp + j * dw;
+          __m512 v;
+          if (sw == 1 && nrun <= 4) {
+            v = _mm512_maskz_loadu_ps(rm[0], src + ro[0]);
+            for (int64_t k = 1; k < nrun; ++k) v = _mm512_mask_loadu_ps(v, rm[k], src + ro[k]);
+          } else if (even) {  // stride 2 within one row: two loads, keep the even elements
+            const float* s0 = src + off[0];
+            v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m0, s0), ev,
+                                       _mm512_maskz_loadu_ps(m1, s0 + 16));
+          } else {
+            v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live, vo, src, 4);
+          }
+          _mm512_storeu_ps(d + r * ld, v);
+        }
+  }
+#else
+  const int64_t npad = (np + 15) / 16 * 16;
+  int64_t r = 0;
+  for (int64_t c = 0; c < nc; ++c)
+    for (int64_t i = 0; i < KH; ++i)
+      for (int64_t j = 0; j < KW; ++j, ++r) {
+        float* d = col + r * ld;
+        const float* src = xp + c * HWp + i * dh * Wp + j * dw;
+        int64_t oh = p0 / OW, ow = p0 % OW;
+        for (int64_t q = 0; q < np; ++q) {
+          d[q] = src[oh * sh * Wp + ow * sw];
+          if (++ow == OW) {
+            ow = 0;
+            ++oh;
+          }
+        }
+        for (int64_t q = np; q < npad; ++q) d[q] = 0.0f;
+      }
+#endif
+}
+
+
+// Weight-gradient tile for small filter volumes: acc[k * sk + r * sr] (+)= sum over q < nq of
+// dy[k * ldy + q] * col[r * ldc + q] for k < kn, r < ckk (added when `add`, else stored).
+// The sums run along the positions in 16 lanes, blocks of 4 channels x 6 taps (24 registers;
+// edge blocks repeat their last row and drop it), then each lane vector is added up in lane
+// order: fixed by the sizes. Nothing is read past nq.
+void conv_wgrad_tile_f32(const float* dy, int64_t ldy, int64_t kn, const float* col,
+                         int64_t ldc, int64_t ckk, int64_t nq, float* acc, int64_t sk,
+                         int64_t sr, bool add) {
+#if defined(__AVX512F__)
+  const int64_t full = nq / 16 * 16;
+  const __mmask16 tail = static_cast<__mmask16>((1u << (nq - full)) - 1);
+  for (int64_t k0 = 0; k0 < kn; k0 += 4)
+    for (int64_t r0 = 0; r0 < ckk; r0 += 6) {
+      const float* gp[4];
+      const float* cp[6];
+      for (int a = 0; a < 4; ++a) gp[a] = dy + (k0 + a < kn ? k0 + a : kn - 1) * ldy;
+      for (int b = 0; b < 6; ++b) cp[b] = col + (r0 + b < ckk ? r0 + b : ckk - 1) * ldc;
+      __m512 v[4][6];
+#pragma GCC unroll 4
+      for (int a = 0; a < 4; ++a)
+#pragma GCC unroll 6
+        for (int b = 0; b < 6; ++b) v[a][b] = _mm512_setzero_ps();
+      for (int64_t q = 0; q < full; q += 16) {
+        __m512 gv[4];
+#pragma GCC unroll 4
+        for (int a = 0; a < 4; ++a) gv[a] = _mm512_loadu_ps(gp[a] + q);
+#pragma GCC unroll 6
+        for (int b = 0; b < 6; ++b) {
+          const __m512 cv = _mm512_loadu_ps(cp[b] + q);
+#pragma GCC unroll 4
+          for (int a = 0; a < 4; ++a) v[a][b] = _mm512_fmadd_ps(gv[a], cv, v[a][b]);
+        }
+      }
+      if (tail) {
+        __m512 gv[4];
+#pragma GCC unroll 4
+        for (int a = 0; a < 4; ++a) gv[a] = _mm512_maskz_loadu_ps(tail, gp[a] + full);
+#pragma GCC unroll 6
+        for (int b = 0; b < 6; ++b) {
+          const __m512 cv = _mm512_maskz_loadu_ps(tail, cp[b] + full);
+#pragma GCC unroll 4
+          for (int a = 0; a < 4; ++a) v[a][b] = _mm512_fmadd_ps(gv[a], cv, v[a][b]);
+        }
+      }
+      for (int a = 0; a < 4 && k0 + a < kn; ++a)
+        for (int b = 0; b < 6 && r0 + b < ckk; ++b) {
+          float lanes[16];
+          _mm512_storeu_ps(lanes, v[a][b]);
+          float t = 0.0f;
+          for (int l = 0; l < 16; ++l) t += lanes[l];
+          float* o = acc + (k0 + a) * sk + (r0 + b) * sr;
+          *o = add ? *o + t : t;
+        }
+    }
+#else
+  for (int64_t k = 0; k < kn; ++k)
+    for (int64_t r = 0; r < ckk; ++r) {
+      float t = 0.0f;
+      for (int64_t q = 0; q < nq; ++q) t += dy[k * ldy + q] * col[r * ldc + q];
+      float* o = acc + k * sk + r * sr;
+      *o = add ? *o + t : t;
+    }
+#endif
+}
+
+}  // namespace ember::cpu::EMBER_ISA

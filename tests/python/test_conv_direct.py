@@ -1,0 +1,172 @@
+"""The float32 direct convolution paths (channel-major panels for C_in*kh*kw <= 640, several
+small images per panel; depthwise register-blocked kernels): forward against the C++ 7-loop
+reference and NumPy, input / weight / bias gradients against PyTorch, float64 gradient checks
+of the same geometries, and bitwise thread determinism."""
+import numpy as np
+import pytest
+
+import ember
+from ember.autograd import gradcheck
+from utils import same_for_threads, tensor, to_np
+from test_conv import np_conv2d, pair
+
+
+def rnd(shape, rng, scale=1.0):
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+# (N, C, H, W, K, kh, kw, stride, pad, dil, groups): hand-picked corners of the panel logic
+DIRECT_CASES = [
+    (2, 5, 9, 40, 12, 3, 3, 1, 1, 1, 1),     # wide rows: kernel reads the padded input in place
+    (1, 16, 11, 45, 10, 3, 3, 1, (2, 1), (2, 1), 1),  # same, tiles ending mid-row, dilation
+    (2, 3, 32, 32, 8, 3, 3, 1, 1, 1, 1),     # same, padded grid wider than the image's panel
+    (13, 32, 4, 4, 64, 3, 3, 1, 1, 1, 1),    # 4x4 maps, 6 images per panel, last panel short
+    (40, 1, 8, 8, 32, 3, 3, 1, 1, 1, 1),     # one input channel, many images per panel
+    (2, 64, 8, 8, 16, 3, 3, 1, 1, 1, 1),     # C*9 = 576: a map cut into several tiles
+    (1, 3, 37, 29, 16, 7, 7, 2, 3, 1, 1),    # first layer, strided (gathers), batch 1
+    (1, 3, 20, 70, 8, 7, 7, 2, 3, 1, 1),     # stride 2 along rows of 35 (even-lane loads)
+    (3, 4, 9, 11, 5, 2, 3, (3, 4), (1, 2), (2, 1), 1),  # stride > kernel, dilation
+    (5, 6, 7, 5, 9, 3, 3, 1, 2, 2, 3),       # groups, padding larger than the kernel reach
+    (7, 3, 5, 3, 2, 3, 3, 1, 0, 1, 1),       # 3x1 output, odd rows, K below a row block
+    (3, 8, 13, 21, 24, 3, 3, 1, 1, 1, 2),    # map widths crossing 16-lane vectors
+]
+
+
+@pytest.mark.parametrize("case", DIRECT_CASES)
+def test_direct_forward_vs_reference_and_numpy(case):
+    N, C, H, W, K, kh, kw, s, p, d, g = case
+    rng = np.random.default_rng(sum(case[:7]))
+    x, w, b = rnd((N, C, H, W), rng), rnd((K, C // g, kh, kw), rng, 0.2), rnd((K,), rng)
+    got = ember.conv2d(tensor(x), tensor(w), tensor(b), s, p, d, g)
+    ref = ember._C._conv2d_reference(tensor(x), tensor(w), tensor(b), s, p, d, g)
+    np.testing.assert_allclose(to_np(got), to_np(ref), rtol=1e-4, atol=1e-4)
+    ph, pw = pair(p)
+    want = np_conv2d(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64),
+                     pair(s), (ph, ph, pw, pw), pair(d), g)
+    np.testing.assert_allclose(to_np(got), want, rtol=1e-4, atol=1e-4)
+
+
+def test_direct_random_shapes_vs_reference():
+    rng = np.random.default_rng(21)
+    for t in range(10):
+        g = int(rng.choice([1, 2]))
+        C, K = g * int(rng.integers(1, 20)), g * int(rng.integers(1, 20))
+        kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        s = [int(v) for v in rng.integers(1, 4, 2)]
+        p = [int(v) for v in rng.integers(0, 3, 2)]
+        d = [int(v) for v in rng.integers(1, 3, 2)]
+        H = d[0] * (kh - 1) + 1 + int(rng.integers(0, 12))
+        W = d[1] * (kw - 1) + 1 + int(rng.integers(0, 12))
+        N = int(rng.integers(1, 20))
+        x, w = rnd((N, C, H, W), rng), rnd((K, C // g, kh, kw), rng, 0.3)
+        got = ember.conv2d(tensor(x), tensor(w), None, s, p, d, g)
+        ref = ember._C._conv2d_reference(tensor(x), tensor(w), None, s, p, d, g)
+        np.testing.assert_allclose(to_np(got), to_np(ref), rtol=1e-4, atol=1e-4, err_msg=str(t))
+
+
+@pytest.mark.parametrize("case", DIRECT_CASES[:9])
+def test_direct_gradients_match_torch(case):
+    torch = pytest.importorskip("torch")
+    N, C, H, W, K, kh, kw, s, p, d, g = case
+    rng = np.random.default_rng(sum(case[:7]) + 1)
+    x, w, b = rnd((N, C, H, W), rng), rnd((K, C // g, kh, kw), rng, 0.2), rnd((K,), rng)
+    ex, ew, eb = (tensor(a, requires_grad=True) for a in (x, w, b))
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    ye = ember.conv2d(ex, ew, eb, s, p, d, g)
+    yt = torch.nn.functional.conv2d(tx, tw, tb, s, p, d, g)
+    gy = rnd(tuple(yt.shape), rng)
+    ye.backward(tensor(gy))
+    yt.backward(torch.tensor(gy))
+    np.testing.assert_allclose(to_np(ye), yt.detach().numpy(), rtol=1e-4, atol=1e-4)
+    for a, t in ((ex, tx), (ew, tw), (eb, tb)):
+        np.testing.assert_allclose(to_np(a.grad), t.grad.numpy(), rtol=1e-4, atol=2e-3)
+
+
+def test_direct_geometries_gradcheck_float64():
+    rng = np.random.default_rng(3)
+    for (xs, ws, s, p, d, g) in [((3, 2, 4, 4), (3, 2, 3, 3), 1, 1, 1, 1),
+                                 ((1, 1, 6, 5), (2, 1, 3, 2), (3, 2), (1, 0), (1, 2), 1),
+                                 ((2, 4, 5, 5), (4, 1, 3, 3), 1, 2, 1, 4)]:
+        x = tensor(rng.standard_normal(xs), requires_grad=True)
+        w = tensor(rng.standard_normal(ws), requires_grad=True)
+        b = tensor(rng.standard_normal(ws[0]), requires_grad=True)
+        assert gradcheck(lambda x, w, b: ember.conv2d(x, w, b, s, p, d, g), (x, w, b))
+
+
+DEPTHWISE_CASES = [  # (N, C, H, W, k, stride, pad, dil)
+    (2, 5, 28, 28, 3, 1, 1, 1),     # two 16-lane chunks per row, rows not a multiple of 4
+    (1, 3, 9, 37, 3, 1, 4, 1),      # padding beyond the kernel (negative flipped padding)
+    (3, 2, 11, 18, 3, 1, 2, 2),     # dilation
+    (2, 4, 10, 7, 5, 1, 2, 1),      # 5x5 (general weight-gradient loop)
+    (2, 3, 12, 13, 3, 2, 1, 1),     # strided (scatter backward)
+    (1, 1, 3, 40, 1, 1, 0, 1),      # 1x1 depthwise, one channel
+]
+
+
+@pytest.mark.parametrize("case", DEPTHWISE_CASES)
+def test_depthwise_forward_and_gradients_match_torch(case):
+    torch = pytest.importorskip("torch")
+    N, C, H, W, k, s, p, d = case
+    rng = np.random.default_rng(sum(case))
+    x, w, b = rnd((N, C, H, W), rng), rnd((C, 1, k, k), rng), rnd((C,), rng)
+    got = ember.conv2d(tensor(x), tensor(w), tensor(b), s, p, d, C)
+    ref = ember._C._conv2d_reference(tensor(x), tensor(w), tensor(b), s, p, d, C)
+    np.testing.assert_allclose(to_np(got), to_np(ref), rtol=1e-5, atol=1e-5)
+    ex, ew, eb = (tensor(a, requires_grad=True) for a in (x, w, b))
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    ye = ember.conv2d(ex, ew, eb, s, p, d, C)
+    yt = torch.nn.functional.conv2d(tx, tw, tb, s, p, d, C)
+    gy = rnd(tuple(yt.shape), rng)
+    ye.backward(tensor(gy))
+    yt.backward(torch.tensor(gy))
+    for a, t in ((ex, tx), (ew, tw), (eb, tb)):
+        np.testing.assert_allclose(to_np(a.grad), t.grad.numpy(), rtol=1e-4, atol=1e-3)
+
+
+def test_direct_and_depthwise_same_for_threads():
+    rng = np.random.default_rng(8)
+    shapes = [((13, 32, 4, 4), (64, 32, 3, 3), 1, 1, 1),   # batched small maps
+              ((2, 8, 7, 50), (12, 8, 3, 3), 1, 1, 1),     # wide rows (padded input in place)
+              ((3, 3, 33, 30), (16, 3, 3, 3), 1, 1, 1),    # first layer
+              ((1, 3, 40, 40), (8, 3, 7, 7), 2, 3, 1),     # strided
+              ((4, 16, 19, 21), (16, 1, 3, 3), 1, 1, 16)]  # depthwise
+    for xs, ws, s, p, g in shapes:
+        x0, w0, b0 = rnd(xs, rng), rnd(ws, rng, 0.2), rnd((ws[0],), rng)
+
+        def run():
+            x, w, b = (tensor(a, requires_grad=True) for a in (x0, w0, b0))
+            y = ember.conv2d(x, w, b, s, p, 1, g)
+            (y * y).sum().backward()
+            return y, x.grad, w.grad, b.grad
+
+        same_for_threads(run)
+
+
+# ---- 2x2 max pooling of narrow maps (planes pooled as one tall plane)
+
+@pytest.mark.parametrize("shape", [(3, 5, 8, 8), (2, 7, 4, 4), (4, 3, 2, 2), (2, 3, 32, 32),
+                                   (1, 3, 6, 6)])
+def test_max_pool_narrow_maps_ties_and_nan_match_torch(shape):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(shape[2])
+    x = rng.integers(-2, 3, shape).astype(np.float32)  # many ties: first maximum wins
+    x.flat[rng.choice(x.size, 3, replace=False)] = np.nan
+    gy = rnd((shape[0], shape[1], shape[2] // 2, shape[3] // 2), rng)
+    ex, tx = tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ye, yt = ember.nn.functional.max_pool2d(ex, 2), torch.nn.functional.max_pool2d(tx, 2)
+    np.testing.assert_array_equal(to_np(ye), yt.detach().numpy())
+    ye.backward(tensor(gy))
+    yt.backward(torch.tensor(gy))
+    np.testing.assert_array_equal(to_np(ex.grad), tx.grad.numpy())
+
+
+def test_max_pool_narrow_same_for_threads():
+    x0 = rnd((5, 9, 8, 8), np.random.default_rng(4))
+
+    def run():
+        x = tensor(x0, requires_grad=True)
+        y = ember.nn.functional.max_pool2d(x, 2)
+        (y * y).sum().backward()
+        return y, x.grad
+
+    same_for_threads(run)
