@@ -19,6 +19,7 @@
 #include "ember/core/error.h"
 #include "ember/core/parallel.h"
 #include "ember/cpu/conv_direct.h"
+#include "ember/cpu/conv_util.h"
 #include "ember/cpu/gemm.h"
 #include "ember/cpu/gemm_kernels.h"
 #include "ember/cpu/isa.h"
@@ -52,31 +53,16 @@ namespace {
 // Scratch panel size target (elements): the packed im2col tile stays in L2.
 constexpr int64_t kPanelElems = 64 * 1024;
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-// Multiply-adds per parallel chunk below which waking threads costs more than it gives.
-constexpr int64_t kMinChunkWork = int64_t{1} << 20;
-int64_t grain_for(int64_t item_work) {
-  return std::max<int64_t>(1, kMinChunkWork / std::max<int64_t>(item_work, 1));
-}
+using conv_util::ceil_div;
+using conv_util::grain_for;
+using conv_util::kMinChunkWork;
+using conv_util::scratch;
 
 // Positions per tile for a panel of `rows` rows: a multiple of 16, at least 16.
 int64_t tile_for(int64_t rows, int64_t P) {
   int64_t t = kPanelElems / std::max<int64_t>(rows, 1);
   t = std::max<int64_t>(16, t / 16 * 16);
   return std::min(t, P);
-}
-
-template <class T>
-T* scratch(size_t n, std::atomic<bool>& failed) {
-  thread_local std::vector<T> buf;
-  try {
-    if (buf.size() < n) buf.resize(n);
-  } catch (...) {
-    failed = true;
-    return nullptr;
-  }
-  return buf.data();
 }
 
 template <class T>
@@ -481,7 +467,7 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
     }
   });
   if (failed) oom("conv2d_backward");
-  // dw[gi][k][r] = sum over chunks, in chunk order, of part[c][gi][r][k].
+  // Sum the chunk partials in chunk order (the same for any thread count).
   if (!tr) {
     parallel_for(WN, 262144, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) dw[i] = part[i];
@@ -492,18 +478,7 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
     });
     return;
   }
-  parallel_for(g.G * Kg, std::max<int64_t>(1, 65536 / CKK), [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t) {
-      const int64_t gi = t / Kg, k = t % Kg;
-      T* d = dw + t * CKK;
-      const T* s0 = part.data() + gi * Kg * CKK + k;
-      for (int64_t r = 0; r < CKK; ++r) d[r] = s0[r * Kg];
-      for (int64_t c = 1; c < nchunk; ++c) {
-        const T* s = s0 + c * WN;
-        for (int64_t r = 0; r < CKK; ++r) d[r] += s[r * Kg];
-      }
-    }
-  });
+  conv_util::sum_transposed_partials(part.data(), g.G, Kg, CKK, nchunk, dw);
 }
 
 template <class T>

@@ -3,6 +3,7 @@
 // isa/conv_direct_kernel.cpp. Items own whole outputs (forward) or sum fixed chunks in order
 // (weight gradient), so results are bitwise identical for any thread count.
 #include "ember/cpu/conv_direct.h"
+#include "ember/cpu/conv_util.h"
 
 #include <algorithm>
 #include <atomic>
@@ -31,27 +32,11 @@ EMBER_ISA_DECLARE(void, conv_wgrad_tile_f32,
 
 namespace {
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+using conv_util::ceil_div;
+using conv_util::grain_for;
+using conv_util::kMinChunkWork;
 int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
-
-// Multiply-adds per parallel chunk below which waking threads costs more than it gives
-// (as in conv.cpp).
-constexpr int64_t kMinChunkWork = int64_t{1} << 20;
-int64_t grain_for(int64_t item_work) {
-  return std::max<int64_t>(1, kMinChunkWork / std::max<int64_t>(item_work, 1));
-}
-
-// Per-thread panel scratch, grown on demand; sets `failed` when memory runs out.
-float* scratch(size_t n, std::atomic<bool>& failed) {
-  thread_local std::vector<float> buf;
-  try {
-    if (buf.size() < n) buf.resize(n);
-  } catch (...) {
-    failed = true;
-    return nullptr;
-  }
-  return buf.data();
-}
+float* scratch(size_t n, std::atomic<bool>& failed) { return conv_util::scratch<float>(n, failed); }
 
 void gemm1(int64_t M, int64_t N, int64_t K, MatView<const float> A, MatView<const float> B,
            float beta, MatView<float> C) {
@@ -316,19 +301,7 @@ bool conv_backward_weight_direct(const ConvGeom& g, const float* x, const float*
     }
   });
   if (failed) return false;
-  // dw[gi][k][r] = sum over chunks, in chunk order, of part[c][gi][r][k].
-  parallel_for(g.G * Kg, std::max<int64_t>(1, 65536 / CKK), [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t) {
-      const int64_t gi = t / Kg, k = t % Kg;
-      float* d = dw + t * CKK;
-      const float* s0 = part.data() + gi * Kg * CKK + k;
-      for (int64_t r = 0; r < CKK; ++r) d[r] = s0[r * Kg];
-      for (int64_t c = 1; c < nchunk; ++c) {
-        const float* s = s0 + c * WN;
-        for (int64_t r = 0; r < CKK; ++r) d[r] += s[r * Kg];
-      }
-    }
-  });
+  conv_util::sum_transposed_partials(part.data(), g.G, Kg, CKK, nchunk, dw);
   return true;
 }
 
