@@ -20,6 +20,8 @@
 #include "ember/ops/index.h"
 #include "ember/ops/linalg.h"
 #include "ember/ops/reduce.h"
+#include "ember/ops/sort.h"
+#include "ember/ops/cumsum.h"
 #include "ember/ops/random.h"
 #include "ember/ops/softmax.h"
 #include "ember/ops/scalar.h"

@@ -339,6 +339,11 @@ void bind_creation(py::module_& m, TensorClass& cls) {
     }
     return finish(t, o);
   }, py::arg("n"), "randperm(n, dtype=ember.int64): a random permutation of 0..n-1.");
+  m.def("multinomial", [](const Tensor& p, int64_t n, bool replacement) {
+    return multinomial(p, n, replacement);
+  }, py::arg("input"), py::arg("num_samples"), py::arg("replacement") = false, R(),
+        "multinomial(input, num_samples, replacement=False): category indices drawn from the "
+        "rows of input (non-negative weights).");
   m.def("bernoulli", [](const Tensor& p) { return bernoulli(p); }, py::arg("input"), R(),
         "bernoulli(input): 1 with probability input[i], else 0 (input's dtype).");
   m.def("normal", [](double mean, double std, py::object size, py::kwargs kw) {
@@ -419,7 +424,10 @@ void bind_creation(py::module_& m, TensorClass& cls) {
         }
         return self;
       }, py::arg("p") = 0.5)
-      .def("bernoulli", [](const Tensor& t) { return bernoulli(t); }, R());
+      .def("bernoulli", [](const Tensor& t) { return bernoulli(t); }, R())
+      .def("multinomial", [](const Tensor& p, int64_t n, bool replacement) {
+        return multinomial(p, n, replacement);
+      }, py::arg("num_samples"), py::arg("replacement") = false, R());
 
   // Conversions.
   cls.def("to", &to_method, "to(dtype) / to(device) / to(device, dtype) / to(other) / "

@@ -267,6 +267,9 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   EMBER_COMPARE(ge)
 #undef EMBER_COMPARE
   unary(m, cls, "logical_not", [](const Tensor& a) { return logical_not(a); });
+  unary(m, cls, "isnan", [](const Tensor& a) { return isnan(a); });
+  unary(m, cls, "isinf", [](const Tensor& a) { return isinf(a); });
+  unary(m, cls, "isfinite", [](const Tensor& a) { return isfinite(a); });
   both(m, cls, "logical_and", [](const Tensor& a, const Tensor& b) { return logical_and(a, b); },
        py::arg("other"), Release());
   both(m, cls, "logical_or", [](const Tensor& a, const Tensor& b) { return logical_or(a, b); },

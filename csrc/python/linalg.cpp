@@ -29,6 +29,11 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
   m.def("linear", linear_py, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(),
         R(), "input @ weight.T + bias (weight of shape (out_features, in_features)).");
 
+  for (auto [name, fn] : {std::pair{"tril", &tril}, std::pair{"triu", &triu}}) {
+    m.def(name, fn, py::arg("input"), py::arg("diagonal") = 0, R());
+    cls.def(name, fn, py::arg("diagonal") = 0, R());
+  }
+
   cls.def("matmul", &matmul, py::arg("other"), R());
   cls.def("mm", &mm, py::arg("mat2"), R());
   cls.def("bmm", &bmm, py::arg("mat2"), R());

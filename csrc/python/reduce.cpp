@@ -55,6 +55,9 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
   py::object min_t = namedtuple("min", py::make_tuple("values", "indices"));
   max_t.attr("__module__") = "ember.return_types";
   min_t.attr("__module__") = "ember.return_types";
+  py::object sort_t = namedtuple("sort", py::make_tuple("values", "indices"));
+  py::object topk_t = namedtuple("topk", py::make_tuple("values", "indices"));
+  for (py::object* t : {&sort_t, &topk_t}) t->attr("__module__") = "ember.return_types";
   m.attr("_max_result") = max_t;
   m.attr("_min_result") = min_t;
 
@@ -171,6 +174,38 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
          return log_softmax(t, dim, dtype);
        },
        py::arg("dim"), py::arg("dtype") = py::none());
+
+  both(m, cls, "sort",
+       [sort_t](const Tensor& t, int64_t dim, bool descending, bool stable) {
+         ValuesIndices r;
+         {
+           py::gil_scoped_release g;
+           r = sort(t, dim, descending, stable);
+         }
+         return sort_t(r.values, r.indices);
+       },
+       py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(),
+       py::arg("stable") = false);
+  both(m, cls, "argsort",
+       [](const Tensor& t, int64_t dim, bool descending, bool stable) {
+         return argsort(t, dim, descending, stable);
+       },
+       py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(),
+       py::arg("stable") = false, py::call_guard<py::gil_scoped_release>());
+  both(m, cls, "topk",
+       [topk_t](const Tensor& t, int64_t k, int64_t dim, bool largest, bool sorted) {
+         ValuesIndices r;
+         {
+           py::gil_scoped_release g;
+           r = topk(t, k, dim, largest, sorted);
+         }
+         return topk_t(r.values, r.indices);
+       },
+       py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
+  both(m, cls, "cumsum",
+       [](const Tensor& t, int64_t dim, std::optional<DType> dtype) { return cumsum(t, dim, dtype); },
+       py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none(),
+       py::call_guard<py::gil_scoped_release>());
 }
 
 }  // namespace ember::python

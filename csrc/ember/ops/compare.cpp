@@ -1,5 +1,9 @@
-// Comparisons (bool results, computed in the promoted dtype), logical ops (any dtype, read
-// as nonzero) and bitwise ops (bool and int64). None of them is differentiable.
+// Comparisons (bool results, computed in the promoted dtype), floating-class tests (isnan,
+// isinf, isfinite), logical ops (any dtype, read as nonzero) and bitwise ops (bool and
+// int64). None of them is differentiable.
+#include <limits>
+
+#include "ember/ops/creation.h"
 #include "ember/ops/elementwise_impl.h"
 #include "ember/ops/view.h"
 
@@ -57,6 +61,24 @@ Tensor gt(const Tensor& a, const Tensor& b) { return compare(BinaryOp::Gt, a, b,
 Tensor gt(const Tensor& a, const Scalar& b) { return compare(BinaryOp::Gt, a, b, "gt"); }
 Tensor ge(const Tensor& a, const Tensor& b) { return compare(BinaryOp::Ge, a, b, "ge"); }
 Tensor ge(const Tensor& a, const Scalar& b) { return compare(BinaryOp::Ge, a, b, "ge"); }
+
+// Built from comparisons: NaN is the only value unequal to itself, and x - x is 0 exactly
+// for finite x (NaN for NaN and +-inf). Integer and bool tensors hold finite values only.
+Tensor isnan(const Tensor& a) {
+  check_defined(a, "isnan");
+  return is_floating(a.dtype()) ? ne(a, a) : zeros_like(a, DType::Bool);
+}
+Tensor isfinite(const Tensor& a) {
+  check_defined(a, "isfinite");
+  return is_floating(a.dtype()) ? eq(sub(a.detach(), a.detach()), Scalar(0.0))
+                                : ones_like(a, DType::Bool);
+}
+Tensor isinf(const Tensor& a) {
+  check_defined(a, "isinf");
+  return is_floating(a.dtype())
+             ? eq(abs(a.detach()), Scalar(std::numeric_limits<double>::infinity()))
+             : zeros_like(a, DType::Bool);
+}
 
 Tensor logical_not(const Tensor& a) {
   return detail::unary_op(cpu::UnaryOp::LogicalNot, a, DType::Bool, "logical_not");

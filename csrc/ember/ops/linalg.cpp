@@ -284,4 +284,24 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   return out;
 }
 
+namespace {
+
+// where(mask, t, 0) with mask[i, j] = (j - i <= diagonal) for lower, (j - i >= diagonal) else;
+// where gives the gradient (the same triangle of the incoming gradient).
+Tensor triangle(const Tensor& t, int64_t diagonal, bool lower, const char* op) {
+  check_defined(t, op);
+  EMBER_CHECK(t.dim() >= 2, ValueError, "[", op, "] expected a tensor with at least 2 dims, got ",
+              t.dim(), " dims");
+  const int64_t m = t.shape()[t.dim() - 2], n = t.shape()[t.dim() - 1];
+  Tensor offset = sub(reshape(arange(Scalar(int64_t{0}), Scalar(n)), {1, n}),
+                      reshape(arange(Scalar(int64_t{0}), Scalar(m)), {m, 1}));
+  Tensor mask = lower ? le(offset, Scalar(diagonal)) : ge(offset, Scalar(diagonal));
+  return where(mask, t, zeros_like(t));
+}
+
+}  // namespace
+
+Tensor tril(const Tensor& t, int64_t diagonal) { return triangle(t, diagonal, true, "tril"); }
+Tensor triu(const Tensor& t, int64_t diagonal) { return triangle(t, diagonal, false, "triu"); }
+
 }  // namespace ember

@@ -1,6 +1,7 @@
 // The matmul family with PyTorch semantics: matmul (1-D/2-D/batched with broadcast batch
 // dims), mm, bmm, addmm, linear, dot, mv, outer; all differentiable. Operands must share a
-// dtype (float32, float64 or int64; int64 runs a plain loop); bool is rejected.
+// dtype (float32, float64 or int64; int64 runs a plain loop); bool is rejected. Also the
+// triangle masks tril / triu.
 #pragma once
 #include "ember/core/tensor.h"
 #include "ember/ops/scalar.h"
@@ -18,5 +19,9 @@ Tensor addmm(const Tensor& input, const Tensor& mat1, const Tensor& mat2,
              const Scalar& beta = Scalar(int64_t{1}), const Scalar& alpha = Scalar(int64_t{1}));
 // input (..., in) @ weight (out, in)^T + bias (out,); bias may be undefined.
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor());
+// The lower (tril) / upper (triu) triangle of the last two dims, other entries zero: tril
+// keeps (i, j) with j - i <= diagonal, triu those with j - i >= diagonal. Any dtype.
+Tensor tril(const Tensor& t, int64_t diagonal = 0);
+Tensor triu(const Tensor& t, int64_t diagonal = 0);
 
 }  // namespace ember

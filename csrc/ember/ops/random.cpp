@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
+#include <numeric>
 #include <random>
 #include <utility>
 #include <vector>
@@ -246,6 +248,70 @@ Tensor randperm(int64_t n, DType dtype) {
     for (int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(perm[static_cast<size_t>(i)]);
   });
   return out;
+}
+
+Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement) {
+  check_defined(probs, "multinomial");
+  check_float(probs, "multinomial");
+  EMBER_CHECK(probs.dim() == 1 || probs.dim() == 2, ValueError, "[multinomial] expected probs "
+              "with 1 or 2 dims, got ", probs.dim(), " dims");
+  const int64_t n = probs.shape().back(), rows = probs.dim() == 2 ? probs.shape()[0] : 1;
+  EMBER_CHECK(n > 0, ValueError, "[multinomial] expected at least one category, got 0");
+  EMBER_CHECK(num_samples > 0, ValueError, "[multinomial] expected num_samples > 0, got ",
+              num_samples);
+  EMBER_CHECK(replacement || num_samples <= n, ValueError, "[multinomial] cannot draw ",
+              num_samples, " samples from ", n, " categories without replacement");
+  Tensor p = contiguous(to(probs.detach(), std::nullopt, DType::Float64));
+  const double* w = p.data<double>();
+  for (int64_t r = 0; r < rows; ++r) {
+    double total = 0;
+    int64_t nonzero = 0;
+    for (int64_t i = r * n; i < (r + 1) * n; ++i) {
+      EMBER_CHECK(std::isfinite(w[i]) && w[i] >= 0, ValueError, "[multinomial] expected finite "
+                  "non-negative probabilities, got ", w[i], " in row ", r);
+      total += w[i];
+      nonzero += w[i] > 0;
+    }
+    EMBER_CHECK(total > 0, ValueError, "[multinomial] row ", r, " has no positive probability");
+    EMBER_CHECK(replacement || nonzero >= num_samples, ValueError, "[multinomial] row ", r,
+                " has ", nonzero, " nonzero probabilities, fewer than num_samples = ",
+                num_samples, " (without replacement)");
+  }
+  // One uniform per sample (with replacement) or per category (without).
+  const int64_t per_row = replacement ? num_samples : n;
+  std::vector<double> u(static_cast<size_t>(rows * per_row));
+  for_each_block<2>(rows * per_row, [&](int64_t first, int count, const Block& b) {
+    for (int k = 0; k < count; ++k) u[static_cast<size_t>(first + k)] = uniform_part<double>(b, k);
+  });
+  Tensor out = Tensor::empty({rows, num_samples}, DType::Int64);
+  int64_t* o = out.data<int64_t>();
+  std::vector<double> key(static_cast<size_t>(n));
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  for (int64_t r = 0; r < rows; ++r) {
+    const double* wr = w + r * n;
+    const double* ur = u.data() + r * per_row;
+    if (replacement) {
+      // Inverse CDF: the first category whose running total exceeds u * total.
+      std::partial_sum(wr, wr + n, key.begin());
+      for (int64_t s = 0; s < num_samples; ++s) {
+        auto it = std::upper_bound(key.begin(), key.end(), ur[s] * key.back());
+        o[r * num_samples + s] = std::min<int64_t>(it - key.begin(), n - 1);
+      }
+    } else {
+      // Exponential races: category i finishes at E_i / w_i (E_i ~ Exp(1)); the first
+      // num_samples to finish are a draw without replacement (ties by index).
+      for (int64_t i = 0; i < n; ++i)
+        key[static_cast<size_t>(i)] = wr[i] > 0 ? -std::log1p(-ur[i]) / wr[i]
+                                                : std::numeric_limits<double>::infinity();
+      std::iota(order.begin(), order.end(), int64_t{0});
+      std::partial_sort(order.begin(), order.begin() + num_samples, order.end(),
+                        [&](int64_t a, int64_t b) {
+                          return key[a] != key[b] ? key[a] < key[b] : a < b;
+                        });
+      std::copy(order.begin(), order.begin() + num_samples, o + r * num_samples);
+    }
+  }
+  return probs.dim() == 1 ? reshape(out, {num_samples}) : out;
 }
 
 Tensor bernoulli(const Tensor& p) {

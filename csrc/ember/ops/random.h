@@ -32,6 +32,11 @@ Tensor randperm(int64_t n, DType dtype = DType::Int64);
 // Draws 1 with probability p[i] (p in [0, 1], floating); result has p's shape and dtype.
 Tensor bernoulli(const Tensor& p);
 
+// Indices drawn from the categorical distributions in the rows of probs (1-D (n,) or 2-D
+// (rows, n); non-negative finite weights, not necessarily normalised): (num_samples,) or
+// (rows, num_samples) int64. Without replacement a row needs num_samples nonzero weights.
+Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = false);
+
 // In place, any layout; floating tensors only. std >= 0, from <= to.
 Tensor& normal_(Tensor& t, double mean = 0.0, double std = 1.0);
 Tensor& uniform_(Tensor& t, double from = 0.0, double to = 1.0);
