@@ -267,6 +267,23 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   EMBER_COMPARE(ge)
 #undef EMBER_COMPARE
   unary(m, cls, "logical_not", [](const Tensor& a) { return logical_not(a); });
+  unary(m, cls, "log1p", [](const Tensor& a) { return log1p(a); });
+  unary(m, cls, "expm1", [](const Tensor& a) { return expm1(a); });
+  unary(m, cls, "log2", [](const Tensor& a) { return ember::log2(a); });
+  unary(m, cls, "log10", [](const Tensor& a) { return ember::log10(a); });
+  unary(m, cls, "tan", [](const Tensor& a) { return ember::tan(a); });
+  unary(m, cls, "atan", [](const Tensor& a) { return ember::atan(a); });
+  unary(m, cls, "asin", [](const Tensor& a) { return ember::asin(a); });
+  unary(m, cls, "acos", [](const Tensor& a) { return ember::acos(a); });
+  unary(m, cls, "sinh", [](const Tensor& a) { return ember::sinh(a); });
+  unary(m, cls, "cosh", [](const Tensor& a) { return ember::cosh(a); });
+  unary(m, cls, "floor", [](const Tensor& a) { return ember::floor(a); });
+  unary(m, cls, "ceil", [](const Tensor& a) { return ember::ceil(a); });
+  unary(m, cls, "trunc", [](const Tensor& a) { return ember::trunc(a); });
+  unary(m, cls, "square", [](const Tensor& a) { return square(a); });
+  unary(m, cls, "reciprocal", [](const Tensor& a) { return reciprocal(a); });
+  both(m, cls, "round", [](const Tensor& a, int64_t decimals) { return ember::round(a, decimals); },
+       py::kw_only(), py::arg("decimals") = 0, Release());
   unary(m, cls, "isnan", [](const Tensor& a) { return isnan(a); });
   unary(m, cls, "isinf", [](const Tensor& a) { return isinf(a); });
   unary(m, cls, "isfinite", [](const Tensor& a) { return isfinite(a); });
@@ -332,6 +349,19 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   unary_inplace(cls, "sigmoid_", [](Tensor& a) { sigmoid_(a); });
   unary_inplace(cls, "erf_", [](Tensor& a) { erf_(a); });
   unary_inplace(cls, "relu_", [](Tensor& a) { relu_(a); });
+  unary_inplace(cls, "log1p_", [](Tensor& a) { log1p_(a); });
+  unary_inplace(cls, "expm1_", [](Tensor& a) { expm1_(a); });
+  unary_inplace(cls, "floor_", [](Tensor& a) { floor_(a); });
+  unary_inplace(cls, "ceil_", [](Tensor& a) { ceil_(a); });
+  unary_inplace(cls, "trunc_", [](Tensor& a) { trunc_(a); });
+  cls.def("round_", [](py::object self, int64_t decimals) {
+    Tensor& a = self.cast<Tensor&>();
+    {
+      py::gil_scoped_release release;
+      round_(a, decimals);
+    }
+    return self;
+  }, py::kw_only(), py::arg("decimals") = 0);
   m.def("relu_", [](py::object t) {
     Tensor& a = t.cast<Tensor&>();
     {

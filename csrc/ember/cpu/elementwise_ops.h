@@ -15,6 +15,7 @@ enum class BinaryOp {
 enum class UnaryOp {
   Neg, Abs, Sign, Exp, Log, Sqrt, Rsqrt, Sin, Cos, Tanh, Sigmoid, Relu, Gelu, GeluTanh, Silu,
   Softplus, Erf, Clamp, LogicalNot, BitNot,
+  Log1p, Expm1, Log2, Log10, Tan, Atan, Asin, Acos, Sinh, Cosh, Floor, Ceil, Round, Trunc,
 };
 
 // Layout of a contiguous float32 binary run: both operands advance, or one is a scalar.

@@ -41,18 +41,38 @@ T erfc_based_gelu(T x) {
   return T(0.5) * x * std::erfc(-x * T(0.707106781186547524400844362104849));
 }
 
+// Ops computed with the C library in both float widths (the SIMD kernel lacks them);
+// false when op is not one of them.
+template <class T>
+bool libm(UnaryOp op, Tensor& out, const Tensor& in) {
+  switch (op) {
+    case UnaryOp::Sin: run<T>(out, in, [](T x) { return std::sin(x); }); return true;
+    case UnaryOp::Cos: run<T>(out, in, [](T x) { return std::cos(x); }); return true;
+    case UnaryOp::Log1p: run<T>(out, in, [](T x) { return std::log1p(x); }); return true;
+    case UnaryOp::Expm1: run<T>(out, in, [](T x) { return std::expm1(x); }); return true;
+    case UnaryOp::Log2: run<T>(out, in, [](T x) { return std::log2(x); }); return true;
+    case UnaryOp::Log10: run<T>(out, in, [](T x) { return std::log10(x); }); return true;
+    case UnaryOp::Tan: run<T>(out, in, [](T x) { return std::tan(x); }); return true;
+    case UnaryOp::Atan: run<T>(out, in, [](T x) { return std::atan(x); }); return true;
+    case UnaryOp::Asin: run<T>(out, in, [](T x) { return std::asin(x); }); return true;
+    case UnaryOp::Acos: run<T>(out, in, [](T x) { return std::acos(x); }); return true;
+    case UnaryOp::Sinh: run<T>(out, in, [](T x) { return std::sinh(x); }); return true;
+    case UnaryOp::Cosh: run<T>(out, in, [](T x) { return std::cosh(x); }); return true;
+    case UnaryOp::Sign: run<T>(out, in, [](T x) { return sign_of(x); }); return true;
+    default: return false;
+  }
+}
+
 void float64(UnaryOp op, Tensor& out, const Tensor& in, double p0, double p1) {
   using T = double;
+  if (libm<T>(op, out, in)) return;
   switch (op) {
     case UnaryOp::Neg: return run<T>(out, in, [](T x) { return -x; });
     case UnaryOp::Abs: return run<T>(out, in, [](T x) { return std::fabs(x); });
-    case UnaryOp::Sign: return run<T>(out, in, [](T x) { return sign_of(x); });
     case UnaryOp::Exp: return run<T>(out, in, [](T x) { return std::exp(x); });
     case UnaryOp::Log: return run<T>(out, in, [](T x) { return std::log(x); });
     case UnaryOp::Sqrt: return run<T>(out, in, [](T x) { return std::sqrt(x); });
     case UnaryOp::Rsqrt: return run<T>(out, in, [](T x) { return 1.0 / std::sqrt(x); });
-    case UnaryOp::Sin: return run<T>(out, in, [](T x) { return std::sin(x); });
-    case UnaryOp::Cos: return run<T>(out, in, [](T x) { return std::cos(x); });
     case UnaryOp::Tanh: return run<T>(out, in, [](T x) { return std::tanh(x); });
     case UnaryOp::Sigmoid: return run<T>(out, in, [](T x) { return 1.0 / (1.0 + std::exp(-x)); });
     case UnaryOp::Relu: return run<T>(out, in, [](T x) { return x < 0 ? 0.0 : x; });
@@ -68,6 +88,10 @@ void float64(UnaryOp op, Tensor& out, const Tensor& in, double p0, double p1) {
         return x * p0 > p1 ? x : std::log1p(std::exp(x * p0)) / p0;
       });
     case UnaryOp::Erf: return run<T>(out, in, [](T x) { return std::erf(x); });
+    case UnaryOp::Floor: return run<T>(out, in, [](T x) { return std::floor(x); });
+    case UnaryOp::Ceil: return run<T>(out, in, [](T x) { return std::ceil(x); });
+    case UnaryOp::Trunc: return run<T>(out, in, [](T x) { return std::trunc(x); });
+    case UnaryOp::Round: return run<T>(out, in, [](T x) { return std::nearbyint(x); });
     case UnaryOp::Clamp:
       return run<T>(out, in, [p0, p1](T x) {
         T r = x < p0 ? p0 : x;
@@ -78,16 +102,8 @@ void float64(UnaryOp op, Tensor& out, const Tensor& in, double p0, double p1) {
   EMBER_THROW(TypeError, "[unary] this op is not defined for float64 tensors");
 }
 
-// Float ops the SIMD kernel lacks, in float32 through the C library.
-template <class F>
-void float32_libm(Tensor& out, const Tensor& in, F f) {
-  run<float>(out, in, f);
-}
-
 void float32(UnaryOp op, Tensor& out, const Tensor& in, double p0, double p1) {
-  if (op == UnaryOp::Sin) return float32_libm(out, in, [](float x) { return std::sin(x); });
-  if (op == UnaryOp::Cos) return float32_libm(out, in, [](float x) { return std::cos(x); });
-  if (op == UnaryOp::Sign) return float32_libm(out, in, [](float x) { return sign_of(x); });
+  if (libm<float>(op, out, in)) return;
   const float f0 = static_cast<float>(p0), f1 = static_cast<float>(p1);
   for_each_run<2>(out.shape(), {&out, &in}, [op, f0, f1](char** p, const int64_t* s, int64_t n) {
     if (s[0] == 4 && s[1] == 4) {

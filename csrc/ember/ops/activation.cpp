@@ -20,25 +20,6 @@ constexpr double kInvSqrt2Pi = 0.398942280401432677939946059934382;
 constexpr double kTwoOverSqrtPi = 1.12837916709551257389615890312154517;
 constexpr double kSqrt2OverPi = 0.797884560802865355879892119868763737;
 
-// Backward of a floating op f(x): g * d(x, out), where d is written in ember ops.
-using Deriv = Tensor (*)(const Tensor& x, const Tensor& out);
-
-Tensor float_unary(UnaryOp op, const Tensor& a, const char* name, const char* node, Deriv d,
-                   bool saves_input, bool saves_output) {
-  check_defined(a, name);
-  Tensor out = detail::unary_op(op, a, detail::float_compute(a.dtype()), name);
-  if (autograd::any_requires_grad({a}))
-    record(node, {a}, {out},
-           [d, sa = saves_input ? SavedTensor(a) : SavedTensor(),
-            so = saves_output ? SavedTensor(out, true) : SavedTensor()](const Grads& g,
-                                                                        const auto& node) {
-             Tensor x = sa.defined() ? sa.get() : Tensor();
-             Tensor y = so.defined() ? detail::saved_output(so, node) : Tensor();
-             return Grads{mul(g[0], d(x, y))};
-           });
-  return out;
-}
-
 void check_floating(const Tensor& a, const char* name) {
   check_defined(a, name);
   EMBER_CHECK(is_floating(a.dtype()), TypeError, "[", name, "] expected a floating point "
@@ -58,6 +39,34 @@ Tensor d_erf(const Tensor& x, const Tensor&) {
 }
 
 }  // namespace
+
+namespace detail {
+
+Tensor float_unary(UnaryOp op, const Tensor& a, const char* name, const char* node, Deriv d,
+                   bool saves_input, bool saves_output) {
+  check_defined(a, name);
+  Tensor out = unary_op(op, a, float_compute(a.dtype()), name);
+  if (autograd::any_requires_grad({a}))
+    record(node, {a}, {out},
+           [d, sa = saves_input ? SavedTensor(a) : SavedTensor(),
+            so = saves_output ? SavedTensor(out, true) : SavedTensor()](const Grads& g,
+                                                                        const auto& node) {
+             Tensor x = sa.defined() ? sa.get() : Tensor();
+             Tensor y = so.defined() ? saved_output(so, node) : Tensor();
+             return Grads{mul(g[0], d(x, y))};
+           });
+  return out;
+}
+
+Tensor& float_inplace(UnaryOp op, Tensor& a, const char* name, Tensor (*f)(const Tensor&)) {
+  check_defined(a, name);
+  return unary_inplace(op, a, float_compute(a.dtype()), name, [f](const Tensor& x) { return f(x); });
+}
+
+}  // namespace detail
+
+using detail::float_inplace;
+using detail::float_unary;
 
 Tensor exp(const Tensor& a) { return float_unary(UnaryOp::Exp, a, "exp", "ExpBackward", d_exp, false, true); }
 Tensor log(const Tensor& a) { return float_unary(UnaryOp::Log, a, "log", "LogBackward", d_log, true, false); }
@@ -132,16 +141,6 @@ Tensor softplus(const Tensor& a, const Scalar& beta, const Scalar& threshold) {
     });
   return out;
 }
-
-namespace {
-
-Tensor& float_inplace(UnaryOp op, Tensor& a, const char* name, Tensor (*f)(const Tensor&)) {
-  check_defined(a, name);
-  return detail::unary_inplace(op, a, detail::float_compute(a.dtype()), name,
-                               [f](const Tensor& x) { return f(x); });
-}
-
-}  // namespace
 
 Tensor& exp_(Tensor& a) { return float_inplace(UnaryOp::Exp, a, "exp_", exp); }
 Tensor& log_(Tensor& a) { return float_inplace(UnaryOp::Log, a, "log_", log); }

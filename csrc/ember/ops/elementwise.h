@@ -98,6 +98,26 @@ Tensor silu(const Tensor& a);
 Tensor softplus(const Tensor& a, const Scalar& beta = Scalar(int64_t{1}),
                 const Scalar& threshold = Scalar(int64_t{20}));
 
+// More maths (unary_math.cpp): floating results like exp above.
+Tensor log1p(const Tensor& a);
+Tensor expm1(const Tensor& a);
+Tensor log2(const Tensor& a);
+Tensor log10(const Tensor& a);
+Tensor tan(const Tensor& a);
+Tensor atan(const Tensor& a);
+Tensor asin(const Tensor& a);
+Tensor acos(const Tensor& a);
+Tensor sinh(const Tensor& a);
+Tensor cosh(const Tensor& a);
+// Rounding keeps the dtype (integer inputs are copied) and has a zero gradient; round is
+// half to even, with decimals like PyTorch (scale by 10^decimals, round, scale back).
+Tensor floor(const Tensor& a);
+Tensor ceil(const Tensor& a);
+Tensor trunc(const Tensor& a);
+Tensor round(const Tensor& a, int64_t decimals = 0);
+Tensor square(const Tensor& a);      // a * a (keeps integer dtypes)
+Tensor reciprocal(const Tensor& a);  // 1 / a (integers promote to float32)
+
 Tensor& exp_(Tensor& a);
 Tensor& log_(Tensor& a);
 Tensor& sqrt_(Tensor& a);
@@ -108,6 +128,12 @@ Tensor& tanh_(Tensor& a);
 Tensor& sigmoid_(Tensor& a);
 Tensor& erf_(Tensor& a);
 Tensor& relu_(Tensor& a);
+Tensor& log1p_(Tensor& a);
+Tensor& expm1_(Tensor& a);
+Tensor& floor_(Tensor& a);
+Tensor& ceil_(Tensor& a);
+Tensor& trunc_(Tensor& a);
+Tensor& round_(Tensor& a, int64_t decimals = 0);
 
 // ---- comparisons, logical and bitwise ops (compare.cpp); never differentiable ----
 Tensor eq(const Tensor& a, const Tensor& b);

@@ -40,4 +40,13 @@ Tensor saved_output(const autograd::SavedTensor& saved, const autograd::Node& no
 // Floating dtype ops like exp compute in: the input's, or float32 for bool/int64 inputs.
 inline DType float_compute(DType t) { return is_floating(t) ? t : default_float; }
 
+// The derivative d(x, out) of a floating unary op, written in ember ops.
+using Deriv = Tensor (*)(const Tensor& x, const Tensor& out);
+// out = op(a) in float_compute(a) with gradient g * d(x, out); saves the input and/or the
+// output for d (activation.cpp).
+Tensor float_unary(cpu::UnaryOp op, const Tensor& a, const char* name, const char* node, Deriv d,
+                   bool saves_input, bool saves_output);
+// a = f(a) in place through op (f is the out-of-place op, used when autograd records).
+Tensor& float_inplace(cpu::UnaryOp op, Tensor& a, const char* name, Tensor (*f)(const Tensor&));
+
 }  // namespace ember::detail

@@ -73,6 +73,11 @@ bool unary_f32(UnaryOp op, float* out, const float* in, int64_t n, float p0, flo
     case UnaryOp::Tanh: map1(out, in, n, [](float x) { return tanh_f32(x); }); return true;
     case UnaryOp::Sigmoid: map1(out, in, n, [](float x) { return sigmoid_f32(x); }); return true;
     case UnaryOp::Relu: map1(out, in, n, [](float x) { return x < 0.0f ? 0.0f : x; }); return true;
+    case UnaryOp::Floor: map1(out, in, n, [](float x) { return __builtin_floorf(x); }); return true;
+    case UnaryOp::Ceil: map1(out, in, n, [](float x) { return __builtin_ceilf(x); }); return true;
+    case UnaryOp::Trunc: map1(out, in, n, [](float x) { return __builtin_truncf(x); }); return true;
+    // Half to even, like PyTorch (the default rounding mode).
+    case UnaryOp::Round: map1(out, in, n, [](float x) { return __builtin_nearbyintf(x); }); return true;
     case UnaryOp::Gelu: gelu_blocks(out, in, n); return true;
     case UnaryOp::GeluTanh: map1(out, in, n, [](float x) { return gelu_tanh_f32(x); }); return true;
     case UnaryOp::Silu: map1(out, in, n, [](float x) { return silu_f32(x); }); return true;
