@@ -125,6 +125,7 @@ std::vector<Tensor> run(const std::vector<Tensor>& roots, const std::vector<Tens
     if (any) {
       for (size_t i = 0; i < grads.size(); ++i)
         if (!grads[i].defined()) grads[i] = node->zeros_for_output(i);
+      node->run_hooks(grads);
       node->store_retained(grads);
       auto cap = capture_at.find(node);
       if (cap != capture_at.end())

@@ -6,6 +6,7 @@
 #include "ember/autograd/engine.h"
 #include "ember/autograd/function.h"
 #include "ember/autograd/grad_mode.h"
+#include "ember/autograd/hooks.h"
 #include "ember/autograd/views.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
@@ -40,6 +41,15 @@ void Node::store_retained(const std::vector<Tensor>& grads) const {
     Tensor g = GradMode::is_enabled() ? grads[nr] : grads[nr].detach();
     impl->grad = impl->grad.defined() ? add(impl->grad, g) : clone(g);
   }
+}
+
+void Node::run_hooks(std::vector<Tensor>& grads) const {
+  if (hooks_) hooks_->run(grads);
+}
+
+void AccumulateGrad::run_hooks(std::vector<Tensor>& grads) const {
+  Node::run_hooks(grads);
+  if (variable_->grad_hooks) variable_->grad_hooks->run(grads);
 }
 
 SavedTensor::SavedTensor(const Tensor& t, bool is_output)

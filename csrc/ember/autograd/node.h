@@ -44,6 +44,11 @@ class Node : public std::enable_shared_from_this<Node> {
   void retain_output(uint32_t output_nr, const std::shared_ptr<TensorImpl>& t);
   // Stores grad into the .grad of outputs on which retain_grad() was called.
   void store_retained(const std::vector<Tensor>& grads) const;
+  // Gradient hooks of this node's outputs (autograd/hooks.h), created on first use.
+  std::shared_ptr<Hooks>& hooks() { return hooks_; }
+  // Runs the gradient hooks on grads before the node uses them (a leaf's accumulator also
+  // runs its tensor's hooks).
+  virtual void run_hooks(std::vector<Tensor>& grads) const;
 
  private:
   struct OutputMeta {
@@ -54,6 +59,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::vector<Edge> next_edges_;
   std::vector<OutputMeta> output_meta_;
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained_;
+  std::shared_ptr<Hooks> hooks_;
 };
 
 // A tensor saved for backward. Inputs are kept as they are (so create_graph can build
@@ -91,6 +97,7 @@ class AccumulateGrad : public Node {
   explicit AccumulateGrad(std::shared_ptr<TensorImpl> variable) : variable_(std::move(variable)) {}
   std::vector<Tensor> apply(const std::vector<Tensor>& grads) override;
   std::string name() const override { return "AccumulateGrad"; }
+  void run_hooks(std::vector<Tensor>& grads) const override;
   Tensor variable() const { return Tensor(variable_); }
 
  private:

@@ -15,6 +15,7 @@ namespace ember {
 
 namespace autograd {
 class Node;
+struct Hooks;
 }
 struct TensorImpl;
 
@@ -98,6 +99,7 @@ struct TensorImpl {
   // the view's history is regenerated on its next use (autograd/views.cpp).
   std::shared_ptr<TensorImpl> view_base;
   std::shared_ptr<autograd::Node> view_base_fn;
+  std::shared_ptr<autograd::Hooks> grad_hooks;  // leaves only: register_hook (autograd/hooks.h)
 };
 
 inline const Shape& Tensor::shape() const { return impl_->shape; }
