@@ -15,6 +15,7 @@
 #include "ember/autograd/node.h"
 #include "ember/autograd/function.h"
 #include "ember/autograd/grad_mode.h"
+#include "ember/autograd/hooks.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/index.h"

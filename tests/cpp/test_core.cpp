@@ -97,8 +97,31 @@ static void test_threads() {
   set_num_threads(2);
 }
 
+// Gradient hooks from C++: a leaf hook scales its gradient, a non-leaf hook observes.
+static void test_hooks() {
+  Tensor x = arange_f(3, DType::Float64);
+  x.set_requires_grad(true);
+  Tensor y = mul(x, Scalar(2.0));
+  double seen = 0;
+  autograd::register_hook(y, [&seen](const Tensor& g) {
+    seen = g.data<double>()[0];
+    return Tensor();
+  });
+  autograd::HookHandle h =
+      autograd::register_hook(x, [](const Tensor& g) { return mul(g, Scalar(10.0)); });
+  sum(y).backward();
+  CHECK(seen == 1.0);
+  CHECK(x.grad().data<double>()[1] == 20.0);
+  h.remove();
+  sum(x).backward();
+  CHECK(x.grad().data<double>()[1] == 21.0);
+  CHECK_THROWS(autograd::register_hook(arange_f(2), [](const Tensor& g) { return g; }),
+               RuntimeError);
+}
+
 int main() {
   test_views();
+  test_hooks();
   test_broadcast_add();
   test_autograd();
   test_errors();
