@@ -202,6 +202,14 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
          return topk_t(r.values, r.indices);
        },
        py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
+  both(m, cls, "prod",
+       [](const Tensor& t, const py::object& dim, bool keepdim, std::optional<DType> dtype) {
+         auto d = to_dim(dim, "prod");
+         py::gil_scoped_release g;
+         return prod(t, d, keepdim, dtype);
+       },
+       py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+       py::arg("dtype") = py::none());
   both(m, cls, "cumsum",
        [](const Tensor& t, int64_t dim, std::optional<DType> dtype) { return cumsum(t, dim, dtype); },
        py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none(),

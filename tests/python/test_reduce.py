@@ -365,3 +365,52 @@ def test_torch_parity_ties_and_corrections():
         tout.sum().backward()
         np.testing.assert_allclose(to_np(out), tout.detach().numpy(), rtol=1e-12)
         np.testing.assert_allclose(to_np(x.grad), tx.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+# ---------------------------------------------------------------- prod
+
+@pytest.mark.parametrize("dim", [None, 0, 1, -1])
+def test_prod_matches_numpy(dim):
+    a = np.random.default_rng(0).uniform(0.5, 1.5, (3, 4, 5)).astype(np.float32)
+    out = ember.prod(ember.from_numpy(a), dim)
+    np.testing.assert_allclose(to_np(out), np.prod(a.astype(np.float64), axis=dim), rtol=1e-6)
+    if dim is not None:
+        kept = ember.from_numpy(a).prod(dim, keepdim=True)
+        assert kept.shape == np.prod(a, axis=dim, keepdims=True).shape
+    i = np.array([[2, -3], [4, 5]], dtype=np.int64)
+    np.testing.assert_array_equal(to_np(ember.from_numpy(i).prod(dim if dim != -1 else 1)),
+                                  np.prod(i, axis=dim if dim != -1 else 1))
+    assert ember.tensor([True, False]).prod().dtype == ember.int64
+    assert float(ember.prod(ember.zeros(0))) == 1.0
+
+
+@pytest.mark.parametrize("zeros", [0, 1, 2])
+def test_prod_gradient_with_zeros(zeros):
+    a = np.random.default_rng(1).uniform(0.5, 2.0, (3, 5))
+    a[0, :zeros] = 0.0
+    a[2, 1:1 + zeros] = 0.0
+    x = ember.from_numpy(a.copy()).requires_grad_()
+    assert ember.autograd.gradcheck(lambda t: ember.prod(t, 1), (x,))
+    assert ember.autograd.gradgradcheck(lambda t: ember.prod(t, 1), (x,))
+    assert ember.autograd.gradcheck(lambda t: ember.prod(t[:2, :3]), (x,))
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(a, requires_grad=True)
+    ember.prod(x, 1).sum().backward()
+    torch.prod(t, 1).sum().backward()
+    np.testing.assert_allclose(to_np(x.grad), t.grad.numpy(), rtol=1e-12, atol=1e-12)
+    assert np.isfinite(to_np(x.grad)).all()
+
+
+def test_prod_torch_parity_and_bad_input():
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(2).uniform(-1.5, 1.5, (4, 6)).astype(np.float32)
+    np.testing.assert_allclose(to_np(ember.from_numpy(a).prod(0)), torch.tensor(a).prod(0).numpy(),
+                               rtol=1e-6)
+    np.testing.assert_allclose(float(ember.from_numpy(a).prod()), float(torch.tensor(a).prod()),
+                               rtol=1e-5)
+    with pytest.raises(IndexError, match=r"\[prod\]"):
+        ember.prod(ember.ones(2, 2), 2)
+    with pytest.raises(TypeError, match=r"\[prod\]"):
+        ember.prod(ember.ones(2, 2), (0, 1))
+    x = ember.rand(300, 500) + 0.5
+    same_for_threads(lambda: (x.prod(1), x.prod(0)))

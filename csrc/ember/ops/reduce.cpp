@@ -281,6 +281,60 @@ Tensor mean(const Tensor& t, const std::vector<int64_t>& dims_in, bool keepdim,
 
 namespace {
 
+// d prod(x over dims) / d x: for each entry the product of the other entries it is
+// reduced with (exact with zeros in x).
+Tensor product_of_others(const Tensor& x, const std::vector<int64_t>& dims);
+
+// out[o, i] = product over l of x[o, l, i]; floating types multiply in double. Each output
+// is one serial product, so the bits never depend on the thread count.
+void product(const Tensor& x, const cpu::ReduceLayout& l, Tensor& out) {
+  dispatch(out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    using Acc = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+    const T* in = x.data<T>();
+    T* o = out.data<T>();
+    const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(l.len, 1));
+    parallel_for(l.outer * l.inner, grain, [&](int64_t b, int64_t e) {
+      for (int64_t k = b; k < e; ++k) {
+        const int64_t oi = k / l.inner, ii = k % l.inner;
+        const T* p = in + oi * l.len * l.inner + ii;
+        Acc acc = 1;
+        for (int64_t j = 0; j < l.len; ++j) acc *= static_cast<Acc>(p[j * l.inner]);
+        o[k] = static_cast<T>(acc);
+      }
+    });
+  });
+}
+
+}  // namespace
+
+Tensor prod(const Tensor& t, std::optional<int64_t> dim, bool keepdim, std::optional<DType> dtype) {
+  check_defined(t, "prod");
+  std::vector<int64_t> dims = dim ? reduction_dims(t, {*dim}, "prod") : reduction_dims(t, {}, "prod");
+  if (!dim) keepdim = false;
+  DType out_dtype = dtype.value_or(is_floating(t.dtype()) ? t.dtype() : DType::Int64);
+  EMBER_CHECK(out_dtype != DType::Bool, TypeError, "[prod] expected dtype float32, float64 or "
+              "int64, got bool");
+  Tensor out = Tensor::empty(reduced_shape(t.shape(), dims, keepdim), out_dtype);
+  {
+    autograd::NoGradGuard guard;
+    if (out.numel() > 0) {
+      auto p = prepare_reduction(to_dtype(t, out_dtype), dims);
+      product(p.x, p.layout, out);
+    }
+  }
+  if (autograd::any_requires_grad({t}) && is_floating(out_dtype) && is_floating(t.dtype()))
+    autograd::record("ProdBackward", {t}, {out},
+           [sx = SavedTensor(t), dims, keepdim, out_dtype](const Grads& g, const auto&) {
+             Tensor x = to_dtype(sx.get(), out_dtype);
+             Tensor ge = expand(keep_dims(g[0], x.shape(), dims, keepdim), x.shape());
+             return Grads{to_dtype(mul(ge, product_of_others(x, dims)), sx.get().dtype())};
+           });
+  return out;
+}
+
+namespace {
+
 Tensor var_impl(const Tensor& t, const std::vector<int64_t>& dims_in, double correction,
                 bool keepdim, bool take_sqrt) {
   const char* op = take_sqrt ? "std" : "var";
@@ -352,5 +406,54 @@ Tensor any(const Tensor& t, const std::vector<int64_t>& dims, bool keepdim) {
 Tensor all(const Tensor& t, const std::vector<int64_t>& dims, bool keepdim) {
   return any_all(t, dims, keepdim, false, "all");
 }
+
+namespace {
+
+// The product over dims (all when empty) kept as size-1 dims, one dim at a time through
+// prod itself.
+Tensor prod_keep(const Tensor& x, const std::vector<int64_t>& dims) {
+  Tensor r = x;
+  for (int64_t d : dims) r = prod(r, d, true);
+  return r;
+}
+
+Tensor product_of_others(const Tensor& x, const std::vector<int64_t>& dims) {
+  if (!autograd::GradMode::is_enabled()) {
+    // First order, O(n): with no zero in a reduced group it is prod / x_i; with one zero
+    // only that entry gets the product of the nonzeros; with two or more, 0 everywhere.
+    // Zeros are replaced by ones first, so no branch divides by zero.
+    Tensor zero = eq(x, Scalar(0.0));
+    Tensor ones_for_zeros = where(zero, Scalar(1.0), x);
+    Tensor nonzero_prod = prod_keep(ones_for_zeros, dims);
+    Tensor zeros_count = sum(zero, dims, true);
+    Tensor one_zero = where(logical_and(eq(zeros_count, Scalar(int64_t{1})), zero),
+                            expand(nonzero_prod, x.shape()), Scalar(0.0));
+    return where(eq(zeros_count, Scalar(int64_t{0})), div(nonzero_prod, ones_for_zeros), one_zero);
+  }
+  // create_graph: a formula that stays differentiable at zeros. For a group of L entries
+  // (dims merged into one, moved last) build the L x L matrix whose row i is the group
+  // with entry i replaced by 1 and take its row products: O(L^2) memory.
+  std::vector<int64_t> rest;
+  for (int64_t d = 0; d < x.dim(); ++d)
+    if (std::find(dims.begin(), dims.end(), d) == dims.end()) rest.push_back(d);
+  std::vector<int64_t> perm = rest;
+  perm.insert(perm.end(), dims.begin(), dims.end());
+  Tensor xp = contiguous(permute(x, perm));
+  Shape group_shape = xp.shape();
+  int64_t len = 1;
+  for (int64_t d : dims) len *= x.shape()[d];
+  Shape flat(group_shape.begin(), group_shape.begin() + static_cast<int64_t>(rest.size()));
+  flat.push_back(len);
+  Tensor rows = reshape(xp, flat);
+  Shape square = flat;
+  square.insert(square.end() - 1, len);  // (..., L, L): row i, column j
+  Tensor grid = expand(unsqueeze(rows, -2), square);
+  Tensor others = prod(where(eye(len, len, DType::Bool), Scalar(1.0), grid), -1);
+  std::vector<int64_t> inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inverse[static_cast<size_t>(perm[i])] = static_cast<int64_t>(i);
+  return permute(reshape(others, group_shape), inverse);
+}
+
+}  // namespace
 
 }  // namespace ember

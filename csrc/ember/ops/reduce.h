@@ -13,6 +13,11 @@ namespace ember {
 // Sum; bool and int64 inputs sum to int64 unless dtype says otherwise.
 Tensor sum(const Tensor& t, const std::vector<int64_t>& dims = {}, bool keepdim = false,
            std::optional<DType> dtype = std::nullopt);
+// Product over one dim (all elements when dim is absent; keepdim only applies with a dim);
+// bool and int64 multiply to int64 unless dtype says otherwise. The gradient is exact with
+// zeros in the input.
+Tensor prod(const Tensor& t, std::optional<int64_t> dim = std::nullopt, bool keepdim = false,
+            std::optional<DType> dtype = std::nullopt);
 // Mean of a floating tensor (TypeError for bool/int64 unless dtype is floating).
 Tensor mean(const Tensor& t, const std::vector<int64_t>& dims = {}, bool keepdim = false,
             std::optional<DType> dtype = std::nullopt);
