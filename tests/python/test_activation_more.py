@@ -122,6 +122,24 @@ def test_torch_parity_with_kinks(name):
         np.testing.assert_allclose(to_np(e.grad), t.grad.numpy(), rtol=gtol, atol=gtol)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_backward_matches_composite(dtype):
+    # Plain backward runs the fused kernel; create_graph=True the ember-op formula.
+    x = data(dtype, seed=11)
+    up = ember.from_numpy(np.random.default_rng(12).standard_normal(x.shape).astype(dtype))
+    tol = 2e-6 if dtype == np.float32 else 1e-13
+    for name in POINTWISE + ["leaky_relu", "elu"]:
+        call = CASES[name][0] if name in CASES else getattr(F, name)
+        grads = []
+        for create_graph in (False, True):
+            e = ember.from_numpy(x.copy()).requires_grad_()
+            (g,) = ember.autograd.grad((call(F, e) if name in CASES else call(e)) * up, [e],
+                                       grad_outputs=[ember.ones_like(up)],
+                                       create_graph=create_graph)
+            grads.append(to_np(g))
+        np.testing.assert_allclose(grads[0], grads[1], rtol=tol, atol=tol, err_msg=name)
+
+
 def test_kink_gradients_match_torch_convention():
     # relu6 0 at 0 and 6; hardtanh 0 at the bounds; hardswish 0 at -3, 1 at 3; hardsigmoid
     # 0 at +-3; shrinks 0 at +-lambd; threshold 0 at the threshold; selu scale*alpha at 0.
@@ -276,6 +294,15 @@ def test_thread_determinism():
     x = ember.from_numpy(np.random.default_rng(9).standard_normal(150_001).astype(np.float32) * 4)
     same_for_threads(lambda: tuple(CASES[n][0](F, x) for n in POINTWISE) +
                      (F.leaky_relu(x, 0.1), F.elu(x)))
+
+    def grads():  # the fused backward kernels
+        out = []
+        for n in POINTWISE:
+            e = x.detach().requires_grad_()
+            CASES[n][0](F, e).backward(x)
+            out.append(e.grad)
+        return tuple(out)
+    same_for_threads(grads)
     x64 = ember.from_numpy(np.random.default_rng(9).standard_normal(70_001) * 4)
     same_for_threads(lambda: (F.mish(x64), F.selu(x64), F.logsigmoid(x64)))
 

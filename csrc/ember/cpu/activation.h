@@ -1,4 +1,4 @@
-// One forward kernel for the pointwise activations (leaky_relu, elu/selu/celu, hardtanh/
+// One forward and one backward kernel for the pointwise activations (leaky_relu, elu/selu/celu, hardtanh/
 // relu6, hardsigmoid, hardswish, mish, softsign, hard/softshrink, threshold, logsigmoid,
 // tanhshrink): contiguous float32 / float64 in, same dtype out (out may alias in).
 #pragma once
@@ -30,8 +30,17 @@ enum class Act : int {
 void activation_forward(Act op, const Tensor& x, Tensor& out, double p0 = 0.0, double p1 = 0.0,
                         double p2 = 0.0);
 
-// float32 kernel over [0, n), compiled per ISA (cpu/isa/activation_kernel.cpp).
+// grad_in = grad_out * op'(x) for contiguous x, grad_out, grad_in of x's dtype and size, with
+// PyTorch's conventions at the kinks (the ops layer's ember-op formulas give the same values
+// and serve create_graph=True). Same threading as activation_forward.
+void activation_backward(Act op, const Tensor& x, const Tensor& grad_out, Tensor& grad_in,
+                         double p0 = 0.0, double p1 = 0.0, double p2 = 0.0);
+
+// float32 kernels over [0, n), compiled per ISA (cpu/isa/activation_kernel.cpp).
 EMBER_ISA_DECLARE(void, activation_f32, (int op, const float* x, float* y, int64_t n, float p0,
                                          float p1, float p2))
+EMBER_ISA_DECLARE(void, activation_backward_f32, (int op, const float* x, const float* g,
+                                                  float* gi, int64_t n, float p0, float p1,
+                                                  float p2))
 
 }  // namespace ember::cpu

@@ -18,13 +18,10 @@ using autograd::SavedTensor;
 using Grads = std::vector<Tensor>;
 
 Tensor leaky_relu(const Tensor& a, double slope) {
-  detail::check_float_input(a, "leaky_relu");
-  Tensor out = detail::activation(a, cpu::Act::LeakyRelu, slope);
-  if (autograd::any_requires_grad({a}))
-    record("LeakyReluBackward", {a}, {out}, [sa = SavedTensor(a), slope](const Grads& g, const auto&) {
-      return Grads{where(gt(sa.get(), Scalar(int64_t{0})), g[0], mul(g[0], Scalar(slope)))};
-    });
-  return out;
+  return detail::activation_op(a, "leaky_relu", "LeakyReluBackward", cpu::Act::LeakyRelu, slope,
+                               0.0, 0.0, [slope](const Tensor& g, const Tensor& x) {
+    return where(gt(x, Scalar(int64_t{0})), g, mul(g, Scalar(slope)));
+  });
 }
 
 Tensor elu(const Tensor& a, double alpha) {

@@ -21,6 +21,13 @@ Tensor activation(const Tensor& a, cpu::Act op, double p0 = 0.0, double p1 = 0.0
 Tensor& activation_(Tensor& a, const char* name, cpu::Act op, double p0, double p1, double p2,
                     const std::function<Tensor(const Tensor&)>& outofplace);
 
+// op(a) with autograd: checks a is floating, runs the fused forward and records node. Its
+// backward runs the fused backward kernel, or, when grad mode is on (create_graph=True),
+// composite(g, x): the same gradient written in ember ops, so double backward works.
+using ActComposite = std::function<Tensor(const Tensor& g, const Tensor& x)>;
+Tensor activation_op(const Tensor& a, const char* name, const char* node, cpu::Act op,
+                     double p0, double p1, double p2, ActComposite composite);
+
 // scale * (x > 0 ? x : alpha (exp(input_scale x) - 1)) with autograd (elu, selu, celu).
 Tensor elu_family(const Tensor& a, const char* name, const char* node, double alpha,
                   double scale, double input_scale);

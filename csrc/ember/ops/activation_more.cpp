@@ -5,6 +5,7 @@
 #include "ember/ops/activation_more.h"
 
 #include "ember/autograd/function.h"
+#include "ember/autograd/grad_mode.h"
 #include "ember/ops/activation_impl.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/elementwise_impl.h"
@@ -46,6 +47,25 @@ Tensor& activation_(Tensor& a, const char* name, Act op, double p0, double p1, d
   return inplace(a, outofplace, name);
 }
 
+Tensor activation_op(const Tensor& a, const char* name, const char* node, Act op, double p0,
+                     double p1, double p2, ActComposite composite) {
+  check_float_input(a, name);
+  Tensor out = activation(a, op, p0, p1, p2);
+  if (autograd::any_requires_grad({a}))
+    record(node, {a}, {out}, [sa = SavedTensor(a), op, p0, p1, p2,
+                              composite = std::move(composite)](const Grads& g, const auto&) {
+      const Tensor& x = sa.get();
+      if (autograd::GradMode::is_enabled() || g[0].dtype() != x.dtype() ||
+          g[0].shape() != x.shape())
+        return Grads{composite(g[0], x)};
+      Tensor xc = contiguous(x), gc = contiguous(g[0]);
+      Tensor gi = Tensor::empty(x.shape(), x.dtype());
+      cpu::activation_backward(op, xc, gc, gi, p0, p1, p2);
+      return Grads{gi};
+    });
+  return out;
+}
+
 }  // namespace detail
 
 namespace {
@@ -58,17 +78,11 @@ Tensor inside(const Tensor& g, const Tensor& x, double lo, double hi) {
   return where(logical_and(gt(x, Scalar(lo)), lt(x, Scalar(hi))), g, Scalar(0.0));
 }
 
-// Forward through the fused kernel, then record node with backward(g, x) -> dL/dx.
+// Shorthand: activation_op of activation_impl.h.
 template <class B>
 Tensor pointwise_op(const Tensor& a, const char* name, const char* node, Act op, double p0,
-                    double p1, double p2, B backward) {
-  detail::check_float_input(a, name);
-  Tensor out = detail::activation(a, op, p0, p1, p2);
-  if (autograd::any_requires_grad({a}))
-    record(node, {a}, {out}, [sa = SavedTensor(a), backward](const Grads& g, const auto&) {
-      return Grads{backward(g[0], sa.get())};
-    });
-  return out;
+                    double p1, double p2, B composite) {
+  return detail::activation_op(a, name, node, op, p0, p1, p2, composite);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// The rest of PyTorch's activations: pointwise ones through the fused kernel of
-// cpu/activation.h (backward in ember ops, so double backward works), composites (softmin,
-// glu) and prelu (weight of 1 or C = input.size(1) entries). Floating inputs only.
+// The rest of PyTorch's activations: pointwise ones through the fused kernels of
+// cpu/activation.h (backward fused too; under create_graph the same gradient in ember ops, so
+// double backward works), composites (softmin, glu) and prelu (weight of 1 or
+// C = input.size(1) entries). Floating inputs only.
 #pragma once
 #include <optional>
 

@@ -1,4 +1,4 @@
-// float32 forward loops of the pointwise activations (cpu/activation.h), one per op with the
+// float32 forward and backward loops of the pointwise activations (cpu/activation.h), one per op with the
 // switch outside the loop, written branch-free (min / max / selects and vec_math's exp, log1p
 // and tanh) so GCC vectorises each at the ISA this copy is compiled for.
 #include <cstdint>
@@ -74,6 +74,72 @@ void activation_f32(int op, const float* x, float* y, int64_t n, float p0, float
       break;
     case 11:  // Tanhshrink
       for (int64_t i = 0; i < n; ++i) y[i] = x[i] - tanh_f32(x[i]);
+      break;
+    default:
+      break;
+  }
+}
+
+void activation_backward_f32(int op, const float* x, const float* g, float* gi, int64_t n,
+                             float p0, float p1, float p2) {
+  switch (op) {
+    case 0:  // LeakyRelu
+      for (int64_t i = 0; i < n; ++i) gi[i] = x[i] > 0.0f ? g[i] : g[i] * p0;
+      break;
+    case 1: {  // Elu: x <= 0 takes the exponential side (PyTorch)
+      const float neg = p1 * p0 * p2;
+      for (int64_t i = 0; i < n; ++i) {
+        float v = x[i];
+        float e = exp_f32(fmin0(v, 0.0f) * p2);
+        gi[i] = v > 0.0f ? g[i] * p1 : g[i] * (e * neg);
+      }
+      break;
+    }
+    case 2:  // Hardtanh: 1 strictly inside the bounds
+      for (int64_t i = 0; i < n; ++i) gi[i] = ((x[i] > p0) & (x[i] < p1)) ? g[i] : 0.0f;
+      break;
+    case 3:  // Hardsigmoid
+      for (int64_t i = 0; i < n; ++i)
+        gi[i] = ((x[i] > -3.0f) & (x[i] < 3.0f)) ? g[i] / 6.0f : 0.0f;
+      break;
+    case 4:  // Hardswish: 0 for x <= -3, x / 3 + 1/2 inside, 1 for x >= 3
+      for (int64_t i = 0; i < n; ++i) {
+        float v = x[i];
+        float mid = g[i] * (v / 3.0f + 0.5f);
+        gi[i] = v <= -3.0f ? 0.0f : (v < 3.0f ? mid : g[i]);
+      }
+      break;
+    case 5:  // Mish: t + x sigmoid(x) (1 - t^2), t = tanh(softplus(x)) as in the forward
+      for (int64_t i = 0; i < n; ++i) {
+        float v = x[i];
+        float e = exp_f32(fmin0(v, 20.0f));
+        float p = e * (e + 2.0f);
+        float t = p / (p + 2.0f);
+        float s = e / (1.0f + e);
+        gi[i] = g[i] * (t + v * s * (1.0f - t * t));
+      }
+      break;
+    case 6:  // Softsign: 1 / (1 + |x|)^2
+      for (int64_t i = 0; i < n; ++i) {
+        float d = 1.0f + fabs0(x[i]);
+        gi[i] = g[i] / (d * d);
+      }
+      break;
+    case 7:  // Hardshrink and
+    case 8:  // Softshrink: 0 on [-lambda, lambda]
+      for (int64_t i = 0; i < n; ++i) gi[i] = ((x[i] >= -p0) & (x[i] <= p0)) ? 0.0f : g[i];
+      break;
+    case 9:  // Threshold
+      for (int64_t i = 0; i < n; ++i) gi[i] = x[i] <= p0 ? 0.0f : g[i];
+      break;
+    case 10:  // LogSigmoid: sigmoid(-x) = 1 / (1 + e^x) (e^x = inf gives 0)
+      for (int64_t i = 0; i < n; ++i) gi[i] = g[i] / (1.0f + exp_f32(x[i]));
+      break;
+    case 11:  // Tanhshrink: tanh(x)^2
+      for (int64_t i = 0; i < n; ++i) {
+        float t = tanh_f32(x[i]);
+        gi[i] = g[i] * (t * t);
+      }
       break;
     default:
       break;
