@@ -32,7 +32,8 @@ void activation_forward(Act op, const Tensor& x, Tensor& out, double p0 = 0.0, d
 
 // grad_in = grad_out * op'(x) for contiguous x, grad_out, grad_in of x's dtype and size, with
 // PyTorch's conventions at the kinks (the ops layer's ember-op formulas give the same values
-// and serve create_graph=True). Same threading as activation_forward.
+// and serve create_graph=True). grad_in must not alias x or grad_out. Same threading as
+// activation_forward.
 void activation_backward(Act op, const Tensor& x, const Tensor& grad_out, Tensor& grad_in,
                          double p0 = 0.0, double p1 = 0.0, double p2 = 0.0);
 

@@ -80,21 +80,31 @@ void activation_f32(int op, const float* x, float* y, int64_t n, float p0, float
   }
 }
 
+namespace {
+// Two passes each (the transcendental into gi, then the product): written as one loop, GCC
+// left these scalar ("control flow in loop"), even as separate functions.
+void elu_backward(const float* x, const float* g, float* gi, int64_t n, float p0, float p1,
+                  float p2) {
+  const float neg = p1 * p0 * p2;
+  for (int64_t i = 0; i < n; ++i) gi[i] = exp_f32(fmin0(x[i], 0.0f) * p2);
+  for (int64_t i = 0; i < n; ++i) gi[i] = g[i] * (x[i] > 0.0f ? p1 : gi[i] * neg);
+}
+
+void tanhshrink_backward(const float* x, const float* g, float* gi, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) gi[i] = tanh_f32(x[i]);
+  for (int64_t i = 0; i < n; ++i) gi[i] = g[i] * (gi[i] * gi[i]);
+}
+}  // namespace
+
 void activation_backward_f32(int op, const float* x, const float* g, float* gi, int64_t n,
                              float p0, float p1, float p2) {
   switch (op) {
     case 0:  // LeakyRelu
       for (int64_t i = 0; i < n; ++i) gi[i] = x[i] > 0.0f ? g[i] : g[i] * p0;
       break;
-    case 1: {  // Elu: x <= 0 takes the exponential side (PyTorch)
-      const float neg = p1 * p0 * p2;
-      for (int64_t i = 0; i < n; ++i) {
-        float v = x[i];
-        float e = exp_f32(fmin0(v, 0.0f) * p2);
-        gi[i] = v > 0.0f ? g[i] * p1 : g[i] * (e * neg);
-      }
+    case 1:  // Elu: x <= 0 takes the exponential side (PyTorch)
+      elu_backward(x, g, gi, n, p0, p1, p2);
       break;
-    }
     case 2:  // Hardtanh: 1 strictly inside the bounds
       for (int64_t i = 0; i < n; ++i) gi[i] = ((x[i] > p0) & (x[i] < p1)) ? g[i] : 0.0f;
       break;
@@ -136,10 +146,7 @@ void activation_backward_f32(int op, const float* x, const float* g, float* gi, 
       for (int64_t i = 0; i < n; ++i) gi[i] = g[i] / (1.0f + exp_f32(x[i]));
       break;
     case 11:  // Tanhshrink: tanh(x)^2
-      for (int64_t i = 0; i < n; ++i) {
-        float t = tanh_f32(x[i]);
-        gi[i] = g[i] * (t * t);
-      }
+      tanhshrink_backward(x, g, gi, n);
       break;
     default:
       break;
