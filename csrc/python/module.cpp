@@ -89,4 +89,5 @@ PYBIND11_MODULE(_C, m) {
   python::bind_attention(m, cls);
   python::bind_nn_transformer(m, cls);
   python::bind_nn_position(m, cls);
+  python::bind_nn_activation(m, cls);
 }

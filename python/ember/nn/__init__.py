@@ -26,6 +26,9 @@ from .._C.nn import (RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell,  #
 from .._C.nn import RotaryEmbedding, SinusoidalPositionalEncoding, KVCache  # noqa: F401
 from .._C.nn import (MultiheadAttention, TransformerEncoderLayer,  # noqa: F401
                      TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, Transformer)
+from .._C.nn import (  # noqa: F401  (activations of nn/activation_more.h)
+    Hardtanh, ReLU6, Hardsigmoid, Hardswish, Mish, SELU, CELU, LogSigmoid, Softsign, Tanhshrink,
+    Hardshrink, Softshrink, Threshold, Softmin, Softmax2d, GLU, PReLU)
 from .parameter import Parameter  # noqa: F401
 
 
@@ -60,6 +63,9 @@ __all__ += ['MaxPool1d', 'MaxPool2d', 'MaxUnpool1d', 'MaxUnpool2d', 'AvgPool1d',
             'CircularPad1d', 'CircularPad2d']
 __all__ += ['RNNBase', 'RNN', 'LSTM', 'GRU', 'RNNCellBase', 'RNNCell', 'LSTMCell', 'GRUCell']
 __all__ += ['RotaryEmbedding', 'SinusoidalPositionalEncoding', 'KVCache']
+__all__ += ['Hardtanh', 'ReLU6', 'Hardsigmoid', 'Hardswish', 'Mish', 'SELU', 'CELU', 'LogSigmoid',
+            'Softsign', 'Tanhshrink', 'Hardshrink', 'Softshrink', 'Threshold', 'Softmin',
+            'Softmax2d', 'GLU', 'PReLU']
 __all__ += ['MultiheadAttention', 'TransformerEncoderLayer', 'TransformerDecoderLayer',
             'TransformerEncoder', 'TransformerDecoder', 'Transformer']
 

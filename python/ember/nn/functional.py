@@ -2,7 +2,7 @@
 
 Most functions are the C++ ops of ember._C re-exported; the wrappers here only adapt
 PyTorch's arguments (inplace=, dtype=, implicit softmax dims). Deviations from PyTorch:
-``softmax``/``log_softmax`` with ``dim=None`` apply PyTorch's legacy implicit-dim rule
+``softmax``/``log_softmax``/``softmin`` with ``dim=None`` apply PyTorch's legacy implicit-dim rule
 (dim 0 for 0-, 1- and 3-D inputs, else 1) without a warning.
 """
 from .. import _C
@@ -65,6 +65,76 @@ def silu(input, inplace=False):
             input.copy_(out)
         return input
     return out
+
+
+def _maybe_inplace(inplace, fn, fn_, input, *args):
+    return fn_(input, *args) if inplace else fn(input, *args)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """clamp(input, min_val, max_val); gradient 0 at and beyond the bounds."""
+    return _maybe_inplace(inplace, _C.hardtanh, _C.hardtanh_, input, min_val, max_val)
+
+
+hardtanh_ = _C.hardtanh_
+
+
+def relu6(input, inplace=False):
+    """min(max(input, 0), 6)."""
+    return _maybe_inplace(inplace, _C.relu6, _C.relu6_, input)
+
+
+def hardsigmoid(input, inplace=False):
+    """relu6(input + 3) / 6."""
+    return _maybe_inplace(inplace, _C.hardsigmoid, _C.hardsigmoid_, input)
+
+
+def hardswish(input, inplace=False):
+    """input * relu6(input + 3) / 6."""
+    return _maybe_inplace(inplace, _C.hardswish, _C.hardswish_, input)
+
+
+def mish(input, inplace=False):
+    """input * tanh(softplus(input))."""
+    return _maybe_inplace(inplace, _C.mish, _C.mish_, input)
+
+
+def selu(input, inplace=False):
+    """scale * (input if input > 0 else alpha * (exp(input) - 1)), fixed alpha and scale."""
+    return _maybe_inplace(inplace, _C.selu, _C.selu_, input)
+
+
+selu_ = _C.selu_
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """input if input > 0 else alpha * (exp(input / alpha) - 1)."""
+    return _maybe_inplace(inplace, _C.celu, _C.celu_, input, alpha)
+
+
+celu_ = _C.celu_
+
+
+def threshold(input, threshold, value, inplace=False):
+    """input if input > threshold else value."""
+    return _maybe_inplace(inplace, _C.threshold, _C.threshold_, input, threshold, value)
+
+
+threshold_ = _C.threshold_
+logsigmoid = _C.logsigmoid
+softsign = _C.softsign
+tanhshrink = _C.tanhshrink
+hardshrink = _C.hardshrink
+softshrink = _C.softshrink
+glu = _C.glu
+prelu = _C.prelu
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-input) along dim (dim=None: PyTorch's legacy implicit dim, see module doc)."""
+    if dim is None:
+        dim = _implicit_dim(input.dim())
+    return _C.softmin(input, dim, dtype)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
