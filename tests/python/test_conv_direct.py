@@ -142,6 +142,41 @@ def test_direct_and_depthwise_same_for_threads():
         same_for_threads(run)
 
 
+# ---- 1x1 convolutions on the direct kernel (the input planes read in place)
+
+POINTWISE_CASES = [  # (N, C, H, W, K, groups)
+    (3, 17, 14, 14, 40, 1),   # 196 positions: a masked last vector, K not a multiple of 8
+    (1, 64, 9, 7, 600, 1),    # one image: output channels split over items
+    (2, 6, 1, 1, 5, 1),       # one position per image (reads stop at the plane's end)
+    (2, 12, 5, 33, 18, 3),    # groups, 165 positions
+    (1, 300, 40, 30, 9, 1),   # 1200 positions: several position tiles, long filter
+]
+
+
+@pytest.mark.parametrize("case", POINTWISE_CASES)
+def test_pointwise_forward_vs_reference_and_torch(case):
+    N, C, H, W, K, g = case
+    rng = np.random.default_rng(sum(case))
+    x, w, b = rnd((N, C, H, W), rng), rnd((K, C // g, 1, 1), rng, 0.2), rnd((K,), rng)
+    got = ember.conv2d(tensor(x), tensor(w), tensor(b), 1, 0, 1, g)
+    ref = ember._C._conv2d_reference(tensor(x), tensor(w), tensor(b), 1, 0, 1, g)
+    np.testing.assert_allclose(to_np(got), to_np(ref), rtol=1e-4, atol=1e-4)
+    nobias = ember.conv2d(tensor(x), tensor(w), None, 1, 0, 1, g)
+    np.testing.assert_allclose(to_np(nobias) + b[None, :, None, None], to_np(ref), rtol=1e-4,
+                               atol=1e-4)
+    torch = pytest.importorskip("torch")
+    want = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), 1, 0,
+                                      1, g)
+    np.testing.assert_allclose(to_np(got), want.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_pointwise_same_for_threads():
+    rng = np.random.default_rng(9)
+    for xs, ws in [((1, 64, 9, 7), (600, 64, 1, 1)), ((5, 20, 14, 14), (24, 20, 1, 1))]:
+        x0, w0, b0 = rnd(xs, rng), rnd(ws, rng, 0.2), rnd((ws[0],), rng)
+        same_for_threads(lambda: ember.conv2d(tensor(x0), tensor(w0), tensor(b0)))
+
+
 # ---- 2x2 max pooling of narrow maps (planes pooled as one tall plane)
 
 @pytest.mark.parametrize("shape", [(3, 5, 8, 8), (2, 7, 4, 4), (4, 3, 2, 2), (2, 3, 32, 32),

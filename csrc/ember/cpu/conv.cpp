@@ -261,6 +261,10 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
       if (!conv_forward_pos_major(g, x, w, bias, out)) oom("conv2d");
       return;
     }
+    if (is_pointwise(g)) {
+      if (!conv_forward_pointwise(g, x, w, bias, out)) oom("conv2d");
+      return;
+    }
   }
   if (is_pointwise(g)) {  // 1x1: one GEMM per (n, group), no im2col
     std::vector<int64_t> ao(g.N * g.G), bo(g.N * g.G), co(g.N * g.G);

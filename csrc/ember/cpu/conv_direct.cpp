@@ -127,7 +127,66 @@ Panels panels(const ConvGeom& g, int64_t TQ) {
   return q;
 }
 
+// The weight, per group in blocks of 8 output channels, tap-major (see the kernel): block
+// (gi, k / 8) at (gi * ceil(Kg / 8) + k / 8) * 8 * CKK. False when out of memory.
+bool pack_weight(const ConvGeom& g, const float* w, std::vector<float>& wpk) {
+  const int64_t Kg = g.K / g.G, CKK = g.C / g.G * g.KH * g.KW;
+  const int64_t KB = ceil_div(Kg, 8), WB = 8 * CKK;
+  try {
+    wpk.assign(static_cast<size_t>(g.G * KB * WB), 0.0f);
+  } catch (...) {
+    return false;
+  }
+  parallel_for(g.G * Kg, std::max<int64_t>(1, 65536 / std::max<int64_t>(CKK, 1)),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t gk = b; gk < e; ++gk) {
+                   const int64_t gi = gk / Kg, k = gk % Kg;
+                   float* d = wpk.data() + (gi * KB + k / 8) * WB + k % 8;
+                   const float* src = w + gk * CKK;
+                   for (int64_t t = 0; t < CKK; ++t) d[t * 8] = src[t];
+                 }
+               });
+  return true;
+}
+
 }  // namespace
+
+// 1x1 convolutions (stride 1, no padding) on the direct kernel: each image's input planes
+// are the panel as they are (tap c at c * H * W, no copy, no packing of the input), the
+// weight is packed once for the whole batch, and the results land in the output with the
+// bias fused. Items: (image, group, block of output channels, tile of positions), cut by
+// the sizes alone; each owns whole output elements.
+bool conv_forward_pointwise(const ConvGeom& g, const float* x, const float* w,
+                            const float* bias, float* out) {
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, P = g.H * g.W;
+  const int64_t KB = ceil_div(Kg, 8), WB = 8 * Cg;
+  std::vector<float> wpk;
+  if (!pack_weight(g, w, wpk)) return false;
+  std::vector<int64_t> roff(static_cast<size_t>(Cg));
+  for (int64_t c = 0; c < Cg; ++c) roff[c] = c * P;
+  // Position tiles of up to 512 (the kernel walks them in 32-column strips); output
+  // channels split into blocks (multiples of 8) until there are at least 8 items, so that
+  // a single image still spreads over the threads.
+  const int64_t TQ = 512, nt = ceil_div(P, TQ);
+  int64_t kb = KB;  // blocks of 8 channels per item
+  while (kb > 1 && g.N * g.G * nt * ceil_div(KB, kb) < 8 && kb * 8 * Cg * std::min(P, TQ) >= 2 * kMinChunkWork)
+    kb = ceil_div(kb, 2);
+  const int64_t nkb = ceil_div(KB, kb);
+  parallel_for(g.N * g.G * nkb * nt, grain_for(kb * 8 * Cg * std::min(P, TQ)),
+               [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t ti = t % nt, ki = (t / nt) % nkb, gi = (t / (nt * nkb)) % g.G;
+      const int64_t n = t / (nt * nkb * g.G);
+      const int64_t q0 = ti * TQ, nq = std::min(P, q0 + TQ) - q0;
+      const int64_t k0 = ki * kb * 8, kn = std::min(Kg, k0 + kb * 8) - k0;
+      EMBER_ISA_CALL(conv_direct_tile_f32, wpk.data() + (gi * KB + ki * kb) * WB, WB, kn,
+                     x + (n * g.C + gi * Cg) * P + q0, roff.data(), nq, Cg,
+                     bias ? bias + gi * Kg + k0 : nullptr,
+                     out + (n * g.K + gi * Kg + k0) * P + q0, P);
+    }
+  });
+  return true;
+}
 
 // The direct path for small filter volumes (CKK = C_in / G * kh * kw): a GEMM with K =
 // CKK of tens spends its time packing and on edge tiles, so here one im2col panel (CKK x
@@ -171,19 +230,9 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
     for (int64_t i = 0; i < g.KH; ++i)
       for (int64_t j = 0; j < g.KW; ++j, ++r)
         roff[r] = rowwise ? c * HWp + i * g.dh * Wp + j * g.dw : r * LD;
-  // The weight, per group in blocks of 8 output channels, tap-major (see the kernel).
   const int64_t KB = ceil_div(Kg, 8), WB = 8 * CKK;
   std::vector<float> wpk;
-  try {
-    wpk.assign(static_cast<size_t>(g.G * KB * WB), 0.0f);
-  } catch (...) {
-    return false;
-  }
-  for (int64_t gi = 0; gi < g.G; ++gi)
-    for (int64_t k = 0; k < Kg; ++k)
-      for (int64_t t = 0; t < CKK; ++t)
-        wpk[static_cast<size_t>((gi * KB + k / 8) * WB + t * 8 + k % 8)] =
-            w[(gi * Kg + k) * CKK + t];
+  if (!pack_weight(g, w, wpk)) return false;
   std::atomic<bool> failed{false};
   parallel_for(g.G * nb, grain_for(Kg * CKK * width), [&](int64_t b, int64_t e) {
     float* col = scratch(static_cast<size_t>((CKK + Kg) * LD), failed);

@@ -14,6 +14,9 @@ bool use_direct(const ConvGeom& g);
 // out = conv(x, w) (+ bias). False when scratch memory runs out.
 bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, const float* bias,
                          float* out);
+// 1x1 / stride 1 / no padding forward (any size) on the direct kernel, no input copy.
+bool conv_forward_pointwise(const ConvGeom& g, const float* x, const float* w,
+                            const float* bias, float* out);
 // dw = the weight gradient given x and dy. False when scratch memory runs out.
 bool conv_backward_weight_direct(const ConvGeom& g, const float* x, const float* dy, float* dw);
 

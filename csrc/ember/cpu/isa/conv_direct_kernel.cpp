@@ -38,7 +38,8 @@ void block(const float* w, int64_t ldw, const float* col, const int64_t* roff, i
   for (int64_t t = 0; t < ckk; ++t) {
     __m512 c[V];
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) c[v] = _mm512_loadu_ps(col + roff[t] + 16 * v);
+    for (int v = 0; v < V - 1; ++v) c[v] = _mm512_loadu_ps(col + roff[t] + 16 * v);
+    c[V - 1] = _mm512_maskz_loadu_ps(last, col + roff[t] + 16 * (V - 1));
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       const __m512 wv = _mm512_set1_ps(w[t * 8 + r]);
@@ -82,9 +83,8 @@ void rows(int64_t kn, const float* w, int64_t ldw, const float* col, const int64
 // dst[k * ldd + q] = (bias ? bias[k] : 0) + sum over t < ckk of W[k][t] * col[roff[t] + q],
 // for k < kn and q < nq. W is packed in blocks of 8 rows, tap-major: W[k][t] =
 // w[(k / 8) * ldw + t * 8 + k % 8] (ldw >= 8 * ckk), so the 8 broadcasts of a tap share a
-// cache line. Columns [nq, nq rounded up to 16) of col must hold finite values (the
-// packing writes zeros there); nothing past nq is written. The sum runs over t in order
-// for every element (fixed by the sizes).
+// cache line. Nothing past nq is read or written (so col may be the input itself). The
+// sum runs over t in order for every element (fixed by the sizes).
 void conv_direct_tile_f32(const float* w, int64_t ldw, int64_t kn, const float* col,
                           const int64_t* roff, int64_t nq, int64_t ckk, const float* bias,
                           float* dst, int64_t ldd) {
