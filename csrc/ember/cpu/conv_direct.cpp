@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <cstdlib>
 #include <memory>
 #include <new>
 #include <vector>
@@ -22,6 +23,10 @@ EMBER_ISA_DECLARE(void, conv_direct_tile_f32,
                   (const float* w, int64_t ldw, int64_t kn, const float* col,
                    const int64_t* roff, int64_t nq, int64_t ckk, const float* bias, float* dst,
                    int64_t ldd))
+EMBER_ISA_DECLARE(void, conv_direct_rows_f32,
+                  (const float* w, int64_t ldw, int64_t kn, const float* col,
+                   const int64_t* roff, int64_t nq, int64_t ckk, const float* bias, float* dst,
+                   int64_t ldd, int64_t q0, int64_t Wp, int64_t OW))
 EMBER_ISA_DECLARE(void, conv_im2col_rows_f32,
                   (const float* xp, int64_t Hp, int64_t Wp, int64_t nc, int64_t KH, int64_t KW,
                    int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t OW, int64_t p0,
@@ -88,19 +93,17 @@ const float* pad_input(const ConvGeom& g, const float* x, PadBuffer& buf, int64_
     for (int64_t t = b; t < e; ++t) {
       float* d = xpad + t * hp * wp;
       const float* s0 = x + t * HW;
-      for (int64_t h = 0; h < hp; ++h) {
+      // Rows of zeros, then per input row: left zeros, the row, right zeros.
+      const int64_t h0 = std::min(g.ph, hp), h1 = std::min(hp, g.ph + g.H);
+      const int64_t w0 = std::min(g.pw, wp), nw = std::min(g.W, wp - w0);
+      std::fill(d, d + h0 * wp, 0.0f);
+      for (int64_t h = h0; h < h1; ++h) {
         float* dr = d + h * wp;
-        const int64_t ih = h - g.ph;
-        if (ih < 0 || ih >= g.H) {
-          for (int64_t v = 0; v < wp; ++v) dr[v] = 0.0f;
-          continue;
-        }
-        const float* sr = s0 + ih * g.W;
-        for (int64_t v = 0; v < wp; ++v) {
-          const int64_t iw = v - g.pw;
-          dr[v] = iw >= 0 && iw < g.W ? sr[iw] : 0.0f;
-        }
+        std::fill(dr, dr + w0, 0.0f);
+        std::memcpy(dr + w0, s0 + (h - g.ph) * g.W, static_cast<size_t>(nw) * sizeof(float));
+        std::fill(dr + w0 + nw, dr + wp, 0.0f);
       }
+      std::fill(d + h1 * wp, d + hp * wp, 0.0f);
     }
   });
   return xpad;
@@ -206,7 +209,7 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   const int64_t P = g.OH * g.OW;
   // Panel of CKK x TQ floats within ~128 KiB (L2).
   const Panels pn = panels(g, std::max<int64_t>(32, 32768 / CKK / 32 * 32));
-  const int64_t TQ = pn.TQ, P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
+  int64_t TQ = pn.TQ; const int64_t P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
   int64_t nb = pn.nb, LD = pn.LD;
   // Padded rows: with unit strides, tap (c, i, j) of the positions oh * Wp + ow of the
   // padded grid is the contiguous run of the padded plane starting at c * Hp * Wp + i * dh
@@ -217,13 +220,15 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   const bool rowwise = g.sh == 1 && g.sw == 1 && ipt == 1 && 16 * (Wp0 - g.OW) <= Wp0;
   int64_t Hp = 0, Wp = 0;
   PadBuffer xpad;
-  const float* xp = pad_input(g, x, xpad, Hp, Wp, rowwise ? g.KW * g.dw + 64 : 0);
+  const float* xp = pad_input(g, x, xpad, Hp, Wp);
   if (!xp) return false;
   const int64_t HWp = Hp * Wp, PW = g.OH * Wp;  // PW: padded-grid positions per image
-  const int64_t tpw = ceil_div(PW, TQ);            // their tiles per image
-  if (rowwise) {  // tiles of the padded grid, up to TQ wide: the output rows in scratch
+  int64_t tpw = ceil_div(PW, TQ);            // their tiles per image
+  if (rowwise) {  // tiles of the padded grid, written straight into the output rows
+    TQ = 32;
+    if (const char* e = std::getenv("EMBER_CONV_TQ")) TQ = std::atoi(e);
+    tpw = ceil_div(PW, TQ);
     nb = g.N * tpw;
-    LD = round_up(std::min(TQ, PW), 32) + 16;
   }
   std::vector<int64_t> roff(static_cast<size_t>(CKK));
   for (int64_t c = 0, r = 0; c < Cg; ++c)
@@ -234,26 +239,19 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   std::vector<float> wpk;
   if (!pack_weight(g, w, wpk)) return false;
   std::atomic<bool> failed{false};
-  parallel_for(g.G * nb, grain_for(Kg * CKK * width), [&](int64_t b, int64_t e) {
-    float* col = scratch(static_cast<size_t>((CKK + Kg) * LD), failed);
-    if (!col) return;
-    float* cbuf = col + CKK * LD;
+  parallel_for(g.G * nb, grain_for(Kg * CKK * (rowwise ? TQ : width)), [&](int64_t b, int64_t e) {
+    float* col = rowwise ? nullptr : scratch(static_cast<size_t>((CKK + Kg) * LD), failed);
+    if (!rowwise && !col) return;
+    float* cbuf = rowwise ? nullptr : col + CKK * LD;
     for (int64_t t = b; t < e; ++t) {
       const int64_t gi = t / nb, it = t % nb;
       const float* wg = wpk.data() + gi * KB * WB;
       const float* bg = bias ? bias + gi * Kg : nullptr;
       if (rowwise) {
         const int64_t n = it / tpw, q0 = (it % tpw) * TQ, nq = std::min(PW, q0 + TQ) - q0;
-        EMBER_ISA_CALL(conv_direct_tile_f32, wg, WB, Kg, xp + (n * g.C + gi * Cg) * HWp + q0,
-                       roff.data(), nq, CKK, bg, cbuf, LD);
-        for (int64_t q = q0; q < q0 + nq;) {  // the valid columns of each padded row
-          const int64_t oh = q / Wp, ow = q % Wp, e = std::min(q0 + nq, (oh + 1) * Wp);
-          const int64_t n_ok = std::min(e - q, std::max<int64_t>(0, g.OW - ow));
-          for (int64_t k = 0; k < Kg && n_ok > 0; ++k)
-            std::memcpy(out + (n * g.K + gi * Kg + k) * P + oh * g.OW + ow,
-                        cbuf + k * LD + (q - q0), static_cast<size_t>(n_ok) * sizeof(float));
-          q = e;
-        }
+        EMBER_ISA_CALL(conv_direct_rows_f32, wg, WB, Kg, xp + (n * g.C + gi * Cg) * HWp + q0,
+                       roff.data(), nq, CKK, bg, out + (n * g.K + gi * Kg) * P, P, q0, Wp,
+                       g.OW);
         continue;
       }
       if (ipt == 1) {  // one image (or a piece of it): straight into its output rows
@@ -294,7 +292,7 @@ bool conv_backward_weight_direct(const ConvGeom& g, const float* x, const float*
   const int64_t HWp = Hp * Wp;
   // Longer panels than the forward: each GEMM re-reads and re-writes the CKK x Kg sums.
   const Panels pn = panels(g, std::max<int64_t>(32, 4 * 32768 / CKK / 32 * 32));
-  const int64_t TQ = pn.TQ, P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
+  int64_t TQ = pn.TQ; const int64_t P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
   const int64_t items = pn.nb, LD = pn.LD;
   const bool small = CKK <= 64 || Kg <= 16;
   const int64_t cap = std::max<int64_t>(1, (int64_t{1} << 24) / WN);
