@@ -29,6 +29,9 @@ DIRECT_CASES = [
     (5, 6, 7, 5, 9, 3, 3, 1, 2, 2, 3),       # groups, padding larger than the kernel reach
     (7, 3, 5, 3, 2, 3, 3, 1, 0, 1, 1),       # 3x1 output, odd rows, K below a row block
     (3, 8, 13, 21, 24, 3, 3, 1, 1, 1, 2),    # map widths crossing 16-lane vectors
+    (1, 3, 61, 101, 8, 7, 7, 2, 3, 1, 1),    # stride 2 on phase planes (rows of 51 + 3)
+    (2, 4, 30, 200, 10, 3, 3, (2, 3), 1, (1, 2), 2),  # phases 2 x 3 with dilation, groups
+    (1, 64, 120, 18, 16, 1, 1, 2, 0, 1, 1),  # 1x1 stride 2: phase rows of 9, no junk
 ]
 
 
@@ -129,6 +132,7 @@ def test_direct_and_depthwise_same_for_threads():
               ((2, 8, 7, 50), (12, 8, 3, 3), 1, 1, 1),     # wide rows (padded input in place)
               ((3, 3, 33, 30), (16, 3, 3, 3), 1, 1, 1),    # first layer
               ((1, 3, 40, 40), (8, 3, 7, 7), 2, 3, 1),     # strided
+              ((1, 3, 100, 100), (8, 3, 7, 7), 2, 3, 1),   # strided on phase planes
               ((4, 16, 19, 21), (16, 1, 3, 3), 1, 1, 16)]  # depthwise
     for xs, ws, s, p, g in shapes:
         x0, w0, b0 = rnd(xs, rng), rnd(ws, rng, 0.2), rnd((ws[0],), rng)

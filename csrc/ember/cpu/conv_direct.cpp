@@ -109,6 +109,42 @@ const float* pad_input(const ConvGeom& g, const float* x, PadBuffer& buf, int64_
   return xpad;
 }
 
+// Strided inputs split into phases: plane (c, pi, pj) of Hq x Wq holds the zero-padded
+// input's elements [sh * u + pi][sw * v + pj], so that tap (i, j) of output (oh, ow) is
+// element [oh + i * dh / sh][ow + j * dw / sw] of plane (c, i * dh % sh, j * dw % sw): a
+// strided convolution becomes a unit-stride one over sh * sw times as many planes, which
+// the padded-row kernel reads in place. Returns nullptr when out of memory.
+const float* pad_phases(const ConvGeom& g, const float* x, PadBuffer& buf, int64_t Hq,
+                        int64_t Wq) {
+  const int64_t S = g.sh * g.sw, HWq = Hq * Wq, HW = g.H * g.W;
+  float* xq = buf.get(static_cast<size_t>(g.N * g.C * S * HWq));
+  if (!xq) return nullptr;
+  parallel_for(g.N * g.C, std::max<int64_t>(1, 262144 / (S * HWq)), [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t)
+      for (int64_t pi = 0; pi < g.sh; ++pi)
+        for (int64_t pj = 0; pj < g.sw; ++pj) {
+          float* d = xq + ((t * g.sh + pi) * g.sw + pj) * HWq;
+          // Columns v whose input column sw * v + pj - pw lies in [0, W).
+          const int64_t a = g.pw - pj, bnd = g.W - 1 + g.pw - pj;
+          const int64_t v0 = std::min(Wq, a <= 0 ? int64_t{0} : ceil_div(a, g.sw));
+          const int64_t v1 = std::max(v0, std::min(Wq, bnd < 0 ? int64_t{0} : bnd / g.sw + 1));
+          for (int64_t u = 0; u < Hq; ++u) {
+            float* dr = d + u * Wq;
+            const int64_t ih = g.sh * u + pi - g.ph;
+            if (ih < 0 || ih >= g.H) {
+              std::fill(dr, dr + Wq, 0.0f);
+              continue;
+            }
+            const float* sr = x + t * HW + ih * g.W + pj - g.pw;
+            std::fill(dr, dr + v0, 0.0f);
+            for (int64_t v = v0; v < v1; ++v) dr[v] = sr[v * g.sw];
+            std::fill(dr + v1, dr + Wq, 0.0f);
+          }
+        }
+  });
+  return xq;
+}
+
 // Panel geometry of the direct paths: large images are cut into tiles of TQ positions;
 // small ones are grouped, ipt whole images per item, each image's columns starting at a
 // multiple of 16 (vectors never straddle two images). Depends on the sizes alone.
@@ -216,13 +252,18 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   // * Wp + j * dw, so the kernel reads the padded input in place (no im2col) and computes
   // Wp - OW junk columns per row, dropped on the way out. Used for wide maps (junk <= 1/16;
   // at 16x16 with 1/9 junk the im2col panel was still faster).
+  // Strided maps run the same way on their phase planes (pad_phases), rows Wq wide.
   const int64_t Wp0 = std::max(g.W + g.pw, (g.OW - 1) + (g.KW - 1) * g.dw + 1);
-  const bool rowwise = g.sh == 1 && g.sw == 1 && ipt == 1 && 16 * (Wp0 - g.OW) <= Wp0;
-  int64_t Hp = 0, Wp = 0;
+  const int64_t Wq = g.OW + (g.KW - 1) * g.dw / g.sw, Hq = g.OH + (g.KH - 1) * g.dh / g.sh;
+  const bool phased = (g.sh > 1 || g.sw > 1) && ipt == 1 && 16 * (Wq - g.OW) <= Wq;
+  const bool rowwise =
+      phased || (g.sh == 1 && g.sw == 1 && ipt == 1 && 16 * (Wp0 - g.OW) <= Wp0);
+  int64_t Hp = Hq, Wp = Wq;
   PadBuffer xpad;
-  const float* xp = pad_input(g, x, xpad, Hp, Wp);
+  const float* xp = phased ? pad_phases(g, x, xpad, Hq, Wq) : pad_input(g, x, xpad, Hp, Wp);
   if (!xp) return false;
   const int64_t HWp = Hp * Wp, PW = g.OH * Wp;  // PW: padded-grid positions per image
+  const int64_t cst = phased ? g.sh * g.sw * HWp : HWp;  // input channels apart
   int64_t tpw = ceil_div(PW, TQ);            // their tiles per image
   if (rowwise) {  // tiles of the padded grid, written straight into the output rows
     TQ = 32;
@@ -234,7 +275,10 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   for (int64_t c = 0, r = 0; c < Cg; ++c)
     for (int64_t i = 0; i < g.KH; ++i)
       for (int64_t j = 0; j < g.KW; ++j, ++r)
-        roff[r] = rowwise ? c * HWp + i * g.dh * Wp + j * g.dw : r * LD;
+        roff[r] = !rowwise ? r * LD
+                  : phased ? (c * g.sh * g.sw + i * g.dh % g.sh * g.sw + j * g.dw % g.sw) * HWp +
+                                 i * g.dh / g.sh * Wp + j * g.dw / g.sw
+                           : c * HWp + i * g.dh * Wp + j * g.dw;
   const int64_t KB = ceil_div(Kg, 8), WB = 8 * CKK;
   std::vector<float> wpk;
   if (!pack_weight(g, w, wpk)) return false;
@@ -249,7 +293,7 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
       const float* bg = bias ? bias + gi * Kg : nullptr;
       if (rowwise) {
         const int64_t n = it / tpw, q0 = (it % tpw) * TQ, nq = std::min(PW, q0 + TQ) - q0;
-        EMBER_ISA_CALL(conv_direct_rows_f32, wg, WB, Kg, xp + (n * g.C + gi * Cg) * HWp + q0,
+        EMBER_ISA_CALL(conv_direct_rows_f32, wg, WB, Kg, xp + (n * g.C + gi * Cg) * cst + q0,
                        roff.data(), nq, CKK, bg, out + (n * g.K + gi * Kg) * P, P, q0, Wp,
                        g.OW);
         continue;
