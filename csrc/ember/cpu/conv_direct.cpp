@@ -27,6 +27,8 @@ EMBER_ISA_DECLARE(void, conv_direct_rows_f32,
                   (const float* w, int64_t ldw, int64_t kn, const float* col,
                    const int64_t* roff, int64_t nq, int64_t ckk, const float* bias, float* dst,
                    int64_t ldd, int64_t q0, int64_t Wp, int64_t OW))
+EMBER_ISA_DECLARE(void, conv_strided_copy_f32,
+                  (const float* src, int64_t sw, int64_t n, float* dst))
 EMBER_ISA_DECLARE(void, conv_im2col_rows_f32,
                   (const float* xp, int64_t Hp, int64_t Wp, int64_t nc, int64_t KH, int64_t KW,
                    int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t OW, int64_t p0,
@@ -137,7 +139,7 @@ const float* pad_phases(const ConvGeom& g, const float* x, PadBuffer& buf, int64
             }
             const float* sr = x + t * HW + ih * g.W + pj - g.pw;
             std::fill(dr, dr + v0, 0.0f);
-            for (int64_t v = v0; v < v1; ++v) dr[v] = sr[v * g.sw];
+            EMBER_ISA_CALL(conv_strided_copy_f32, sr + v0 * g.sw, g.sw, v1 - v0, dr + v0);
             std::fill(dr + v1, dr + Wq, 0.0f);
           }
         }

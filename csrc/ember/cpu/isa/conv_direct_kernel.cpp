@@ -114,7 +114,9 @@ void rows(int64_t kn, const float* w, int64_t ldw, const float* col, const int64
 void tile(const float* w, int64_t ldw, int64_t kn, const float* col, const int64_t* roff,
           int64_t nq, int64_t ckk, const float* bias, float* dst, int64_t ldd, int64_t q0,
           int64_t Wp, int64_t OW) {
-  const int64_t KC = 128;
+  // Even slices of at most 128 taps (147 taps as 74 + 73, not 128 + 19: each slice pays a
+  // reload and store of the sums). The slicing never changes a result (sums carry exactly).
+  const int64_t ns = (ckk + 127) / 128, KC = (ckk + ns - 1) / ns;
   VecOut map[2];
   for (int64_t t0 = 0; t0 < ckk; t0 += KC) {
     const int64_t kc = ckk - t0 < KC ? ckk - t0 : KC;
@@ -210,6 +212,24 @@ void conv_direct_rows_f32(const float* w, int64_t ldw, int64_t kn, const float* 
     }
   }
 #endif
+}
+
+// dst[v] = src[v * sw] for v < n (one row of a phase plane); stride 2 as two loads and a
+// permute per 16 outputs. Reads nothing past src[(n - 1) * sw].
+void conv_strided_copy_f32(const float* src, int64_t sw, int64_t n, float* dst) {
+  int64_t v = 0;
+#if defined(__AVX512F__)
+  if (sw == 2) {
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    for (; v + 16 <= n; v += 16) {
+      const float* s0 = src + 2 * v;
+      const __mmask16 hi = static_cast<__mmask16>(v + 16 == n ? 0x7FFF : 0xFFFF);
+      _mm512_storeu_ps(dst + v, _mm512_permutex2var_ps(_mm512_loadu_ps(s0), ev,
+                                                       _mm512_maskz_loadu_ps(hi, s0 + 16)));
+    }
+  }
+#endif
+  for (; v < n; ++v) dst[v] = src[v * sw];
 }
 
 // col[r * ld + q] = xp[c][oh * sh + i * dh][ow * sw + j * dw] for taps r = (c, i, j) of nc
