@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <cstdlib>
 #include <memory>
 #include <new>
 #include <vector>
@@ -90,8 +89,8 @@ const float* pad_input(const ConvGeom& g, const float* x, PadBuffer& buf, int64_
   if (!xpad) return nullptr;
   std::fill(xpad + g.N * g.C * Hp * Wp, xpad + g.N * g.C * Hp * Wp + slack, 0.0f);
   const int64_t hp = Hp, wp = Wp;
-  // A copy is memory-bound: threads only for large inputs (~1 MiB per chunk).
-  parallel_for(g.N * g.C, std::max<int64_t>(1, 262144 / (hp * wp)), [&](int64_t b, int64_t e) {
+  // A copy is memory-bound: threads only for inputs of several chunks of ~256 KiB.
+  parallel_for(g.N * g.C, std::max<int64_t>(1, 65536 / (hp * wp)), [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
       float* d = xpad + t * hp * wp;
       const float* s0 = x + t * HW;
@@ -268,8 +267,9 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   const int64_t cst = phased ? g.sh * g.sw * HWp : HWp;  // input channels apart
   int64_t tpw = ceil_div(PW, TQ);            // their tiles per image
   if (rowwise) {  // tiles of the padded grid, written straight into the output rows
-    TQ = 32;
-    if (const char* e = std::getenv("EMBER_CONV_TQ")) TQ = std::atoi(e);
+    // Two 48-column strips (the kernel's widest register tile): a 56x56 map cuts into 34
+    // tiles, so 2 threads get equal shares.
+    TQ = 96;
     tpw = ceil_div(PW, TQ);
     nb = g.N * tpw;
   }
