@@ -154,6 +154,7 @@ POINTWISE_CASES = [  # (N, C, H, W, K, groups)
     (2, 6, 1, 1, 5, 1),       # one position per image (reads stop at the plane's end)
     (2, 12, 5, 33, 18, 3),    # groups, 165 positions
     (1, 300, 40, 30, 9, 1),   # 1200 positions: several position tiles, long filter
+    (2, 700, 5, 7, 12, 1),    # 700 taps: two slices, the sums carried through the output
 ]
 
 

@@ -107,16 +107,18 @@ void rows(int64_t kn, const float* w, int64_t ldw, const float* col, const int64
 }
 
 // The tile loop shared by both entry points: strips of 48 columns (8 x 3 accumulators:
-// 11 loads per 24 FMAs; narrower at the tile's end), taps in slices of at most 128 so that
-// a strip of the panel stays in L1 while every row block of the weights passes over it; sums carry over in dst, so each element still adds its taps in order. With Wp > 0
+// 11 loads per 24 FMAs; narrower at the tile's end) over which every row block of the
+// weights passes. Taps in slices of at most 640 (the whole filter on the direct path; sums
+// carry over in dst, so each element still adds its taps in order): measured on Zen 4,
+// slices of 128 that kept the strip in L1 cost more in reloading and storing the sums (5%
+// at 576 taps) than the L2 reads they saved. With Wp > 0
 // column q of the tile is padded-grid position q0 + q (rows Wp wide, the first OW of each
 // valid) and results go to dst[k * ldd + oh * OW + ow].
 void tile(const float* w, int64_t ldw, int64_t kn, const float* col, const int64_t* roff,
           int64_t nq, int64_t ckk, const float* bias, float* dst, int64_t ldd, int64_t q0,
           int64_t Wp, int64_t OW) {
-  // Even slices of at most 128 taps (147 taps as 74 + 73, not 128 + 19: each slice pays a
-  // reload and store of the sums). The slicing never changes a result (sums carry exactly).
-  const int64_t ns = (ckk + 127) / 128, KC = (ckk + ns - 1) / ns;
+  // Even slices (1000 taps as 500 + 500, not 640 + 360). Never changes a result.
+  const int64_t ns = (ckk + 639) / 640, KC = (ckk + ns - 1) / ns;
   VecOut map[3];
   for (int64_t t0 = 0; t0 < ckk; t0 += KC) {
     const int64_t kc = ckk - t0 < KC ? ckk - t0 : KC;
