@@ -173,13 +173,28 @@ def test_pointwise_forward_vs_reference_and_torch(case):
     want = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), 1, 0,
                                       1, g)
     np.testing.assert_allclose(to_np(got), want.numpy(), rtol=1e-4, atol=1e-4)
+    # gradients (the input gradient is a 1x1 forward with the transposed weight)
+    ex, ew, eb = (tensor(a, requires_grad=True) for a in (x, w, b))
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    gy = rnd(tuple(want.shape), rng)
+    ember.conv2d(ex, ew, eb, 1, 0, 1, g).backward(tensor(gy))
+    torch.nn.functional.conv2d(tx, tw, tb, 1, 0, 1, g).backward(torch.tensor(gy))
+    for a, t in ((ex, tx), (ew, tw), (eb, tb)):
+        np.testing.assert_allclose(to_np(a.grad), t.grad.numpy(), rtol=1e-4, atol=2e-3)
 
 
 def test_pointwise_same_for_threads():
     rng = np.random.default_rng(9)
     for xs, ws in [((1, 64, 9, 7), (600, 64, 1, 1)), ((5, 20, 14, 14), (24, 20, 1, 1))]:
         x0, w0, b0 = rnd(xs, rng), rnd(ws, rng, 0.2), rnd((ws[0],), rng)
-        same_for_threads(lambda: ember.conv2d(tensor(x0), tensor(w0), tensor(b0)))
+
+        def run():
+            x, w = tensor(x0, requires_grad=True), tensor(w0, requires_grad=True)
+            y = ember.conv2d(x, w, tensor(b0))
+            (y * y).sum().backward()
+            return y, x.grad, w.grad
+
+        same_for_threads(run)
 
 
 # ---- 2x2 max pooling of narrow maps (planes pooled as one tall plane)

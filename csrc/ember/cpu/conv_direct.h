@@ -1,7 +1,8 @@
 // The float32 direct convolution path (cpu/conv_direct.cpp), used by cpu/conv.cpp: filter
 // volumes C_in / G * kh * kw <= 640 run as weight rows x im2col panels (positions as vector
-// lanes; several small images per panel; wide stride-1 maps read the padded input in
-// place). Contiguous NCHW, arguments already checked; results independent of thread count.
+// lanes; several small images per panel; wide maps read the padded input, or for strides
+// its phase planes, in place), and 1x1 forwards read the input planes as they are.
+// Contiguous NCHW, arguments already checked; results independent of thread count.
 #pragma once
 #include <cstdint>
 
