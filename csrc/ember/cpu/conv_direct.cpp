@@ -60,6 +60,7 @@ bool is_pointwise(const ConvGeom& g) {
 // larger ones are freed on return. Never read before written.
 struct PadBuffer {
   std::unique_ptr<float[]> big;
+  size_t big_n = 0;
   float* get(size_t n) {
     thread_local std::unique_ptr<float[]> kept;
     thread_local size_t kept_n = 0;
@@ -70,7 +71,10 @@ struct PadBuffer {
       }
       return kept.get();
     }
-    big.reset(new (std::nothrow) float[n]);
+    if (big_n < n) {
+      big.reset(new (std::nothrow) float[n]);
+      big_n = big ? n : 0;
+    }
     return big.get();
   }
 };
@@ -260,18 +264,22 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   const bool rowwise =
       phased || (g.sh == 1 && g.sw == 1 && ipt == 1 && 16 * (Wp0 - g.OW) <= Wp0);
   int64_t Hp = Hq, Wp = Wq;
-  PadBuffer xpad;
-  const float* xp = phased ? pad_phases(g, x, xpad, Hq, Wq) : pad_input(g, x, xpad, Hp, Wp);
-  if (!xp) return false;
+  if (!phased) {  // the padded plane's size (pad_input's formula)
+    Hp = std::max(g.H + g.ph, (g.OH - 1) * g.sh + (g.KH - 1) * g.dh + 1);
+    Wp = std::max(g.W + g.pw, (g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1);
+  }
   const int64_t HWp = Hp * Wp, PW = g.OH * Wp;  // PW: padded-grid positions per image
   const int64_t cst = phased ? g.sh * g.sw * HWp : HWp;  // input channels apart
+  // Large padded images are padded and convolved one at a time, so that each stays in L2
+  // between its padding and its use (8 images of 64 x 58 x 58: 7 MiB otherwise).
+  const int64_t nsl = rowwise && g.C * cst >= 65536 ? 1 : g.N;  // images per pass
   int64_t tpw = ceil_div(PW, TQ);            // their tiles per image
   if (rowwise) {  // tiles of the padded grid, written straight into the output rows
     // Two 48-column strips (the kernel's widest register tile): a 56x56 map cuts into 34
     // tiles, so 2 threads get equal shares.
     TQ = 96;
     tpw = ceil_div(PW, TQ);
-    nb = g.N * tpw;
+    nb = nsl * tpw;
   }
   std::vector<int64_t> roff(static_cast<size_t>(CKK));
   for (int64_t c = 0, r = 0; c < Cg; ++c)
@@ -285,6 +293,15 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   std::vector<float> wpk;
   if (!pack_weight(g, w, wpk)) return false;
   std::atomic<bool> failed{false};
+  PadBuffer xpad;
+  for (int64_t ns0 = 0; ns0 < g.N; ns0 += nsl) {
+  ConvGeom gs = g;
+  gs.N = nsl;
+  int64_t hp = 0, wp = 0;
+  const float* xs = x + ns0 * g.C * g.H * g.W;
+  const float* xp = phased ? pad_phases(gs, xs, xpad, Hq, Wq) : pad_input(gs, xs, xpad, hp, wp);
+  if (!xp) return false;
+  float* const outs = out + ns0 * g.K * P;
   parallel_for(g.G * nb, grain_for(Kg * CKK * (rowwise ? TQ : width)), [&](int64_t b, int64_t e) {
     float* col = rowwise ? nullptr : scratch(static_cast<size_t>((CKK + Kg) * LD), failed);
     if (!rowwise && !col) return;
@@ -296,7 +313,7 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
       if (rowwise) {
         const int64_t n = it / tpw, q0 = (it % tpw) * TQ, nq = std::min(PW, q0 + TQ) - q0;
         EMBER_ISA_CALL(conv_direct_rows_f32, wg, WB, Kg, xp + (n * g.C + gi * Cg) * cst + q0,
-                       roff.data(), nq, CKK, bg, out + (n * g.K + gi * Kg) * P, P, q0, Wp,
+                       roff.data(), nq, CKK, bg, outs + (n * g.K + gi * Kg) * P, P, q0, Wp,
                        g.OW);
         continue;
       }
@@ -320,6 +337,7 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
                       static_cast<size_t>(P) * sizeof(float));
     }
   });
+  }
   return !failed;
 }
 
