@@ -181,7 +181,8 @@ bool pack_weight(const ConvGeom& g, const float* w, std::vector<float>& wpk) {
   } catch (...) {
     return false;
   }
-  parallel_for(g.G * Kg, std::max<int64_t>(1, 65536 / std::max<int64_t>(CKK, 1)),
+  // ~16K elements per chunk: the packing is serial work beside a parallel kernel.
+  parallel_for(g.G * Kg, std::max<int64_t>(1, 16384 / std::max<int64_t>(CKK, 1)),
                [&](int64_t b, int64_t e) {
                  for (int64_t gk = b; gk < e; ++gk) {
                    const int64_t gi = gk / Kg, k = gk % Kg;
