@@ -29,6 +29,9 @@ DIRECT_CASES = [
     (5, 6, 7, 5, 9, 3, 3, 1, 2, 2, 3),       # groups, padding larger than the kernel reach
     (7, 3, 5, 3, 2, 3, 3, 1, 0, 1, 1),       # 3x1 output, odd rows, K below a row block
     (3, 8, 13, 21, 24, 3, 3, 1, 1, 1, 2),    # map widths crossing 16-lane vectors
+    (1, 3, 61, 101, 8, 7, 7, 2, 3, 1, 1),    # stride 2 on phase planes (rows of 51 + 3)
+    (2, 4, 30, 200, 10, 3, 3, (2, 3), 1, (1, 2), 2),  # phases 2 x 3 with dilation, groups
+    (1, 64, 120, 18, 16, 1, 1, 2, 0, 1, 1),  # 1x1 stride 2: phase rows of 9, no junk
 ]
 
 
@@ -129,6 +132,7 @@ def test_direct_and_depthwise_same_for_threads():
               ((2, 8, 7, 50), (12, 8, 3, 3), 1, 1, 1),     # wide rows (padded input in place)
               ((3, 3, 33, 30), (16, 3, 3, 3), 1, 1, 1),    # first layer
               ((1, 3, 40, 40), (8, 3, 7, 7), 2, 3, 1),     # strided
+              ((1, 3, 100, 100), (8, 3, 7, 7), 2, 3, 1),   # strided on phase planes
               ((4, 16, 19, 21), (16, 1, 3, 3), 1, 1, 16)]  # depthwise
     for xs, ws, s, p, g in shapes:
         x0, w0, b0 = rnd(xs, rng), rnd(ws, rng, 0.2), rnd((ws[0],), rng)
@@ -138,6 +142,57 @@ def test_direct_and_depthwise_same_for_threads():
             y = ember.conv2d(x, w, b, s, p, 1, g)
             (y * y).sum().backward()
             return y, x.grad, w.grad, b.grad
+
+        same_for_threads(run)
+
+
+# ---- 1x1 convolutions on the direct kernel (the input planes read in place)
+
+POINTWISE_CASES = [  # (N, C, H, W, K, groups)
+    (3, 17, 14, 14, 40, 1),   # 196 positions: a masked last vector, K not a multiple of 8
+    (1, 64, 9, 7, 600, 1),    # one image: output channels split over items
+    (2, 6, 1, 1, 5, 1),       # one position per image (reads stop at the plane's end)
+    (2, 12, 5, 33, 18, 3),    # groups, 165 positions
+    (1, 300, 40, 30, 9, 1),   # 1200 positions: several position tiles, long filter
+    (2, 700, 5, 7, 12, 1),    # 700 taps: two slices, the sums carried through the output
+]
+
+
+@pytest.mark.parametrize("case", POINTWISE_CASES)
+def test_pointwise_forward_vs_reference_and_torch(case):
+    N, C, H, W, K, g = case
+    rng = np.random.default_rng(sum(case))
+    x, w, b = rnd((N, C, H, W), rng), rnd((K, C // g, 1, 1), rng, 0.2), rnd((K,), rng)
+    got = ember.conv2d(tensor(x), tensor(w), tensor(b), 1, 0, 1, g)
+    ref = ember._C._conv2d_reference(tensor(x), tensor(w), tensor(b), 1, 0, 1, g)
+    np.testing.assert_allclose(to_np(got), to_np(ref), rtol=1e-4, atol=1e-4)
+    nobias = ember.conv2d(tensor(x), tensor(w), None, 1, 0, 1, g)
+    np.testing.assert_allclose(to_np(nobias) + b[None, :, None, None], to_np(ref), rtol=1e-4,
+                               atol=1e-4)
+    torch = pytest.importorskip("torch")
+    want = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), 1, 0,
+                                      1, g)
+    np.testing.assert_allclose(to_np(got), want.numpy(), rtol=1e-4, atol=1e-4)
+    # gradients (the input gradient is a 1x1 forward with the transposed weight)
+    ex, ew, eb = (tensor(a, requires_grad=True) for a in (x, w, b))
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    gy = rnd(tuple(want.shape), rng)
+    ember.conv2d(ex, ew, eb, 1, 0, 1, g).backward(tensor(gy))
+    torch.nn.functional.conv2d(tx, tw, tb, 1, 0, 1, g).backward(torch.tensor(gy))
+    for a, t in ((ex, tx), (ew, tw), (eb, tb)):
+        np.testing.assert_allclose(to_np(a.grad), t.grad.numpy(), rtol=1e-4, atol=2e-3)
+
+
+def test_pointwise_same_for_threads():
+    rng = np.random.default_rng(9)
+    for xs, ws in [((1, 64, 9, 7), (600, 64, 1, 1)), ((5, 20, 14, 14), (24, 20, 1, 1))]:
+        x0, w0, b0 = rnd(xs, rng), rnd(ws, rng, 0.2), rnd((ws[0],), rng)
+
+        def run():
+            x, w = tensor(x0, requires_grad=True), tensor(w0, requires_grad=True)
+            y = ember.conv2d(x, w, tensor(b0))
+            (y * y).sum().backward()
+            return y, x.grad, w.grad
 
         same_for_threads(run)
 

@@ -1,6 +1,6 @@
 // Convolution kernels (see conv.h). float32 with C_in / G * kh * kw <= 640 runs the direct
 // channel-major path (conv_direct.{h,cpp}: im2col panels of a zero-padded input, several
-// small images per panel); longer filters with many output channels the position-major
+// small images per panel), and so does the float32 1x1 forward; longer filters with many output channels the position-major
 // implicit GEMM (conv_forward_pos_major); stride-1 backward-data runs either as a forward
 // with the flipped weight. Work is cut into items
 // that each own whole output elements (forward: (n, group, tile of positions);
@@ -261,6 +261,10 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
       if (!conv_forward_pos_major(g, x, w, bias, out)) oom("conv2d");
       return;
     }
+    if (is_pointwise(g)) {
+      if (!conv_forward_pointwise(g, x, w, bias, out)) oom("conv2d");
+      return;
+    }
   }
   if (is_pointwise(g)) {  // 1x1: one GEMM per (n, group), no im2col
     std::vector<int64_t> ao(g.N * g.G), bo(g.N * g.G), co(g.N * g.G);
@@ -324,6 +328,16 @@ void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
                                       w + (t % g.C) * KK, g.KH, g.KW, dx + t * HW, g.H, g.W,
                                       g.sh, g.sw, g.ph, g.pw, g.dh, g.dw);
                    });
+      return;
+    }
+    if (is_pointwise(g) && g.K > 0) {  // 1x1: a 1x1 forward of dy with the weight transposed
+      std::vector<float> wt(static_cast<size_t>(g.C * Kg));
+      for (int64_t gi = 0; gi < g.G; ++gi)
+        for (int64_t k = 0; k < Kg; ++k)
+          for (int64_t c = 0; c < Cg; ++c)
+            wt[(gi * Cg + c) * Kg + k] = w[(gi * Kg + k) * Cg + c];
+      const ConvGeom t{g.N, g.K, g.H, g.W, g.C, 1, 1, g.H, g.W, 1, 1, 0, 0, 1, 1, g.G};
+      if (!conv_forward_pointwise(t, dy, wt.data(), nullptr, dx)) oom("conv2d_backward");
       return;
     }
     // Stride 1: the input gradient is itself a convolution of dy (padded by the dilated

@@ -1,7 +1,8 @@
 // CPU kernels of 2-D convolution (conv1d runs as H = 1): forward, backward-data and
 // backward-weight by im2col tiles (never the whole im2col matrix): float32 small filter
 // volumes by a direct channel-major kernel, larger ones packed straight into the GEMM's
-// micro-panels; a GEMM-only path for 1x1 kernels, register-blocked direct loops for
+// micro-panels; 1x1 kernels on the direct kernel (float32 forward and backward-data) or
+// GEMMs, register-blocked direct loops for
 // depthwise, and a plain 7-loop reference. float32 and float64; contiguous NCHW inputs; arguments checked by ops/conv.cpp.
 // Kernels raise MemoryError (after their parallel region) when scratch memory runs out.
 #pragma once

@@ -22,6 +22,12 @@ EMBER_ISA_DECLARE(void, conv_direct_tile_f32,
                   (const float* w, int64_t ldw, int64_t kn, const float* col,
                    const int64_t* roff, int64_t nq, int64_t ckk, const float* bias, float* dst,
                    int64_t ldd))
+EMBER_ISA_DECLARE(void, conv_direct_rows_f32,
+                  (const float* w, int64_t ldw, int64_t kn, const float* col,
+                   const int64_t* roff, int64_t nq, int64_t ckk, const float* bias, float* dst,
+                   int64_t ldd, int64_t q0, int64_t Wp, int64_t OW))
+EMBER_ISA_DECLARE(void, conv_strided_copy_f32,
+                  (const float* src, int64_t sw, int64_t n, float* dst))
 EMBER_ISA_DECLARE(void, conv_im2col_rows_f32,
                   (const float* xp, int64_t Hp, int64_t Wp, int64_t nc, int64_t KH, int64_t KW,
                    int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t OW, int64_t p0,
@@ -54,6 +60,7 @@ bool is_pointwise(const ConvGeom& g) {
 // larger ones are freed on return. Never read before written.
 struct PadBuffer {
   std::unique_ptr<float[]> big;
+  size_t big_n = 0;
   float* get(size_t n) {
     thread_local std::unique_ptr<float[]> kept;
     thread_local size_t kept_n = 0;
@@ -64,7 +71,10 @@ struct PadBuffer {
       }
       return kept.get();
     }
-    big.reset(new (std::nothrow) float[n]);
+    if (big_n < n) {
+      big.reset(new (std::nothrow) float[n]);
+      big_n = big ? n : 0;
+    }
     return big.get();
   }
 };
@@ -83,27 +93,61 @@ const float* pad_input(const ConvGeom& g, const float* x, PadBuffer& buf, int64_
   if (!xpad) return nullptr;
   std::fill(xpad + g.N * g.C * Hp * Wp, xpad + g.N * g.C * Hp * Wp + slack, 0.0f);
   const int64_t hp = Hp, wp = Wp;
-  // A copy is memory-bound: threads only for large inputs (~1 MiB per chunk).
-  parallel_for(g.N * g.C, std::max<int64_t>(1, 262144 / (hp * wp)), [&](int64_t b, int64_t e) {
+  // A copy is memory-bound: threads only for inputs of several chunks of ~256 KiB.
+  parallel_for(g.N * g.C, std::max<int64_t>(1, 65536 / (hp * wp)), [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
       float* d = xpad + t * hp * wp;
       const float* s0 = x + t * HW;
-      for (int64_t h = 0; h < hp; ++h) {
+      // Rows of zeros, then per input row: left zeros, the row, right zeros.
+      const int64_t h0 = std::min(g.ph, hp), h1 = std::min(hp, g.ph + g.H);
+      const int64_t w0 = std::min(g.pw, wp), nw = std::min(g.W, wp - w0);
+      std::fill(d, d + h0 * wp, 0.0f);
+      for (int64_t h = h0; h < h1; ++h) {
         float* dr = d + h * wp;
-        const int64_t ih = h - g.ph;
-        if (ih < 0 || ih >= g.H) {
-          for (int64_t v = 0; v < wp; ++v) dr[v] = 0.0f;
-          continue;
-        }
-        const float* sr = s0 + ih * g.W;
-        for (int64_t v = 0; v < wp; ++v) {
-          const int64_t iw = v - g.pw;
-          dr[v] = iw >= 0 && iw < g.W ? sr[iw] : 0.0f;
-        }
+        std::fill(dr, dr + w0, 0.0f);
+        std::memcpy(dr + w0, s0 + (h - g.ph) * g.W, static_cast<size_t>(nw) * sizeof(float));
+        std::fill(dr + w0 + nw, dr + wp, 0.0f);
       }
+      std::fill(d + h1 * wp, d + hp * wp, 0.0f);
     }
   });
   return xpad;
+}
+
+// Strided inputs split into phases: plane (c, pi, pj) of Hq x Wq holds the zero-padded
+// input's elements [sh * u + pi][sw * v + pj], so that tap (i, j) of output (oh, ow) is
+// element [oh + i * dh / sh][ow + j * dw / sw] of plane (c, i * dh % sh, j * dw % sw): a
+// strided convolution becomes a unit-stride one over sh * sw times as many planes, which
+// the padded-row kernel reads in place. Returns nullptr when out of memory.
+const float* pad_phases(const ConvGeom& g, const float* x, PadBuffer& buf, int64_t Hq,
+                        int64_t Wq) {
+  const int64_t S = g.sh * g.sw, HWq = Hq * Wq, HW = g.H * g.W;
+  float* xq = buf.get(static_cast<size_t>(g.N * g.C * S * HWq));
+  if (!xq) return nullptr;
+  parallel_for(g.N * g.C, std::max<int64_t>(1, 262144 / (S * HWq)), [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t)
+      for (int64_t pi = 0; pi < g.sh; ++pi)
+        for (int64_t pj = 0; pj < g.sw; ++pj) {
+          float* d = xq + ((t * g.sh + pi) * g.sw + pj) * HWq;
+          // Columns v whose input column sw * v + pj - pw lies in [0, W).
+          const int64_t a = g.pw - pj, bnd = g.W - 1 + g.pw - pj;
+          const int64_t v0 = std::min(Wq, a <= 0 ? int64_t{0} : ceil_div(a, g.sw));
+          const int64_t v1 = std::max(v0, std::min(Wq, bnd < 0 ? int64_t{0} : bnd / g.sw + 1));
+          for (int64_t u = 0; u < Hq; ++u) {
+            float* dr = d + u * Wq;
+            const int64_t ih = g.sh * u + pi - g.ph;
+            if (ih < 0 || ih >= g.H) {
+              std::fill(dr, dr + Wq, 0.0f);
+              continue;
+            }
+            const float* sr = x + t * HW + ih * g.W + pj - g.pw;
+            std::fill(dr, dr + v0, 0.0f);
+            EMBER_ISA_CALL(conv_strided_copy_f32, sr + v0 * g.sw, g.sw, v1 - v0, dr + v0);
+            std::fill(dr + v1, dr + Wq, 0.0f);
+          }
+        }
+  });
+  return xq;
 }
 
 // Panel geometry of the direct paths: large images are cut into tiles of TQ positions;
@@ -127,7 +171,67 @@ Panels panels(const ConvGeom& g, int64_t TQ) {
   return q;
 }
 
+// The weight, per group in blocks of 8 output channels, tap-major (see the kernel): block
+// (gi, k / 8) at (gi * ceil(Kg / 8) + k / 8) * 8 * CKK. False when out of memory.
+bool pack_weight(const ConvGeom& g, const float* w, std::vector<float>& wpk) {
+  const int64_t Kg = g.K / g.G, CKK = g.C / g.G * g.KH * g.KW;
+  const int64_t KB = ceil_div(Kg, 8), WB = 8 * CKK;
+  try {
+    wpk.assign(static_cast<size_t>(g.G * KB * WB), 0.0f);
+  } catch (...) {
+    return false;
+  }
+  // ~16K elements per chunk: the packing is serial work beside a parallel kernel.
+  parallel_for(g.G * Kg, std::max<int64_t>(1, 16384 / std::max<int64_t>(CKK, 1)),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t gk = b; gk < e; ++gk) {
+                   const int64_t gi = gk / Kg, k = gk % Kg;
+                   float* d = wpk.data() + (gi * KB + k / 8) * WB + k % 8;
+                   const float* src = w + gk * CKK;
+                   for (int64_t t = 0; t < CKK; ++t) d[t * 8] = src[t];
+                 }
+               });
+  return true;
+}
+
 }  // namespace
+
+// 1x1 convolutions (stride 1, no padding) on the direct kernel: each image's input planes
+// are the panel as they are (tap c at c * H * W, no copy, no packing of the input), the
+// weight is packed once for the whole batch, and the results land in the output with the
+// bias fused. Items: (image, group, block of output channels, tile of positions), cut by
+// the sizes alone; each owns whole output elements.
+bool conv_forward_pointwise(const ConvGeom& g, const float* x, const float* w,
+                            const float* bias, float* out) {
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, P = g.H * g.W;
+  const int64_t KB = ceil_div(Kg, 8), WB = 8 * Cg;
+  std::vector<float> wpk;
+  if (!pack_weight(g, w, wpk)) return false;
+  std::vector<int64_t> roff(static_cast<size_t>(Cg));
+  for (int64_t c = 0; c < Cg; ++c) roff[c] = c * P;
+  // Position tiles of up to 512 (the kernel walks them in 32-column strips); output
+  // channels split into blocks (multiples of 8) until there are at least 8 items, so that
+  // a single image still spreads over the threads.
+  const int64_t TQ = 512, nt = ceil_div(P, TQ);
+  int64_t kb = KB;  // blocks of 8 channels per item
+  while (kb > 1 && g.N * g.G * nt * ceil_div(KB, kb) < 8 && kb * 8 * Cg * std::min(P, TQ) >= 2 * kMinChunkWork)
+    kb = ceil_div(kb, 2);
+  const int64_t nkb = ceil_div(KB, kb);
+  parallel_for(g.N * g.G * nkb * nt, grain_for(kb * 8 * Cg * std::min(P, TQ)),
+               [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t ti = t % nt, ki = (t / nt) % nkb, gi = (t / (nt * nkb)) % g.G;
+      const int64_t n = t / (nt * nkb * g.G);
+      const int64_t q0 = ti * TQ, nq = std::min(P, q0 + TQ) - q0;
+      const int64_t k0 = ki * kb * 8, kn = std::min(Kg, k0 + kb * 8) - k0;
+      EMBER_ISA_CALL(conv_direct_tile_f32, wpk.data() + (gi * KB + ki * kb) * WB, WB, kn,
+                     x + (n * g.C + gi * Cg) * P + q0, roff.data(), nq, Cg,
+                     bias ? bias + gi * Kg + k0 : nullptr,
+                     out + (n * g.K + gi * Kg + k0) * P + q0, P);
+    }
+  });
+  return true;
+}
 
 // The direct path for small filter volumes (CKK = C_in / G * kh * kw): a GEMM with K =
 // CKK of tens spends its time packing and on edge tiles, so here one im2col panel (CKK x
@@ -147,64 +251,71 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   const int64_t P = g.OH * g.OW;
   // Panel of CKK x TQ floats within ~128 KiB (L2).
   const Panels pn = panels(g, std::max<int64_t>(32, 32768 / CKK / 32 * 32));
-  const int64_t TQ = pn.TQ, P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
+  int64_t TQ = pn.TQ; const int64_t P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
   int64_t nb = pn.nb, LD = pn.LD;
   // Padded rows: with unit strides, tap (c, i, j) of the positions oh * Wp + ow of the
   // padded grid is the contiguous run of the padded plane starting at c * Hp * Wp + i * dh
   // * Wp + j * dw, so the kernel reads the padded input in place (no im2col) and computes
   // Wp - OW junk columns per row, dropped on the way out. Used for wide maps (junk <= 1/16;
   // at 16x16 with 1/9 junk the im2col panel was still faster).
+  // Strided maps run the same way on their phase planes (pad_phases), rows Wq wide.
   const int64_t Wp0 = std::max(g.W + g.pw, (g.OW - 1) + (g.KW - 1) * g.dw + 1);
-  const bool rowwise = g.sh == 1 && g.sw == 1 && ipt == 1 && 16 * (Wp0 - g.OW) <= Wp0;
-  int64_t Hp = 0, Wp = 0;
-  PadBuffer xpad;
-  const float* xp = pad_input(g, x, xpad, Hp, Wp, rowwise ? g.KW * g.dw + 64 : 0);
-  if (!xp) return false;
+  const int64_t Wq = g.OW + (g.KW - 1) * g.dw / g.sw, Hq = g.OH + (g.KH - 1) * g.dh / g.sh;
+  const bool phased = (g.sh > 1 || g.sw > 1) && ipt == 1 && 16 * (Wq - g.OW) <= Wq;
+  const bool rowwise =
+      phased || (g.sh == 1 && g.sw == 1 && ipt == 1 && 16 * (Wp0 - g.OW) <= Wp0);
+  int64_t Hp = Hq, Wp = Wq;
+  if (!phased) {  // the padded plane's size (pad_input's formula)
+    Hp = std::max(g.H + g.ph, (g.OH - 1) * g.sh + (g.KH - 1) * g.dh + 1);
+    Wp = std::max(g.W + g.pw, (g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1);
+  }
   const int64_t HWp = Hp * Wp, PW = g.OH * Wp;  // PW: padded-grid positions per image
-  const int64_t tpw = ceil_div(PW, TQ);            // their tiles per image
-  if (rowwise) {  // tiles of the padded grid, up to TQ wide: the output rows in scratch
-    nb = g.N * tpw;
-    LD = round_up(std::min(TQ, PW), 32) + 16;
+  const int64_t cst = phased ? g.sh * g.sw * HWp : HWp;  // input channels apart
+  // Large padded images are padded and convolved one at a time, so that each stays in L2
+  // between its padding and its use (8 images of 64 x 58 x 58: 7 MiB otherwise).
+  const int64_t nsl = rowwise && g.C * cst >= 65536 ? 1 : g.N;  // images per pass
+  int64_t tpw = ceil_div(PW, TQ);            // their tiles per image
+  if (rowwise) {  // tiles of the padded grid, written straight into the output rows
+    // Two 48-column strips (the kernel's widest register tile): a 56x56 map cuts into 34
+    // tiles, so 2 threads get equal shares.
+    TQ = 96;
+    tpw = ceil_div(PW, TQ);
+    nb = nsl * tpw;
   }
   std::vector<int64_t> roff(static_cast<size_t>(CKK));
   for (int64_t c = 0, r = 0; c < Cg; ++c)
     for (int64_t i = 0; i < g.KH; ++i)
       for (int64_t j = 0; j < g.KW; ++j, ++r)
-        roff[r] = rowwise ? c * HWp + i * g.dh * Wp + j * g.dw : r * LD;
-  // The weight, per group in blocks of 8 output channels, tap-major (see the kernel).
+        roff[r] = !rowwise ? r * LD
+                  : phased ? (c * g.sh * g.sw + i * g.dh % g.sh * g.sw + j * g.dw % g.sw) * HWp +
+                                 i * g.dh / g.sh * Wp + j * g.dw / g.sw
+                           : c * HWp + i * g.dh * Wp + j * g.dw;
   const int64_t KB = ceil_div(Kg, 8), WB = 8 * CKK;
   std::vector<float> wpk;
-  try {
-    wpk.assign(static_cast<size_t>(g.G * KB * WB), 0.0f);
-  } catch (...) {
-    return false;
-  }
-  for (int64_t gi = 0; gi < g.G; ++gi)
-    for (int64_t k = 0; k < Kg; ++k)
-      for (int64_t t = 0; t < CKK; ++t)
-        wpk[static_cast<size_t>((gi * KB + k / 8) * WB + t * 8 + k % 8)] =
-            w[(gi * Kg + k) * CKK + t];
+  if (!pack_weight(g, w, wpk)) return false;
   std::atomic<bool> failed{false};
-  parallel_for(g.G * nb, grain_for(Kg * CKK * width), [&](int64_t b, int64_t e) {
-    float* col = scratch(static_cast<size_t>((CKK + Kg) * LD), failed);
-    if (!col) return;
-    float* cbuf = col + CKK * LD;
+  PadBuffer xpad;
+  for (int64_t ns0 = 0; ns0 < g.N; ns0 += nsl) {
+  ConvGeom gs = g;
+  gs.N = nsl;
+  int64_t hp = 0, wp = 0;
+  const float* xs = x + ns0 * g.C * g.H * g.W;
+  const float* xp = phased ? pad_phases(gs, xs, xpad, Hq, Wq) : pad_input(gs, xs, xpad, hp, wp);
+  if (!xp) return false;
+  float* const outs = out + ns0 * g.K * P;
+  parallel_for(g.G * nb, grain_for(Kg * CKK * (rowwise ? TQ : width)), [&](int64_t b, int64_t e) {
+    float* col = rowwise ? nullptr : scratch(static_cast<size_t>((CKK + Kg) * LD), failed);
+    if (!rowwise && !col) return;
+    float* cbuf = rowwise ? nullptr : col + CKK * LD;
     for (int64_t t = b; t < e; ++t) {
       const int64_t gi = t / nb, it = t % nb;
       const float* wg = wpk.data() + gi * KB * WB;
       const float* bg = bias ? bias + gi * Kg : nullptr;
       if (rowwise) {
         const int64_t n = it / tpw, q0 = (it % tpw) * TQ, nq = std::min(PW, q0 + TQ) - q0;
-        EMBER_ISA_CALL(conv_direct_tile_f32, wg, WB, Kg, xp + (n * g.C + gi * Cg) * HWp + q0,
-                       roff.data(), nq, CKK, bg, cbuf, LD);
-        for (int64_t q = q0; q < q0 + nq;) {  // the valid columns of each padded row
-          const int64_t oh = q / Wp, ow = q % Wp, e = std::min(q0 + nq, (oh + 1) * Wp);
-          const int64_t n_ok = std::min(e - q, std::max<int64_t>(0, g.OW - ow));
-          for (int64_t k = 0; k < Kg && n_ok > 0; ++k)
-            std::memcpy(out + (n * g.K + gi * Kg + k) * P + oh * g.OW + ow,
-                        cbuf + k * LD + (q - q0), static_cast<size_t>(n_ok) * sizeof(float));
-          q = e;
-        }
+        EMBER_ISA_CALL(conv_direct_rows_f32, wg, WB, Kg, xp + (n * g.C + gi * Cg) * cst + q0,
+                       roff.data(), nq, CKK, bg, outs + (n * g.K + gi * Kg) * P, P, q0, Wp,
+                       g.OW);
         continue;
       }
       if (ipt == 1) {  // one image (or a piece of it): straight into its output rows
@@ -227,6 +338,7 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
                       static_cast<size_t>(P) * sizeof(float));
     }
   });
+  }
   return !failed;
 }
 
@@ -245,7 +357,7 @@ bool conv_backward_weight_direct(const ConvGeom& g, const float* x, const float*
   const int64_t HWp = Hp * Wp;
   // Longer panels than the forward: each GEMM re-reads and re-writes the CKK x Kg sums.
   const Panels pn = panels(g, std::max<int64_t>(32, 4 * 32768 / CKK / 32 * 32));
-  const int64_t TQ = pn.TQ, P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
+  int64_t TQ = pn.TQ; const int64_t P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
   const int64_t items = pn.nb, LD = pn.LD;
   const bool small = CKK <= 64 || Kg <= 16;
   const int64_t cap = std::max<int64_t>(1, (int64_t{1} << 24) / WN);

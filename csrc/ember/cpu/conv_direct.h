@@ -1,7 +1,8 @@
 // The float32 direct convolution path (cpu/conv_direct.cpp), used by cpu/conv.cpp: filter
 // volumes C_in / G * kh * kw <= 640 run as weight rows x im2col panels (positions as vector
-// lanes; several small images per panel; wide stride-1 maps read the padded input in
-// place). Contiguous NCHW, arguments already checked; results independent of thread count.
+// lanes; several small images per panel; wide maps read the padded input, or for strides
+// its phase planes, in place), and 1x1 forwards read the input planes as they are.
+// Contiguous NCHW, arguments already checked; results independent of thread count.
 #pragma once
 #include <cstdint>
 
@@ -14,6 +15,9 @@ bool use_direct(const ConvGeom& g);
 // out = conv(x, w) (+ bias). False when scratch memory runs out.
 bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, const float* bias,
                          float* out);
+// 1x1 / stride 1 / no padding forward (any size) on the direct kernel, no input copy.
+bool conv_forward_pointwise(const ConvGeom& g, const float* x, const float* w,
+                            const float* bias, float* out);
 // dw = the weight gradient given x and dy. False when scratch memory runs out.
 bool conv_backward_weight_direct(const ConvGeom& g, const float* x, const float* dy, float* dw);
 

@@ -13,16 +13,34 @@ namespace ember::cpu::EMBER_ISA {
 namespace {
 
 #if defined(__AVX512F__)
+// Where the results of one 16-column vector go: lanes in m1 to dst + o1 + lane, lanes in m2
+// to dst + o2 + lane (a vector of the padded grid can end one output row and start the
+// next; the padding columns between belong to neither mask).
+struct VecOut {
+  int64_t o1, o2;
+  __mmask16 m1, m2;
+};
+
 // R output channels x V 16-column vectors: R * V accumulators in registers; per filter tap
 // V panel loads and R weight broadcasts feed R * V FMAs. `last` masks the final vector's
-// store (columns past the tile's end).
+// panel loads (columns past the tile's end). Results go to dst + r * ldd + 16 * v (stores
+// of the last vector masked by `last`), or through `map` when given.
 template <int R, int V>
-void block(const float* w, int64_t ldw, const float* col, const int64_t* roff, int64_t ckk,
-           const float* bias, float* dst, int64_t ldd, __mmask16 last, bool more) {
+void block(const float* w, const float* col, const int64_t* roff, int64_t ckk,
+           const float* bias, float* dst, int64_t ldd, __mmask16 last, bool more,
+           const VecOut* map) {
   __m512 acc[R][V];
   if (more) {  // continue the sums left in dst by the previous slice of taps
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
+      if (map) {
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v)
+          acc[r][v] = _mm512_mask_loadu_ps(
+              _mm512_maskz_loadu_ps(map[v].m1, dst + r * ldd + map[v].o1), map[v].m2,
+              dst + r * ldd + map[v].o2);
+        continue;
+      }
 #pragma GCC unroll 4
       for (int v = 0; v < V - 1; ++v) acc[r][v] = _mm512_loadu_ps(dst + r * ldd + 16 * v);
       acc[r][V - 1] = _mm512_maskz_loadu_ps(last, dst + r * ldd + 16 * (V - 1));
@@ -38,13 +56,24 @@ void block(const float* w, int64_t ldw, const float* col, const int64_t* roff, i
   for (int64_t t = 0; t < ckk; ++t) {
     __m512 c[V];
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) c[v] = _mm512_loadu_ps(col + roff[t] + 16 * v);
+    for (int v = 0; v < V - 1; ++v) c[v] = _mm512_loadu_ps(col + roff[t] + 16 * v);
+    c[V - 1] = _mm512_maskz_loadu_ps(last, col + roff[t] + 16 * (V - 1));
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       const __m512 wv = _mm512_set1_ps(w[t * 8 + r]);
 #pragma GCC unroll 4
       for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(wv, c[v], acc[r][v]);
     }
+  }
+  if (map) {
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) {
+        _mm512_mask_storeu_ps(dst + r * ldd + map[v].o1, map[v].m1, acc[r][v]);
+        if (map[v].m2) _mm512_mask_storeu_ps(dst + r * ldd + map[v].o2, map[v].m2, acc[r][v]);
+      }
+    return;
   }
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
@@ -56,23 +85,85 @@ void block(const float* w, int64_t ldw, const float* col, const int64_t* roff, i
 
 template <int V>
 void rows(int64_t kn, const float* w, int64_t ldw, const float* col, const int64_t* roff,
-          int64_t ckk, const float* bias, float* dst, int64_t ldd, __mmask16 last, bool more) {
+          int64_t ckk, const float* bias, float* dst, int64_t ldd, __mmask16 last, bool more,
+          const VecOut* map) {
   int64_t k = 0;
   for (; k + 8 <= kn; k += 8)
-    block<8, V>(w + k / 8 * ldw, ldw, col, roff, ckk, bias ? bias + k : nullptr, dst + k * ldd, ldd,
-                last, more);
+    block<8, V>(w + k / 8 * ldw, col, roff, ckk, bias ? bias + k : nullptr, dst + k * ldd, ldd,
+                last, more, map);
   const float* wk = w + k / 8 * ldw;
   const float* bk = bias ? bias + k : nullptr;
   float* dk = dst + k * ldd;
   switch (kn - k) {
-    case 7: block<7, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
-    case 6: block<6, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
-    case 5: block<5, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
-    case 4: block<4, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
-    case 3: block<3, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
-    case 2: block<2, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
-    case 1: block<1, V>(wk, ldw, col, roff, ckk, bk, dk, ldd, last, more); break;
+    case 7: block<7, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 6: block<6, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 5: block<5, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 4: block<4, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 3: block<3, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 2: block<2, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 1: block<1, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
     default: break;
+  }
+}
+
+// The tile loop shared by both entry points: strips of 48 columns (8 x 3 accumulators:
+// 11 loads per 24 FMAs; narrower at the tile's end) over which every row block of the
+// weights passes. Taps in slices of at most 640 (the whole filter on the direct path; sums
+// carry over in dst, so each element still adds its taps in order): measured on Zen 4,
+// slices of 128 that kept the strip in L1 cost more in reloading and storing the sums (5%
+// at 576 taps) than the L2 reads they saved. With Wp > 0
+// column q of the tile is padded-grid position q0 + q (rows Wp wide, the first OW of each
+// valid) and results go to dst[k * ldd + oh * OW + ow].
+void tile(const float* w, int64_t ldw, int64_t kn, const float* col, const int64_t* roff,
+          int64_t nq, int64_t ckk, const float* bias, float* dst, int64_t ldd, int64_t q0,
+          int64_t Wp, int64_t OW) {
+  // Even slices (1000 taps as 500 + 500, not 640 + 360). Never changes a result.
+  const int64_t ns = (ckk + 639) / 640, KC = (ckk + ns - 1) / ns;
+  VecOut map[3];
+  for (int64_t t0 = 0; t0 < ckk; t0 += KC) {
+    const int64_t kc = ckk - t0 < KC ? ckk - t0 : KC;
+    const bool more = t0 > 0;
+    const float* wt = w + t0 * 8;
+    const int64_t* ro = roff + t0;
+    for (int64_t q = 0; q < nq;) {
+      const int64_t rest = nq - q;
+      const int64_t nv = rest >= 48 ? 3 : rest > 16 ? 2 : 1;
+      const int64_t tail = rest >= 48 ? 16 : rest >= 32 ? 16 : rest > 16 ? rest - 16 : rest;
+      const __mmask16 last = static_cast<__mmask16>(tail == 16 ? 0xFFFF : (1u << tail) - 1);
+      const VecOut* mp = nullptr;
+      float* d = dst + q;
+      if (Wp > 0) {
+        for (int64_t v = 0; v < nv; ++v) {
+          const int64_t qs = q0 + q + 16 * v, oh = qs / Wp, ow = qs % Wp;
+          const unsigned live = v == nv - 1 ? last : 0xFFFFu;
+          VecOut& m = map[v];
+          if (Wp == OW) {  // no padding columns: the identity
+            m = VecOut{qs, 0, static_cast<__mmask16>(live), 0};
+            continue;
+          }
+          // Wp >= 16 here (the caller's condition), so a vector spans at most two rows.
+          const int64_t n1 = OW - ow <= 0 ? 0 : OW - ow >= 16 ? 16 : OW - ow;
+          const int64_t s2 = Wp - ow;  // first lane of the next row
+          unsigned m2 = 0;
+          if (s2 < 16) {
+            const int64_t e2 = s2 + OW < 16 ? s2 + OW : 16;
+            m2 = ((1u << e2) - 1) & ~((1u << s2) - 1);
+          }
+          m = VecOut{oh * OW + ow, (oh + 1) * OW + ow - Wp,
+                     static_cast<__mmask16>(((1u << n1) - 1) & live),
+                     static_cast<__mmask16>(m2 & live)};
+        }
+        mp = map;
+        d = dst;
+      }
+      if (nv == 3)
+        rows<3>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
+      else if (nv == 2)
+        rows<2>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
+      else
+        rows<1>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
+      q += 16 * nv;
+    }
   }
 }
 #endif
@@ -82,35 +173,13 @@ void rows(int64_t kn, const float* w, int64_t ldw, const float* col, const int64
 // dst[k * ldd + q] = (bias ? bias[k] : 0) + sum over t < ckk of W[k][t] * col[roff[t] + q],
 // for k < kn and q < nq. W is packed in blocks of 8 rows, tap-major: W[k][t] =
 // w[(k / 8) * ldw + t * 8 + k % 8] (ldw >= 8 * ckk), so the 8 broadcasts of a tap share a
-// cache line. Columns [nq, nq rounded up to 16) of col must hold finite values (the
-// packing writes zeros there); nothing past nq is written. The sum runs over t in order
-// for every element (fixed by the sizes).
+// cache line. Nothing past nq is read or written (so col may be the input itself). The
+// sum runs over t in order for every element (fixed by the sizes).
 void conv_direct_tile_f32(const float* w, int64_t ldw, int64_t kn, const float* col,
                           const int64_t* roff, int64_t nq, int64_t ckk, const float* bias,
                           float* dst, int64_t ldd) {
 #if defined(__AVX512F__)
-  // Taps in slices of KC so that a 32-column strip of the panel (KC x 128 bytes) stays in L1
-  // while every row block of the weights passes over it; sums carry over in dst, so each
-  // element still adds its taps in order.
-  const int64_t KC = 128;
-  for (int64_t t0 = 0; t0 < ckk; t0 += KC) {
-    const int64_t kc = ckk - t0 < KC ? ckk - t0 : KC;
-    const bool more = t0 > 0;
-    const float* wt = w + t0 * 8;
-    const float* ct = col;
-    const int64_t* ro = roff + t0;
-    int64_t q = 0;
-    for (; q + 32 <= nq; q += 32)
-      rows<2>(kn, wt, ldw, ct + q, ro, kc, bias, dst + q, ldd, static_cast<__mmask16>(0xFFFF),
-              more);
-    const int64_t rest = nq - q;
-    if (rest > 16)
-      rows<2>(kn, wt, ldw, ct + q, ro, kc, bias, dst + q, ldd,
-              static_cast<__mmask16>((1u << (rest - 16)) - 1), more);
-    else if (rest > 0)
-      rows<1>(kn, wt, ldw, ct + q, ro, kc, bias, dst + q, ldd,
-              static_cast<__mmask16>(rest == 16 ? 0xFFFF : (1u << rest) - 1), more);
-  }
+  tile(w, ldw, kn, col, roff, nq, ckk, bias, dst, ldd, 0, 0, 0);
 #else
   for (int64_t k = 0; k < kn; ++k) {
     float* d = dst + k * ldd;
@@ -125,6 +194,48 @@ void conv_direct_tile_f32(const float* w, int64_t ldw, int64_t kn, const float* 
 #endif
 }
 
+
+// conv_direct_tile_f32 over a tile of the padded grid written straight into the output:
+// column q is padded position q0 + q, in rows of Wp of which the first OW are outputs, and
+// its result goes to dst[k * ldd + oh * OW + ow] (oh = (q0 + q) / Wp, ow = (q0 + q) % Wp < OW);
+// the other columns are computed and dropped. Needs Wp == OW or Wp >= 16. Same sums, in the
+// same order, as conv_direct_tile_f32.
+void conv_direct_rows_f32(const float* w, int64_t ldw, int64_t kn, const float* col,
+                          const int64_t* roff, int64_t nq, int64_t ckk, const float* bias,
+                          float* dst, int64_t ldd, int64_t q0, int64_t Wp, int64_t OW) {
+#if defined(__AVX512F__)
+  tile(w, ldw, kn, col, roff, nq, ckk, bias, dst, ldd, q0, Wp, OW);
+#else
+  for (int64_t k = 0; k < kn; ++k) {
+    const float b = bias ? bias[k] : 0.0f;
+    for (int64_t q = 0; q < nq; ++q) {
+      const int64_t oh = (q0 + q) / Wp, ow = (q0 + q) % Wp;
+      if (ow >= OW) continue;
+      float acc = b;
+      for (int64_t t = 0; t < ckk; ++t) acc += w[k / 8 * ldw + t * 8 + k % 8] * col[roff[t] + q];
+      dst[k * ldd + oh * OW + ow] = acc;
+    }
+  }
+#endif
+}
+
+// dst[v] = src[v * sw] for v < n (one row of a phase plane); stride 2 as two loads and a
+// permute per 16 outputs. Reads nothing past src[(n - 1) * sw].
+void conv_strided_copy_f32(const float* src, int64_t sw, int64_t n, float* dst) {
+  int64_t v = 0;
+#if defined(__AVX512F__)
+  if (sw == 2) {
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    for (; v + 16 <= n; v += 16) {
+      const float* s0 = src + 2 * v;
+      const __mmask16 hi = static_cast<__mmask16>(v + 16 == n ? 0x7FFF : 0xFFFF);
+      _mm512_storeu_ps(dst + v, _mm512_permutex2var_ps(_mm512_loadu_ps(s0), ev,
+                                                       _mm512_maskz_loadu_ps(hi, s0 + 16)));
+    }
+  }
+#endif
+  for (; v < n; ++v) dst[v] = src[v * sw];
+}
 
 // col[r * ld + q] = xp[c][oh * sh + i * dh][ow * sw + j * dw] for taps r = (c, i, j) of nc
 // channels and positions p = p0 + q < p0 + np of one image already zero-padded to Hp x Wp
