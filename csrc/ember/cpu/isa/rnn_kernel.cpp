@@ -197,3 +197,79 @@ void rnn_step_macro(int64_t, int64_t, int64_t, const float*, const float*, float
 #endif
 
 }  // namespace ember::cpu::EMBER_ISA
+
+namespace ember::cpu::EMBER_ISA {
+
+// The batch-of-one recurrent step on the weights in PyTorch's layout (no packing): y[j] =
+// dot(W[j, 0:K], x) (+ y[j] when accumulate) for rows j in [0, n) (row stride ldw). Each
+// row's dot product is 16 lane sums (lane l takes k = l mod 16, k in order) added by the
+// fixed tree ((l + l+8) + (.. + 4)) + (.. + 2)) + (.. + 1): the AVX-512 kernel reduces 16
+// rows at once with that tree, and the portable one writes it out, so a row's result does
+// not depend on which rows share its group (any split of the rows gives the same bits).
+#if defined(__AVX512F__)
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12 warns on _mm512_undefined_ps() inside its own shuffle intrinsics (a false positive).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+void rnn_rowdot(int64_t n, int64_t K, const float* W, int64_t ldw, const float* x, float* y,
+                bool accumulate) {
+  const int64_t kfull = K / 16 * 16;
+  const __mmask16 ktail = static_cast<__mmask16>((1u << (K - kfull)) - 1u);
+  const __m512i order = _mm512_setr_epi32(0, 2, 1, 3, 8, 10, 9, 11, 4, 6, 5, 7, 12, 14, 13, 15);
+  for (int64_t j0 = 0; j0 < n; j0 += 16) {
+    const int64_t rows = n - j0 < 16 ? n - j0 : 16;
+    const float* w = W + j0 * ldw;
+    // Row after row (the group's rows are one sequential stream of memory); each row's
+    // products are one dependent chain, which the out-of-order core overlaps with the next
+    // rows' chains. x is re-read from L1 for every row.
+    __m512 acc[16];
+#pragma GCC unroll 16
+    for (int r = 0; r < 16; ++r) {
+      const float* p = w + (r < rows ? r : rows - 1) * ldw;
+      __m512 s = _mm512_setzero_ps();
+#pragma GCC unroll 8
+      for (int64_t k = 0; k < kfull; k += 16)
+        s = _mm512_fmadd_ps(_mm512_loadu_ps(p + k), _mm512_loadu_ps(x + k), s);
+      if (ktail)
+        s = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(ktail, p + kfull),
+                            _mm512_maskz_loadu_ps(ktail, x + kfull), s);
+      acc[r] = s;
+    }
+    // Level 1: lanes l + l+8 (rows i and i+8 in one vector), 2: + 4, 3: + 2, 4: + 1.
+    __m512 b[8], c[4], d[2];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i)
+      b[i] = _mm512_add_ps(_mm512_shuffle_f32x4(acc[i], acc[i + 8], 0x44),
+                           _mm512_shuffle_f32x4(acc[i], acc[i + 8], 0xEE));
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i)
+      c[i] = _mm512_add_ps(_mm512_shuffle_f32x4(b[i], b[i + 4], 0x88),
+                           _mm512_shuffle_f32x4(b[i], b[i + 4], 0xDD));
+#pragma GCC unroll 2
+    for (int i = 0; i < 2; ++i)
+      d[i] = _mm512_add_ps(_mm512_shuffle_ps(c[i], c[i + 2], 0x44),
+                           _mm512_shuffle_ps(c[i], c[i + 2], 0xEE));
+    __m512 e = _mm512_add_ps(_mm512_shuffle_ps(d[0], d[1], 0x88), _mm512_shuffle_ps(d[0], d[1], 0xDD));
+    e = _mm512_permutexvar_ps(order, e);  // back to row order
+    const __mmask16 m = static_cast<__mmask16>((1u << rows) - 1u);
+    if (accumulate) e = _mm512_add_ps(_mm512_maskz_loadu_ps(m, y + j0), e);
+    _mm512_mask_storeu_ps(y + j0, m, e);
+  }
+}
+#else
+void rnn_rowdot(int64_t n, int64_t K, const float* W, int64_t ldw, const float* x, float* y,
+                bool accumulate) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float* w = W + j * ldw;
+    float lane[16] = {};
+    for (int64_t k = 0; k < K; ++k) lane[k % 16] += w[k] * x[k];
+    for (int l = 0; l < 8; ++l) lane[l] += lane[l + 8];
+    for (int l = 0; l < 4; ++l) lane[l] += lane[l + 4];
+    for (int l = 0; l < 2; ++l) lane[l] += lane[l + 2];
+    const float s = lane[0] + lane[1];
+    y[j] = accumulate ? y[j] + s : s;
+  }
+}
+#endif
+
+}  // namespace ember::cpu::EMBER_ISA

@@ -1,0 +1,172 @@
+// Batch-of-one forward of the fused recurrent layer (cpu/rnn_row.h): per step gx = bias +
+// W_ih x_t and g = gx + W_hh h as row dot products on the weights in PyTorch's layout (no
+// packing per call), then the gate kernel. With 2+ threads and enough work per step, two
+// threads split the hidden units for the whole sequence: each keeps its rows of W_ih / W_hh
+// in its own core's cache, projects x_{t+1} while the other finishes step t, and waits on
+// the other's step counter (no barrier). Every unit is computed by the same arithmetic
+// whichever thread runs it, so results are bitwise identical for any thread count.
+#include "ember/cpu/rnn_row.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <thread>
+
+#include "ember/core/parallel.h"
+#include "ember/cpu/isa.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace ember::cpu {
+
+EMBER_ISA_DECLARE(void, rnn_rowdot, (int64_t n, int64_t K, const float* W, int64_t ldw,
+                                     const float* x, float* y, bool accumulate))
+EMBER_ISA_DECLARE(void, rnn_lstm_forward, (int64_t rows, int64_t H, int64_t W, float* g, int64_t gs,
+                                           float* c, float* cprev, float* tanhc, float* h,
+                                           int64_t hs))
+EMBER_ISA_DECLARE(void, rnn_gru_forward, (int64_t rows, int64_t H, int64_t W, float* g, int64_t gs,
+                                          const float* gh, const float* bhn, const float* hprev,
+                                          int64_t ps, float* hn_save, float* h, int64_t hs))
+EMBER_ISA_DECLARE(void, rnn_simple_forward, (int64_t rows, int64_t H, bool relu, float* g,
+                                             int64_t gs, float* h, int64_t hs))
+
+namespace {
+
+// Units are split between the two threads in blocks of this many (the dot kernel's row
+// group), so each unit's rows sit at the same place in their group whoever runs them.
+constexpr int64_t kUnitBlock = 16;
+// Multiply-adds per step below which one thread runs alone (the exchange of h costs about
+// as much as a few thousand multiply-adds).
+constexpr int64_t kSplitWork = 16384;
+
+struct alignas(64) StepCounter {
+  std::atomic<int64_t> done{0};  // steps this thread has finished
+  char pad[64 - sizeof(std::atomic<int64_t>)];
+};
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Spins until c reaches target; yields the core after a while (a loaded machine may have
+// descheduled the other thread, and spinning would only delay it further).
+void wait_for(const StepCounter& c, int64_t target) {
+  for (int spins = 0; c.done.load(std::memory_order_acquire) < target; ++spins) {
+    if (spins < 2000)
+      cpu_relax();
+    else
+      std::this_thread::yield();
+  }
+}
+
+int gates_of(RnnKind k) { return k == RnnKind::lstm ? 4 : k == RnnKind::gru ? 3 : 1; }
+
+}  // namespace
+
+bool rnn_forward_row_supported(const RnnForward<float>& a) { return a.N == 1 && !a.w_hr; }
+
+void rnn_forward_row(const RnnForward<float>& a, bool may_split) {
+  const int64_t L = a.L, I = a.I, H = a.H, P = a.P, G = gates_of(a.kind), GH = G * H;
+  const bool lstm = a.kind == RnnKind::lstm, gru = a.kind == RnnKind::gru,
+             relu = a.kind == RnnKind::relu;
+  // Scratch: the summed biases (GRU: b_hn stays apart, it is scaled by r), one step's gates
+  // when they are not kept, GRU's h-side products and W_hn h + b_hn.
+  const int64_t nbuf = GH + GH + (gru ? GH + 2 * H : 0);
+  std::unique_ptr<float[]> buf(new float[static_cast<size_t>(nbuf)]);
+  float* bias = buf.get();
+  float* gwork = bias + GH;
+  float* gh = gru ? gwork + GH : nullptr;
+  float* bhn = gru ? gh + GH : nullptr;
+  float* hn_work = gru ? bhn + H : nullptr;
+  for (int64_t j = 0; j < GH; ++j) bias[j] = a.b_ih ? a.b_ih[j] : 0.0f;
+  if (a.b_hh)
+    for (int64_t j = 0; j < (gru ? 2 * H : GH); ++j) bias[j] += a.b_hh[j];
+  if (gru)
+    for (int64_t j = 0; j < H; ++j) bhn[j] = a.b_hh ? a.b_hh[2 * H + j] : 0.0f;
+
+  StepCounter counter[2];
+  // Steps [0, L) for hidden units [u0, u1); self / other: this thread's and the other
+  // thread's counters (other null: running alone).
+  auto run = [&](int64_t u0, int64_t u1, StepCounter* self, const StepCounter* other) {
+    const int64_t W = u1 - u0;
+    const float* hin = a.h;  // h_{t-1}: h0, then the last active step's output row
+    for (int64_t k = 0; k < L; ++k) {
+      const int64_t t = a.reverse ? L - 1 - k : k;
+      const bool active = !a.batch_sizes || a.batch_sizes[t] > 0;
+      float* yt = a.y + t * P;
+      if (active) {
+        float* g = a.gates ? a.gates + t * GH : gwork;
+        const float* xt = a.x + t * I;
+        for (int64_t q = 0; q < G; ++q) {  // input side: does not need h_{t-1}
+          float* gq = g + q * H + u0;
+          std::memcpy(gq, bias + q * H + u0, static_cast<size_t>(W) * sizeof(float));
+          EMBER_ISA_CALL(rnn_rowdot, W, I, a.w_ih + (q * H + u0) * I, I, xt, gq, true);
+        }
+        if (other) wait_for(*other, k);  // h_{t-1} complete
+        if (a.hprev)
+          std::memcpy(a.hprev + t * P + u0, hin + u0, static_cast<size_t>(W) * sizeof(float));
+        float* hside = gru ? gh : g;
+        for (int64_t q = 0; q < G; ++q)
+          EMBER_ISA_CALL(rnn_rowdot, W, P, a.w_hh + (q * H + u0) * P, P, hin,
+                         hside + q * H + u0, !gru);
+        if (lstm) {
+          float* cp = a.cprev ? a.cprev + t * H + u0 : nullptr;
+          float* tc = a.tanhc ? a.tanhc + t * H + u0 : nullptr;
+          EMBER_ISA_CALL(rnn_lstm_forward, 1, H, W, g + u0, GH, a.c + u0, cp, tc, yt + u0, P);
+        } else if (gru) {
+          float* hns = (a.hn ? a.hn + t * H : hn_work) + u0;
+          EMBER_ISA_CALL(rnn_gru_forward, 1, H, W, g + u0, GH, gh + u0, bhn + u0, hin + u0, P,
+                         hns, yt + u0, P);
+        } else {
+          EMBER_ISA_CALL(rnn_simple_forward, 1, W, relu, g + u0, GH, yt + u0, P);
+        }
+        hin = yt;
+      } else {
+        // Past the sequence's length: zero output, state unchanged (hprev still written:
+        // the backward's dW_hh product reads it, times zero).
+        if (other) wait_for(*other, k);
+        if (a.hprev)
+          std::memcpy(a.hprev + t * P + u0, hin + u0, static_cast<size_t>(W) * sizeof(float));
+        std::memset(yt + u0, 0, static_cast<size_t>(W) * sizeof(float));
+      }
+      if (self) self->done.store(k + 1, std::memory_order_release);
+    }
+  };
+
+  const int64_t blocks = (H + kUnitBlock - 1) / kUnitBlock;
+  const bool split = may_split && get_num_threads() >= 2 && blocks >= 2 && P == H &&
+                     GH * (I + P) >= kSplitWork;
+  if (!split) {
+    run(0, H, nullptr, nullptr);
+  } else {
+    const int64_t mid = std::min(H, (blocks + 1) / 2 * kUnitBlock);
+    parallel_for(2, 1, [&](int64_t c0, int64_t c1) {
+      int team = 1;
+#ifdef _OPENMP
+      team = omp_get_num_threads();
+#endif
+      for (int64_t c = c0; c < c1; ++c) {
+        if (team < 2) {  // both chunks on this thread (no second thread): run alone
+          if (c == 0) run(0, H, nullptr, nullptr);
+        } else {
+          run(c == 0 ? 0 : mid, c == 0 ? mid : H, &counter[c], &counter[1 - c]);
+        }
+      }
+    });
+  }
+  // h_n: the last active step's output (h0 when no step ran).
+  for (int64_t k = L - 1; k >= 0; --k) {
+    const int64_t t = a.reverse ? L - 1 - k : k;
+    if (!a.batch_sizes || a.batch_sizes[t] > 0) {
+      std::memcpy(a.h, a.y + t * P, static_cast<size_t>(P) * sizeof(float));
+      break;
+    }
+  }
+}
+
+}  // namespace ember::cpu
