@@ -1,13 +1,13 @@
 // Batch-of-one forward of the fused recurrent layer (cpu/rnn_row.h): per step gx = bias +
-// W_ih x_t and g = gx + W_hh h as row dot products on the weights in PyTorch's layout (no
+// W_ih x_t (a block of steps at once) and g = gx + W_hh h as row dot products on the weights in PyTorch's layout (no
 // packing per call), then the gate kernel. With 2+ threads and enough work per step, two
 // threads split the hidden units for the whole sequence: each keeps its rows of W_ih / W_hh
-// in its own core's cache, projects x_{t+1} while the other finishes step t, and waits on
-// the other's step counter (no barrier). Every unit is computed by the same arithmetic
+// in its own core's cache and waits on the other's step counter (no barrier). Every unit is computed by the same arithmetic
 // whichever thread runs it, so results are bitwise identical for any thread count.
 #include "ember/cpu/rnn_row.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -16,14 +16,14 @@
 #include "ember/core/parallel.h"
 #include "ember/cpu/isa.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 namespace ember::cpu {
 
 EMBER_ISA_DECLARE(void, rnn_rowdot, (int64_t n, int64_t K, const float* W, int64_t ldw,
                                      const float* x, float* y, bool accumulate))
+EMBER_ISA_DECLARE(void, rnn_rowdot_steps, (int64_t n, int64_t K, const float* W, int64_t ldw,
+                                           int64_t S, const float* X, int64_t ldx, float* Y,
+                                           int64_t ldy, bool accumulate))
 EMBER_ISA_DECLARE(void, rnn_lstm_forward, (int64_t rows, int64_t H, int64_t W, float* g, int64_t gs,
                                            float* c, float* cprev, float* tanhc, float* h,
                                            int64_t hs))
@@ -41,9 +41,12 @@ constexpr int64_t kUnitBlock = 16;
 // Multiply-adds per step below which one thread runs alone (the exchange of h costs about
 // as much as a few thousand multiply-adds).
 constexpr int64_t kSplitWork = 16384;
+// Steps whose input projection is computed at once (a product that reuses each row of W_ih
+// for several steps, instead of reading all of W_ih at every step).
+constexpr int64_t kProjSteps = 64;
 
 struct alignas(64) StepCounter {
-  std::atomic<int64_t> done{0};  // steps this thread has finished
+  std::atomic<int64_t> done{0};  // steps of one part claimed, or finished
   char pad[64 - sizeof(std::atomic<int64_t>)];
 };
 
@@ -76,11 +79,12 @@ void rnn_forward_row(const RnnForward<float>& a, bool may_split) {
              relu = a.kind == RnnKind::relu;
   // Scratch: the summed biases (GRU: b_hn stays apart, it is scaled by r), one step's gates
   // when they are not kept, GRU's h-side products and W_hn h + b_hn.
-  const int64_t nbuf = GH + GH + (gru ? GH + 2 * H : 0);
+  const int64_t S = std::min(L, kProjSteps);
+  const int64_t nbuf = GH + (a.gates ? 0 : S * GH) + (gru ? GH + 2 * H : 0);
   std::unique_ptr<float[]> buf(new float[static_cast<size_t>(nbuf)]);
   float* bias = buf.get();
   float* gwork = bias + GH;
-  float* gh = gru ? gwork + GH : nullptr;
+  float* gh = gru ? gwork + (a.gates ? 0 : S * GH) : nullptr;
   float* bhn = gru ? gh + GH : nullptr;
   float* hn_work = gru ? bhn + H : nullptr;
   for (int64_t j = 0; j < GH; ++j) bias[j] = a.b_ih ? a.b_ih[j] : 0.0f;
@@ -89,76 +93,84 @@ void rnn_forward_row(const RnnForward<float>& a, bool may_split) {
   if (gru)
     for (int64_t j = 0; j < H; ++j) bhn[j] = a.b_hh ? a.b_hh[2 * H + j] : 0.0f;
 
-  StepCounter counter[2];
-  // Steps [0, L) for hidden units [u0, u1); self / other: this thread's and the other
-  // thread's counters (other null: running alone).
-  auto run = [&](int64_t u0, int64_t u1, StepCounter* self, const StepCounter* other) {
+  // The hidden units in one part, or two when split; step k of a part is computed by
+  // whichever thread claims it, once step k-1 of every part is done.
+  const int64_t blocks = (H + kUnitBlock - 1) / kUnitBlock;
+  const bool split = may_split && !std::getenv("EMBER_NOSPLIT") && get_num_threads() >= 2 &&
+                     blocks >= 2 && GH * (I + P) >= kSplitWork;
+  const int nparts = split ? 2 : 1;
+  const int64_t mid = split ? std::min(H, (blocks + 1) / 2 * kUnitBlock) : H;
+  StepCounter claimed[2], done[2];
+
+  // Step k of units [u0, u1); hin: h_{t-1}.
+  auto step = [&](int64_t k, int64_t u0, int64_t u1, const float* hin) {
     const int64_t W = u1 - u0;
-    const float* hin = a.h;  // h_{t-1}: h0, then the last active step's output row
-    for (int64_t k = 0; k < L; ++k) {
-      const int64_t t = a.reverse ? L - 1 - k : k;
-      const bool active = !a.batch_sizes || a.batch_sizes[t] > 0;
-      float* yt = a.y + t * P;
-      if (active) {
-        float* g = a.gates ? a.gates + t * GH : gwork;
-        const float* xt = a.x + t * I;
-        for (int64_t q = 0; q < G; ++q) {  // input side: does not need h_{t-1}
-          float* gq = g + q * H + u0;
-          std::memcpy(gq, bias + q * H + u0, static_cast<size_t>(W) * sizeof(float));
-          EMBER_ISA_CALL(rnn_rowdot, W, I, a.w_ih + (q * H + u0) * I, I, xt, gq, true);
-        }
-        if (other) wait_for(*other, k);  // h_{t-1} complete
-        if (a.hprev)
-          std::memcpy(a.hprev + t * P + u0, hin + u0, static_cast<size_t>(W) * sizeof(float));
-        float* hside = gru ? gh : g;
+    const int64_t k0 = k / S * S, k1 = std::min(L, k0 + S);
+    const int64_t tlo = a.reverse ? L - k1 : k0;  // first time step of k's block
+    float* gblock = a.gates ? a.gates + tlo * GH : gwork;
+    if (k == k0) {  // the input side of the whole block (does not need h)
+      for (int64_t s = 0; s < k1 - k0; ++s)
         for (int64_t q = 0; q < G; ++q)
-          EMBER_ISA_CALL(rnn_rowdot, W, P, a.w_hh + (q * H + u0) * P, P, hin,
-                         hside + q * H + u0, !gru);
-        if (lstm) {
-          float* cp = a.cprev ? a.cprev + t * H + u0 : nullptr;
-          float* tc = a.tanhc ? a.tanhc + t * H + u0 : nullptr;
-          EMBER_ISA_CALL(rnn_lstm_forward, 1, H, W, g + u0, GH, a.c + u0, cp, tc, yt + u0, P);
-        } else if (gru) {
-          float* hns = (a.hn ? a.hn + t * H : hn_work) + u0;
-          EMBER_ISA_CALL(rnn_gru_forward, 1, H, W, g + u0, GH, gh + u0, bhn + u0, hin + u0, P,
-                         hns, yt + u0, P);
-        } else {
-          EMBER_ISA_CALL(rnn_simple_forward, 1, W, relu, g + u0, GH, yt + u0, P);
-        }
-        hin = yt;
-      } else {
-        // Past the sequence's length: zero output, state unchanged (hprev still written:
-        // the backward's dW_hh product reads it, times zero).
-        if (other) wait_for(*other, k);
-        if (a.hprev)
-          std::memcpy(a.hprev + t * P + u0, hin + u0, static_cast<size_t>(W) * sizeof(float));
-        std::memset(yt + u0, 0, static_cast<size_t>(W) * sizeof(float));
-      }
-      if (self) self->done.store(k + 1, std::memory_order_release);
+          std::memcpy(gblock + s * GH + q * H + u0, bias + q * H + u0,
+                      static_cast<size_t>(W) * sizeof(float));
+      for (int64_t q = 0; q < G; ++q)
+        EMBER_ISA_CALL(rnn_rowdot_steps, W, I, a.w_ih + (q * H + u0) * I, I, k1 - k0,
+                       a.x + tlo * I, I, gblock + q * H + u0, GH, true);
+    }
+    const int64_t t = a.reverse ? L - 1 - k : k;
+    float* yt = a.y + t * P;
+    // hprev is written even past the sequence's length: the backward's dW_hh product
+    // reads it (times zero).
+    if (a.hprev)
+      std::memcpy(a.hprev + t * P + u0, hin + u0, static_cast<size_t>(W) * sizeof(float));
+    if (a.batch_sizes && a.batch_sizes[t] == 0) {  // past the length: zeros, state kept
+      std::memset(yt + u0, 0, static_cast<size_t>(W) * sizeof(float));
+      return;
+    }
+    float* g = gblock + (t - tlo) * GH;
+    float* hside = gru ? gh : g;
+    for (int64_t q = 0; q < G; ++q)
+      EMBER_ISA_CALL(rnn_rowdot, W, P, a.w_hh + (q * H + u0) * P, P, hin, hside + q * H + u0,
+                     !gru);
+    if (lstm) {
+      float* cp = a.cprev ? a.cprev + t * H + u0 : nullptr;
+      float* tc = a.tanhc ? a.tanhc + t * H + u0 : nullptr;
+      EMBER_ISA_CALL(rnn_lstm_forward, 1, H, W, g + u0, GH, a.c + u0, cp, tc, yt + u0, P);
+    } else if (gru) {
+      float* hns = (a.hn ? a.hn + t * H : hn_work) + u0;
+      EMBER_ISA_CALL(rnn_gru_forward, 1, H, W, g + u0, GH, gh + u0, bhn + u0, hin + u0, P, hns,
+                     yt + u0, P);
+    } else {
+      EMBER_ISA_CALL(rnn_simple_forward, 1, W, relu, g + u0, GH, yt + u0, P);
     }
   };
 
-  const int64_t blocks = (H + kUnitBlock - 1) / kUnitBlock;
-  const bool split = may_split && get_num_threads() >= 2 && blocks >= 2 && P == H &&
-                     GH * (I + P) >= kSplitWork;
-  if (!split) {
-    run(0, H, nullptr, nullptr);
-  } else {
-    const int64_t mid = std::min(H, (blocks + 1) / 2 * kUnitBlock);
-    parallel_for(2, 1, [&](int64_t c0, int64_t c1) {
-      int team = 1;
-#ifdef _OPENMP
-      team = omp_get_num_threads();
-#endif
-      for (int64_t c = c0; c < c1; ++c) {
-        if (team < 2) {  // both chunks on this thread (no second thread): run alone
-          if (c == 0) run(0, H, nullptr, nullptr);
-        } else {
-          run(c == 0 ? 0 : mid, c == 0 ? mid : H, &counter[c], &counter[1 - c]);
+  // Every thread walks all steps: waits for step k-1 to be done, claims its own part of step
+  // k, then the other part too if its thread has not claimed it yet (late, descheduled or
+  // not started: one thread alone still runs the whole sequence, so nothing can deadlock).
+  auto run = [&](int me) {
+    const float* hin = a.h;  // h_{t-1}: h0, then the last active step's output row
+    for (int64_t k = 0; k < L; ++k) {
+      for (int p = 0; p < nparts; ++p) wait_for(done[p], k);
+      for (int i = 0; i < nparts; ++i) {
+        const int p = (me + i) % nparts;
+        int64_t expect = k;
+        if (claimed[p].done.load(std::memory_order_relaxed) == k &&
+            claimed[p].done.compare_exchange_strong(expect, k + 1, std::memory_order_acq_rel)) {
+          step(k, p == 0 ? 0 : mid, p == 0 ? mid : H, hin);
+          done[p].done.store(k + 1, std::memory_order_release);
         }
       }
+      const int64_t t = a.reverse ? L - 1 - k : k;
+      if (!a.batch_sizes || a.batch_sizes[t] > 0) hin = a.y + t * P;
+    }
+  };
+  if (!split)
+    run(0);
+  else
+    parallel_for(2, 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) run(static_cast<int>(c));
     });
-  }
   // h_n: the last active step's output (h0 when no step ran).
   for (int64_t k = L - 1; k >= 0; --k) {
     const int64_t t = a.reverse ? L - 1 - k : k;

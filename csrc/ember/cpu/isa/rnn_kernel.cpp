@@ -211,11 +211,34 @@ namespace ember::cpu::EMBER_ISA {
 // GCC 12 warns on _mm512_undefined_ps() inside its own shuffle intrinsics (a false positive).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
+namespace {
+// The 16 lane sums of each of acc[0..15], by the tree of rnn_rowdot, in order: lane i of the
+// result is the sum of acc[i]'s lanes.
+inline __m512 reduce16(const __m512* acc) {
+  // Level 1: lanes l + l+8 (rows i and i+8 in one vector), 2: + 4, 3: + 2, 4: + 1.
+  __m512 b[8], c[4], d[2];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i)
+    b[i] = _mm512_add_ps(_mm512_shuffle_f32x4(acc[i], acc[i + 8], 0x44),
+                         _mm512_shuffle_f32x4(acc[i], acc[i + 8], 0xEE));
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i)
+    c[i] = _mm512_add_ps(_mm512_shuffle_f32x4(b[i], b[i + 4], 0x88),
+                         _mm512_shuffle_f32x4(b[i], b[i + 4], 0xDD));
+#pragma GCC unroll 2
+  for (int i = 0; i < 2; ++i)
+    d[i] = _mm512_add_ps(_mm512_shuffle_ps(c[i], c[i + 2], 0x44),
+                         _mm512_shuffle_ps(c[i], c[i + 2], 0xEE));
+  const __m512 e = _mm512_add_ps(_mm512_shuffle_ps(d[0], d[1], 0x88), _mm512_shuffle_ps(d[0], d[1], 0xDD));
+  const __m512i order = _mm512_setr_epi32(0, 2, 1, 3, 8, 10, 9, 11, 4, 6, 5, 7, 12, 14, 13, 15);
+  return _mm512_permutexvar_ps(order, e);  // back to row order
+}
+}  // namespace
+
 void rnn_rowdot(int64_t n, int64_t K, const float* W, int64_t ldw, const float* x, float* y,
                 bool accumulate) {
   const int64_t kfull = K / 16 * 16;
   const __mmask16 ktail = static_cast<__mmask16>((1u << (K - kfull)) - 1u);
-  const __m512i order = _mm512_setr_epi32(0, 2, 1, 3, 8, 10, 9, 11, 4, 6, 5, 7, 12, 14, 13, 15);
   for (int64_t j0 = 0; j0 < n; j0 += 16) {
     const int64_t rows = n - j0 < 16 ? n - j0 : 16;
     const float* w = W + j0 * ldw;
@@ -235,25 +258,58 @@ void rnn_rowdot(int64_t n, int64_t K, const float* W, int64_t ldw, const float* 
                             _mm512_maskz_loadu_ps(ktail, x + kfull), s);
       acc[r] = s;
     }
-    // Level 1: lanes l + l+8 (rows i and i+8 in one vector), 2: + 4, 3: + 2, 4: + 1.
-    __m512 b[8], c[4], d[2];
-#pragma GCC unroll 8
-    for (int i = 0; i < 8; ++i)
-      b[i] = _mm512_add_ps(_mm512_shuffle_f32x4(acc[i], acc[i + 8], 0x44),
-                           _mm512_shuffle_f32x4(acc[i], acc[i + 8], 0xEE));
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; ++i)
-      c[i] = _mm512_add_ps(_mm512_shuffle_f32x4(b[i], b[i + 4], 0x88),
-                           _mm512_shuffle_f32x4(b[i], b[i + 4], 0xDD));
-#pragma GCC unroll 2
-    for (int i = 0; i < 2; ++i)
-      d[i] = _mm512_add_ps(_mm512_shuffle_ps(c[i], c[i + 2], 0x44),
-                           _mm512_shuffle_ps(c[i], c[i + 2], 0xEE));
-    __m512 e = _mm512_add_ps(_mm512_shuffle_ps(d[0], d[1], 0x88), _mm512_shuffle_ps(d[0], d[1], 0xDD));
-    e = _mm512_permutexvar_ps(order, e);  // back to row order
+    const __m512 e = reduce16(acc);
     const __mmask16 m = static_cast<__mmask16>((1u << rows) - 1u);
-    if (accumulate) e = _mm512_add_ps(_mm512_maskz_loadu_ps(m, y + j0), e);
-    _mm512_mask_storeu_ps(y + j0, m, e);
+    _mm512_mask_storeu_ps(y + j0, m,
+                          accumulate ? _mm512_add_ps(_mm512_maskz_loadu_ps(m, y + j0), e) : e);
+  }
+}
+
+// rnn_rowdot for S vectors at once: Y[s * ldy + j] = dot(W[j, :], X[s * ldx + :]) (+ Y[..]
+// when accumulate), each element bitwise equal to rnn_rowdot's. Tiles of 4 rows x 4
+// vectors (16 chains, 8 loads per 16 multiply-adds: the input projection of a block of
+// steps, where rnn_rowdot would re-read W for every step).
+void rnn_rowdot_steps(int64_t n, int64_t K, const float* W, int64_t ldw, int64_t S,
+                      const float* X, int64_t ldx, float* Y, int64_t ldy, bool accumulate) {
+  const int64_t kfull = K / 16 * 16;
+  const __mmask16 ktail = static_cast<__mmask16>((1u << (K - kfull)) - 1u);
+  for (int64_t j0 = 0; j0 < n; j0 += 4) {
+    const int64_t rows = n - j0 < 4 ? n - j0 : 4;
+    const float* w[4];
+    for (int r = 0; r < 4; ++r) w[r] = W + (j0 + (r < rows ? r : rows - 1)) * ldw;
+    for (int64_t s0 = 0; s0 < S; s0 += 4) {
+      const int64_t vecs = S - s0 < 4 ? S - s0 : 4;
+      const float* x[4];
+      for (int v = 0; v < 4; ++v) x[v] = X + (s0 + (v < vecs ? v : vecs - 1)) * ldx;
+      __m512 acc[16];
+#pragma GCC unroll 16
+      for (int i = 0; i < 16; ++i) acc[i] = _mm512_setzero_ps();
+      for (int64_t k = 0; k < kfull; k += 16) {
+        __m512 wv[4], xv[4];
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; ++r) wv[r] = _mm512_loadu_ps(w[r] + k);
+#pragma GCC unroll 4
+        for (int v = 0; v < 4; ++v) xv[v] = _mm512_loadu_ps(x[v] + k);
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; ++r)
+#pragma GCC unroll 4
+          for (int v = 0; v < 4; ++v) acc[r * 4 + v] = _mm512_fmadd_ps(wv[r], xv[v], acc[r * 4 + v]);
+      }
+      if (ktail) {
+        __m512 wv[4], xv[4];
+        for (int r = 0; r < 4; ++r) wv[r] = _mm512_maskz_loadu_ps(ktail, w[r] + kfull);
+        for (int v = 0; v < 4; ++v) xv[v] = _mm512_maskz_loadu_ps(ktail, x[v] + kfull);
+        for (int r = 0; r < 4; ++r)
+          for (int v = 0; v < 4; ++v) acc[r * 4 + v] = _mm512_fmadd_ps(wv[r], xv[v], acc[r * 4 + v]);
+      }
+      alignas(64) float out[16];
+      _mm512_store_ps(out, reduce16(acc));
+      for (int64_t v = 0; v < vecs; ++v)
+        for (int64_t r = 0; r < rows; ++r) {
+          float* yp = Y + (s0 + v) * ldy + j0 + r;
+          *yp = accumulate ? *yp + out[r * 4 + v] : out[r * 4 + v];
+        }
+    }
   }
 }
 #else
@@ -269,6 +325,10 @@ void rnn_rowdot(int64_t n, int64_t K, const float* W, int64_t ldw, const float* 
     const float s = lane[0] + lane[1];
     y[j] = accumulate ? y[j] + s : s;
   }
+}
+void rnn_rowdot_steps(int64_t n, int64_t K, const float* W, int64_t ldw, int64_t S,
+                      const float* X, int64_t ldx, float* Y, int64_t ldy, bool accumulate) {
+  for (int64_t v = 0; v < S; ++v) rnn_rowdot(n, K, W, ldw, X + v * ldx, Y + v * ldy, accumulate);
 }
 #endif
 
