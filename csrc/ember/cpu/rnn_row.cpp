@@ -7,6 +7,7 @@
 #include "ember/cpu/rnn_row.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <atomic>
 #include <cstring>
@@ -56,16 +57,32 @@ void cpu_relax() {
 #endif
 }
 
-// Spins until c reaches target; yields the core after a while (a loaded machine may have
-// descheduled the other thread, and spinning would only delay it further).
-void wait_for(const StepCounter& c, int64_t target) {
-  for (int spins = 0; c.done.load(std::memory_order_acquire) < target; ++spins) {
-    if (spins < 2000)
+// Spins until c reaches target. After `patience` the other thread is taken to be stalled
+// (descheduled, or sharing this core with us): `stalled` is set, and the wait goes on
+// yielding the core (the other thread must still finish the part it holds).
+void wait_for(const StepCounter& c, int64_t target, std::chrono::microseconds patience,
+              std::atomic<bool>& stalled) {
+  if (c.done.load(std::memory_order_acquire) >= target) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  bool patient = true;
+  for (int spins = 1; c.done.load(std::memory_order_acquire) < target; ++spins) {
+    if (patient) {
       cpu_relax();
-    else
+      if (spins % 64 == 0 && std::chrono::steady_clock::now() - t0 > patience) {
+        patient = false;
+        stalled.store(true, std::memory_order_relaxed);
+      }
+    } else {
       std::this_thread::yield();
+    }
   }
 }
+
+// Calls that run alone after a split call found the other thread stalled: doubles with each
+// such call (up to 256), back to zero after a split call that ran through. On a loaded
+// machine the split (which needs two free cores) is then mostly skipped; results do not
+// depend on it.
+std::atomic<int> g_split_backoff{0}, g_split_skip{0};
 
 int gates_of(RnnKind k) { return k == RnnKind::lstm ? 4 : k == RnnKind::gru ? 3 : 1; }
 
@@ -96,11 +113,17 @@ void rnn_forward_row(const RnnForward<float>& a, bool may_split) {
   // The hidden units in one part, or two when split; step k of a part is computed by
   // whichever thread claims it, once step k-1 of every part is done.
   const int64_t blocks = (H + kUnitBlock - 1) / kUnitBlock;
-  const bool split = may_split && !std::getenv("EMBER_NOSPLIT") && get_num_threads() >= 2 &&
-                     blocks >= 2 && GH * (I + P) >= kSplitWork;
+  bool split = may_split && !std::getenv("EMBER_NOSPLIT") && get_num_threads() >= 2 && blocks >= 2 &&
+               GH * (I + P) >= kSplitWork;
+  if (split && g_split_skip.load(std::memory_order_relaxed) > 0) {
+    g_split_skip.fetch_sub(1, std::memory_order_relaxed);
+    split = false;
+  }
   const int nparts = split ? 2 : 1;
   const int64_t mid = split ? std::min(H, (blocks + 1) / 2 * kUnitBlock) : H;
   StepCounter claimed[2], done[2];
+  std::atomic<bool> stalled{false};  // a wait ran out of patience: one thread goes on alone
+  std::atomic<int> solo{-1};         // the thread that goes on alone
 
   // Step k of units [u0, u1); hin: h_{t-1}.
   auto step = [&](int64_t k, int64_t u0, int64_t u1, const float* hin) {
@@ -146,12 +169,22 @@ void rnn_forward_row(const RnnForward<float>& a, bool may_split) {
   };
 
   // Every thread walks all steps: waits for step k-1 to be done, claims its own part of step
-  // k, then the other part too if its thread has not claimed it yet (late, descheduled or
-  // not started: one thread alone still runs the whole sequence, so nothing can deadlock).
+  // k, then the other part too if its thread has not claimed it yet (late or not started:
+  // one thread alone still runs the whole sequence, so nothing can deadlock). Once a wait
+  // finds the other thread stalled, the waiting thread runs the rest alone.
   auto run = [&](int me) {
     const float* hin = a.h;  // h_{t-1}: h0, then the last active step's output row
     for (int64_t k = 0; k < L; ++k) {
-      for (int p = 0; p < nparts; ++p) wait_for(done[p], k);
+      // A part takes about a microsecond, 30 us is a stall; the first step of a block also
+      // projects the block's inputs (up to 64 steps' worth).
+      const auto patience = std::chrono::microseconds((k - 1) % S == 0 ? 400 : 30);
+      for (int p = 0; p < nparts; ++p) wait_for(done[p], k, patience, stalled);
+      if (stalled.load(std::memory_order_relaxed)) {
+        int expect = -1;
+        solo.compare_exchange_strong(expect, me, std::memory_order_relaxed);
+      }
+      const int owner = solo.load(std::memory_order_relaxed);
+      if (owner >= 0 && owner != me) return;  // the other thread goes on alone
       for (int i = 0; i < nparts; ++i) {
         const int p = (me + i) % nparts;
         int64_t expect = k;
@@ -167,10 +200,26 @@ void rnn_forward_row(const RnnForward<float>& a, bool may_split) {
   };
   if (!split)
     run(0);
-  else
+  else {
+    // The calling thread runs chunk 0; when the region outlasts its chunk by a stall's
+    // worth, the other thread was late to start or to finish: count that as a stall too.
+    std::chrono::steady_clock::time_point first_done{};
     parallel_for(2, 1, [&](int64_t c0, int64_t c1) {
-      for (int64_t c = c0; c < c1; ++c) run(static_cast<int>(c));
+      for (int64_t c = c0; c < c1; ++c) {
+        run(static_cast<int>(c));
+        if (c == 0) first_done = std::chrono::steady_clock::now();
+      }
     });
+    if (std::chrono::steady_clock::now() - first_done > std::chrono::microseconds(30))
+      stalled.store(true, std::memory_order_relaxed);
+    if (stalled.load(std::memory_order_relaxed)) {
+      const int b = std::min(256, std::max(1, 2 * g_split_backoff.load(std::memory_order_relaxed)));
+      g_split_backoff.store(b, std::memory_order_relaxed);
+      g_split_skip.store(b, std::memory_order_relaxed);
+    } else {
+      g_split_backoff.store(0, std::memory_order_relaxed);
+    }
+  }
   // h_n: the last active step's output (h0 when no step ran).
   for (int64_t k = L - 1; k >= 0; --k) {
     const int64_t t = a.reverse ? L - 1 - k : k;
