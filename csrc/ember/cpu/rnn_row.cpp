@@ -1,22 +1,22 @@
-// Batch-of-one forward of the fused recurrent layer (cpu/rnn_row.h): per step gx = bias +
-// W_ih x_t (a block of steps at once) and g = gx + W_hh h as row dot products on the weights in PyTorch's layout (no
-// packing per call), then the gate kernel. With 2+ threads and enough work per step, two
-// threads split the hidden units for the whole sequence: each keeps its rows of W_ih / W_hh
-// in its own core's cache and waits on the other's step counter (no barrier). Every unit is computed by the same arithmetic
-// whichever thread runs it, so results are bitwise identical for any thread count.
+// Batch-of-one forward of the fused recurrent layer (cpu/rnn_row.h): gx = bias + W_ih x_t for
+// a block of steps at once, then per step g = gx + W_hh h, as row dot products on the weights
+// in PyTorch's layout (no packing per call), then the gate kernel. With 2+ threads and enough
+// work per step, the hidden units form two parts; a thread claims its own part of each step
+// (its rows of W_ih / W_hh stay in its core's cache) and waits on step counters, not a
+// barrier; a part the other thread has not started is taken over, and a stalled thread
+// (loaded machine) leaves the rest to the other. Every unit is computed by the same
+// arithmetic whichever thread runs it: results are bitwise identical for any thread count.
 #include "ember/cpu/rnn_row.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdlib>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <thread>
 
 #include "ember/core/parallel.h"
 #include "ember/cpu/isa.h"
-
 
 namespace ember::cpu {
 
@@ -94,8 +94,8 @@ void rnn_forward_row(const RnnForward<float>& a, bool may_split) {
   const int64_t L = a.L, I = a.I, H = a.H, P = a.P, G = gates_of(a.kind), GH = G * H;
   const bool lstm = a.kind == RnnKind::lstm, gru = a.kind == RnnKind::gru,
              relu = a.kind == RnnKind::relu;
-  // Scratch: the summed biases (GRU: b_hn stays apart, it is scaled by r), one step's gates
-  // when they are not kept, GRU's h-side products and W_hn h + b_hn.
+  // Scratch: the summed biases (GRU: b_hn stays apart, it is scaled by r), one block's gates
+  // when they are not kept, GRU's h-side products, b_hn and W_hn h + b_hn.
   const int64_t S = std::min(L, kProjSteps);
   const int64_t nbuf = GH + (a.gates ? 0 : S * GH) + (gru ? GH + 2 * H : 0);
   std::unique_ptr<float[]> buf(new float[static_cast<size_t>(nbuf)]);
@@ -113,8 +113,7 @@ void rnn_forward_row(const RnnForward<float>& a, bool may_split) {
   // The hidden units in one part, or two when split; step k of a part is computed by
   // whichever thread claims it, once step k-1 of every part is done.
   const int64_t blocks = (H + kUnitBlock - 1) / kUnitBlock;
-  bool split = may_split && !std::getenv("EMBER_NOSPLIT") && get_num_threads() >= 2 && blocks >= 2 &&
-               GH * (I + P) >= kSplitWork;
+  bool split = may_split && get_num_threads() >= 2 && blocks >= 2 && GH * (I + P) >= kSplitWork;
   if (split && g_split_skip.load(std::memory_order_relaxed) > 0) {
     g_split_skip.fetch_sub(1, std::memory_order_relaxed);
     split = false;

@@ -273,6 +273,9 @@ void rnn_rowdot_steps(int64_t n, int64_t K, const float* W, int64_t ldw, int64_t
                       const float* X, int64_t ldx, float* Y, int64_t ldy, bool accumulate) {
   const int64_t kfull = K / 16 * 16;
   const __mmask16 ktail = static_cast<__mmask16>((1u << (K - kfull)) - 1u);
+  const int64_t S4 = S / 4 * 4;  // the last S % 4 vectors go one at a time (no wasted lanes)
+  for (int64_t v = S4; v < S; ++v) rnn_rowdot(n, K, W, ldw, X + v * ldx, Y + v * ldy, accumulate);
+  S = S4;
   for (int64_t j0 = 0; j0 < n; j0 += 4) {
     const int64_t rows = n - j0 < 4 ? n - j0 : 4;
     const float* w[4];
