@@ -392,6 +392,53 @@ def test_batch_of_one_and_float32_inference(mode, H):
     assert not out[0].requires_grad
 
 
+# The batch-of-one path (cpu/rnn_row.cpp): float32, weights read as given, the input side
+# projected a block of 64 steps at a time (L = 70: two blocks), the hidden units split in
+# two parts with 2+ threads when a step has enough work (these sizes do; H = 40: a part of
+# 8 units, I = 70 / H = 40: row-dot tails).
+ROW_CASES = [("LSTM", 70, 40), ("GRU", 80, 48), ("RNN_TANH", 100, 96), ("RNN_RELU", 100, 96)]
+
+
+def row_args(mode, I, H, seed):
+    """make()'s inputs with the weights scaled as PyTorch initialises them (std 0.5 weights
+    make a 96-unit RNN chaotic: float32 rounding would grow over 70 steps)."""
+    args = make(mode, 70, 1, I, H, dtype=np.float32, h0=True, c0=True, seed=seed)
+    for k in ("w_ih", "w_hh"):
+        args[k] = ember.from_numpy(to_np(args[k]) * np.float32(1 / np.sqrt(H))).requires_grad_()
+    return args
+
+
+@pytest.mark.parametrize("mode,I,H", ROW_CASES)
+def test_batch_of_one_path_matches_reference(mode, I, H):
+    for lengths, reverse in [((), False), ((), True), ((52,), False), ((67,), True)]:
+        args = row_args(mode, I, H, seed=4)
+        out_f, g_f = loss_and_grads(ember._C._rnn_layer, mode, args, lengths, reverse)
+        out_r, g_r = loss_and_grads(ember._C._rnn_layer_reference, mode, args, lengths, reverse)
+        for a, b in zip(out_f, out_r):
+            np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-4)
+        for k in g_r:
+            np.testing.assert_allclose(g_f[k], g_r[k], rtol=1e-3, atol=1e-3, err_msg=k)
+        if lengths:  # zeros past the length
+            assert not out_f[0][lengths[0]:, 0].any()
+
+
+@pytest.mark.parametrize("mode,I,H", ROW_CASES[:2])
+def test_batch_of_one_path_same_for_threads(mode, I, H):
+    args = row_args(mode, I, H, seed=5)
+
+    def infer():
+        with ember.no_grad():
+            return tuple(o for o in run(ember._C._rnn_layer, mode, args, (60,), True)
+                         if o is not None)
+
+    def train():
+        out, g = loss_and_grads(ember._C._rnn_layer, mode, args)
+        return tuple(out) + tuple(g[k] for k in sorted(g))
+
+    same_for_threads(infer)
+    same_for_threads(train)
+
+
 # ---- both directions at once -------------------------------------------------------------
 
 W_ORDER = ["w_ih", "w_hh", "b_ih", "b_hh", "w_hr"]

@@ -5,6 +5,7 @@
 // step's columns and project the input a block of steps ahead. Backward: per step one gate
 // kernel and one GEMM dh_{t-1} = dgates_t W_hh (rows split the same way); then dx, dW_ih,
 // dW_hh, dW_hr as one GEMM each over all L*N rows and bias grads as ordered column sums.
+// A float32 batch of one without projection takes the latency path of cpu/rnn_row.cpp.
 #include "ember/cpu/rnn.h"
 
 #include <cmath>
@@ -20,6 +21,7 @@
 #include "ember/cpu/gemm.h"
 #include "ember/cpu/gemm_kernels.h"
 #include "ember/cpu/isa.h"
+#include "ember/cpu/rnn_row.h"
 
 namespace ember::cpu {
 
@@ -290,6 +292,9 @@ void zero_rows(T* p, int64_t r0, int64_t r1, int64_t width) {
 
 template <class T>
 void rnn_forward(const RnnForward<T>& a) {
+  if constexpr (is_f32<T>) {
+    if (rnn_forward_row_supported(a)) return rnn_forward_row(a, !t_in_pair);  // latency path
+  }
   const int64_t L = a.L, N = a.N, I = a.I, H = a.H, P = a.P, G = gates_of(a.kind), GH = G * H;
   const bool lstm = a.kind == RnnKind::lstm, gru = a.kind == RnnKind::gru,
              relu = a.kind == RnnKind::relu, proj = a.w_hr != nullptr;

@@ -28,7 +28,8 @@ struct RNNWeights {
 // h_n / c_n hold each sequence's state after its last valid step. Differentiable in x, h0,
 // c0 and every weight. Fused (cpu/rnn.h): per step the input projection and the recurrent
 // product into the gates, then one gate kernel; batches of 16+ rows split their rows between
-// threads for the whole sequence; backward (BPTT) fused the same way.
+// threads for the whole sequence; backward (BPTT) fused the same way. A float32 batch of one
+// (no proj_size) is the latency path (cpu/rnn_row.h): weights read as given, no packing.
 // Double backward (create_graph=True) differentiates rnn_layer_reference.
 std::vector<Tensor> rnn_layer(RNNMode mode, const Tensor& x, const Tensor& h0, const Tensor& c0,
                               const RNNWeights& w, const std::vector<int64_t>& lengths = {},

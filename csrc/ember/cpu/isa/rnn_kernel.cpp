@@ -197,3 +197,142 @@ void rnn_step_macro(int64_t, int64_t, int64_t, const float*, const float*, float
 #endif
 
 }  // namespace ember::cpu::EMBER_ISA
+
+namespace ember::cpu::EMBER_ISA {
+
+// The batch-of-one recurrent step on the weights in PyTorch's layout (no packing): y[j] =
+// dot(W[j, 0:K], x) (+ y[j] when accumulate) for rows j in [0, n) (row stride ldw). Each
+// row's dot product is 16 lane sums (lane l takes k = l mod 16, k in order) added by the
+// fixed tree ((l + l+8) + (.. + 4)) + (.. + 2)) + (.. + 1): the AVX-512 kernel reduces 16
+// rows at once with that tree, and the portable one writes it out, so a row's result does
+// not depend on which rows share its group (any split of the rows gives the same bits).
+#if defined(__AVX512F__)
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12 warns on _mm512_undefined_ps() inside its own shuffle intrinsics (a false positive).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+namespace {
+// The 16 lane sums of each of acc[0..15], by the tree of rnn_rowdot, in order: lane i of the
+// result is the sum of acc[i]'s lanes.
+inline __m512 reduce16(const __m512* acc) {
+  // Level 1: lanes l + l+8 (rows i and i+8 in one vector), 2: + 4, 3: + 2, 4: + 1.
+  __m512 b[8], c[4], d[2];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i)
+    b[i] = _mm512_add_ps(_mm512_shuffle_f32x4(acc[i], acc[i + 8], 0x44),
+                         _mm512_shuffle_f32x4(acc[i], acc[i + 8], 0xEE));
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i)
+    c[i] = _mm512_add_ps(_mm512_shuffle_f32x4(b[i], b[i + 4], 0x88),
+                         _mm512_shuffle_f32x4(b[i], b[i + 4], 0xDD));
+#pragma GCC unroll 2
+  for (int i = 0; i < 2; ++i)
+    d[i] = _mm512_add_ps(_mm512_shuffle_ps(c[i], c[i + 2], 0x44),
+                         _mm512_shuffle_ps(c[i], c[i + 2], 0xEE));
+  const __m512 e = _mm512_add_ps(_mm512_shuffle_ps(d[0], d[1], 0x88), _mm512_shuffle_ps(d[0], d[1], 0xDD));
+  const __m512i order = _mm512_setr_epi32(0, 2, 1, 3, 8, 10, 9, 11, 4, 6, 5, 7, 12, 14, 13, 15);
+  return _mm512_permutexvar_ps(order, e);  // back to row order
+}
+}  // namespace
+
+void rnn_rowdot(int64_t n, int64_t K, const float* W, int64_t ldw, const float* x, float* y,
+                bool accumulate) {
+  const int64_t kfull = K / 16 * 16;
+  const __mmask16 ktail = static_cast<__mmask16>((1u << (K - kfull)) - 1u);
+  for (int64_t j0 = 0; j0 < n; j0 += 16) {
+    const int64_t rows = n - j0 < 16 ? n - j0 : 16;
+    const float* w = W + j0 * ldw;
+    // Row after row (the group's rows are one sequential stream of memory); each row's
+    // products are one dependent chain, which the out-of-order core overlaps with the next
+    // rows' chains. x is re-read from L1 for every row.
+    __m512 acc[16];
+#pragma GCC unroll 16
+    for (int r = 0; r < 16; ++r) {
+      const float* p = w + (r < rows ? r : rows - 1) * ldw;
+      __m512 s = _mm512_setzero_ps();
+#pragma GCC unroll 8
+      for (int64_t k = 0; k < kfull; k += 16)
+        s = _mm512_fmadd_ps(_mm512_loadu_ps(p + k), _mm512_loadu_ps(x + k), s);
+      if (ktail)
+        s = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(ktail, p + kfull),
+                            _mm512_maskz_loadu_ps(ktail, x + kfull), s);
+      acc[r] = s;
+    }
+    const __m512 e = reduce16(acc);
+    const __mmask16 m = static_cast<__mmask16>((1u << rows) - 1u);
+    _mm512_mask_storeu_ps(y + j0, m,
+                          accumulate ? _mm512_add_ps(_mm512_maskz_loadu_ps(m, y + j0), e) : e);
+  }
+}
+
+// rnn_rowdot for S vectors at once: Y[s * ldy + j] = dot(W[j, :], X[s * ldx + :]) (+ Y[..]
+// when accumulate), each element bitwise equal to rnn_rowdot's. Tiles of 4 rows x 4
+// vectors (16 chains, 8 loads per 16 multiply-adds: the input projection of a block of
+// steps, where rnn_rowdot would re-read W for every step).
+void rnn_rowdot_steps(int64_t n, int64_t K, const float* W, int64_t ldw, int64_t S,
+                      const float* X, int64_t ldx, float* Y, int64_t ldy, bool accumulate) {
+  const int64_t kfull = K / 16 * 16;
+  const __mmask16 ktail = static_cast<__mmask16>((1u << (K - kfull)) - 1u);
+  const int64_t S4 = S / 4 * 4;  // the last S % 4 vectors go one at a time (no wasted lanes)
+  for (int64_t v = S4; v < S; ++v) rnn_rowdot(n, K, W, ldw, X + v * ldx, Y + v * ldy, accumulate);
+  S = S4;
+  for (int64_t j0 = 0; j0 < n; j0 += 4) {
+    const int64_t rows = n - j0 < 4 ? n - j0 : 4;
+    const float* w[4];
+    for (int r = 0; r < 4; ++r) w[r] = W + (j0 + (r < rows ? r : rows - 1)) * ldw;
+    for (int64_t s0 = 0; s0 < S; s0 += 4) {
+      const int64_t vecs = S - s0 < 4 ? S - s0 : 4;
+      const float* x[4];
+      for (int v = 0; v < 4; ++v) x[v] = X + (s0 + (v < vecs ? v : vecs - 1)) * ldx;
+      __m512 acc[16];
+#pragma GCC unroll 16
+      for (int i = 0; i < 16; ++i) acc[i] = _mm512_setzero_ps();
+      for (int64_t k = 0; k < kfull; k += 16) {
+        __m512 wv[4], xv[4];
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; ++r) wv[r] = _mm512_loadu_ps(w[r] + k);
+#pragma GCC unroll 4
+        for (int v = 0; v < 4; ++v) xv[v] = _mm512_loadu_ps(x[v] + k);
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; ++r)
+#pragma GCC unroll 4
+          for (int v = 0; v < 4; ++v) acc[r * 4 + v] = _mm512_fmadd_ps(wv[r], xv[v], acc[r * 4 + v]);
+      }
+      if (ktail) {
+        __m512 wv[4], xv[4];
+        for (int r = 0; r < 4; ++r) wv[r] = _mm512_maskz_loadu_ps(ktail, w[r] + kfull);
+        for (int v = 0; v < 4; ++v) xv[v] = _mm512_maskz_loadu_ps(ktail, x[v] + kfull);
+        for (int r = 0; r < 4; ++r)
+          for (int v = 0; v < 4; ++v) acc[r * 4 + v] = _mm512_fmadd_ps(wv[r], xv[v], acc[r * 4 + v]);
+      }
+      alignas(64) float out[16];
+      _mm512_store_ps(out, reduce16(acc));
+      for (int64_t v = 0; v < vecs; ++v)
+        for (int64_t r = 0; r < rows; ++r) {
+          float* yp = Y + (s0 + v) * ldy + j0 + r;
+          *yp = accumulate ? *yp + out[r * 4 + v] : out[r * 4 + v];
+        }
+    }
+  }
+}
+#else
+void rnn_rowdot(int64_t n, int64_t K, const float* W, int64_t ldw, const float* x, float* y,
+                bool accumulate) {
+  for (int64_t j = 0; j < n; ++j) {
+    const float* w = W + j * ldw;
+    float lane[16] = {};
+    for (int64_t k = 0; k < K; ++k) lane[k % 16] += w[k] * x[k];
+    for (int l = 0; l < 8; ++l) lane[l] += lane[l + 8];
+    for (int l = 0; l < 4; ++l) lane[l] += lane[l + 4];
+    for (int l = 0; l < 2; ++l) lane[l] += lane[l + 2];
+    const float s = lane[0] + lane[1];
+    y[j] = accumulate ? y[j] + s : s;
+  }
+}
+void rnn_rowdot_steps(int64_t n, int64_t K, const float* W, int64_t ldw, int64_t S,
+                      const float* X, int64_t ldx, float* Y, int64_t ldy, bool accumulate) {
+  for (int64_t v = 0; v < S; ++v) rnn_rowdot(n, K, W, ldw, X + v * ldx, Y + v * ldy, accumulate);
+}
+#endif
+
+}  // namespace ember::cpu::EMBER_ISA
