@@ -296,48 +296,48 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   std::atomic<bool> failed{false};
   PadBuffer xpad;
   for (int64_t ns0 = 0; ns0 < g.N; ns0 += nsl) {
-  ConvGeom gs = g;
-  gs.N = nsl;
-  int64_t hp = 0, wp = 0;
-  const float* xs = x + ns0 * g.C * g.H * g.W;
-  const float* xp = phased ? pad_phases(gs, xs, xpad, Hq, Wq) : pad_input(gs, xs, xpad, hp, wp);
-  if (!xp) return false;
-  float* const outs = out + ns0 * g.K * P;
-  parallel_for(g.G * nb, grain_for(Kg * CKK * (rowwise ? TQ : width)), [&](int64_t b, int64_t e) {
-    float* col = rowwise ? nullptr : scratch(static_cast<size_t>((CKK + Kg) * LD), failed);
-    if (!rowwise && !col) return;
-    float* cbuf = rowwise ? nullptr : col + CKK * LD;
-    for (int64_t t = b; t < e; ++t) {
-      const int64_t gi = t / nb, it = t % nb;
-      const float* wg = wpk.data() + gi * KB * WB;
-      const float* bg = bias ? bias + gi * Kg : nullptr;
-      if (rowwise) {
-        const int64_t n = it / tpw, q0 = (it % tpw) * TQ, nq = std::min(PW, q0 + TQ) - q0;
-        EMBER_ISA_CALL(conv_direct_rows_f32, wg, WB, Kg, xp + (n * g.C + gi * Cg) * cst + q0,
-                       roff.data(), nq, CKK, bg, outs + (n * g.K + gi * Kg) * P, P, q0, Wp,
-                       g.OW);
-        continue;
+    ConvGeom gs = g;
+    gs.N = nsl;
+    int64_t hp = 0, wp = 0;
+    const float* xs = x + ns0 * g.C * g.H * g.W;
+    const float* xp = phased ? pad_phases(gs, xs, xpad, Hq, Wq) : pad_input(gs, xs, xpad, hp, wp);
+    if (!xp) return false;
+    float* const outs = out + ns0 * g.K * P;
+    parallel_for(g.G * nb, grain_for(Kg * CKK * (rowwise ? TQ : width)), [&](int64_t b, int64_t e) {
+      float* col = rowwise ? nullptr : scratch(static_cast<size_t>((CKK + Kg) * LD), failed);
+      if (!rowwise && !col) return;
+      float* cbuf = rowwise ? nullptr : col + CKK * LD;
+      for (int64_t t = b; t < e; ++t) {
+        const int64_t gi = t / nb, it = t % nb;
+        const float* wg = wpk.data() + gi * KB * WB;
+        const float* bg = bias ? bias + gi * Kg : nullptr;
+        if (rowwise) {
+          const int64_t n = it / tpw, q0 = (it % tpw) * TQ, nq = std::min(PW, q0 + TQ) - q0;
+          EMBER_ISA_CALL(conv_direct_rows_f32, wg, WB, Kg, xp + (n * g.C + gi * Cg) * cst + q0,
+                         roff.data(), nq, CKK, bg, outs + (n * g.K + gi * Kg) * P, P, q0, Wp,
+                         g.OW);
+          continue;
+        }
+        if (ipt == 1) {  // one image (or a piece of it): straight into its output rows
+          const int64_t n = it / tpi, p0 = (it % tpi) * TQ, np = std::min(P, p0 + TQ) - p0;
+          EMBER_ISA_CALL(conv_im2col_rows_f32, xp + (n * g.C + gi * Cg) * HWp, Hp, Wp, Cg, g.KH,
+                         g.KW, g.sh, g.sw, g.dh, g.dw, g.OW, p0, np, col, LD);
+          EMBER_ISA_CALL(conv_direct_tile_f32, wg, WB, Kg, col, roff.data(), np, CKK, bg,
+                         out + (n * g.K + gi * Kg) * P + p0, P);
+          continue;
+        }
+        const int64_t n0 = it * ipt, n1 = std::min(g.N, n0 + ipt);
+        for (int64_t n = n0; n < n1; ++n)
+          EMBER_ISA_CALL(conv_im2col_rows_f32, xp + (n * g.C + gi * Cg) * HWp, Hp, Wp, Cg, g.KH,
+                         g.KW, g.sh, g.sw, g.dh, g.dw, g.OW, 0, P, col + (n - n0) * P16, LD);
+        EMBER_ISA_CALL(conv_direct_tile_f32, wg, WB, Kg, col, roff.data(), (n1 - n0) * P16, CKK, bg,
+                       cbuf, LD);
+        for (int64_t n = n0; n < n1; ++n)
+          for (int64_t k = 0; k < Kg; ++k)
+            std::memcpy(out + (n * g.K + gi * Kg + k) * P, cbuf + k * LD + (n - n0) * P16,
+                        static_cast<size_t>(P) * sizeof(float));
       }
-      if (ipt == 1) {  // one image (or a piece of it): straight into its output rows
-        const int64_t n = it / tpi, p0 = (it % tpi) * TQ, np = std::min(P, p0 + TQ) - p0;
-        EMBER_ISA_CALL(conv_im2col_rows_f32, xp + (n * g.C + gi * Cg) * HWp, Hp, Wp, Cg, g.KH,
-                       g.KW, g.sh, g.sw, g.dh, g.dw, g.OW, p0, np, col, LD);
-        EMBER_ISA_CALL(conv_direct_tile_f32, wg, WB, Kg, col, roff.data(), np, CKK, bg,
-                       out + (n * g.K + gi * Kg) * P + p0, P);
-        continue;
-      }
-      const int64_t n0 = it * ipt, n1 = std::min(g.N, n0 + ipt);
-      for (int64_t n = n0; n < n1; ++n)
-        EMBER_ISA_CALL(conv_im2col_rows_f32, xp + (n * g.C + gi * Cg) * HWp, Hp, Wp, Cg, g.KH,
-                       g.KW, g.sh, g.sw, g.dh, g.dw, g.OW, 0, P, col + (n - n0) * P16, LD);
-      EMBER_ISA_CALL(conv_direct_tile_f32, wg, WB, Kg, col, roff.data(), (n1 - n0) * P16, CKK, bg,
-                     cbuf, LD);
-      for (int64_t n = n0; n < n1; ++n)
-        for (int64_t k = 0; k < Kg; ++k)
-          std::memcpy(out + (n * g.K + gi * Kg + k) * P, cbuf + k * LD + (n - n0) * P16,
-                      static_cast<size_t>(P) * sizeof(float));
-    }
-  });
+    });
   }
   return !failed;
 }

@@ -2,9 +2,9 @@
 // the input projection and the recurrent product per step (W_ih and W_hh packed once), then
 // one fused gate kernel; backward (BPTT) the same way, with the weight gradients as one GEMM
 // each over all steps. Batches of 16+ rows run their rows split between threads for the whole
-// sequence (no barrier per step); a float32 batch of one takes cpu/rnn_row.h's path. Raw contiguous buffers, float or double; no argument checks
-// (ops/rnn_fused.cpp does them). Bitwise identical for any thread count. Shape letters as in
-// ops/rnn.h.
+// sequence (no barrier per step); a float32 batch of one takes cpu/rnn_row.h's path. Raw
+// contiguous buffers, float or double; no argument checks (ops/rnn_fused.cpp does them).
+// Bitwise identical for any thread count. Shape letters as in ops/rnn.h.
 #pragma once
 #include <cstdint>
 

@@ -222,23 +222,31 @@ Tensor any_all(const Tensor& t, const std::vector<int64_t>& dims_in, bool keepdi
   return out;
 }
 
+// sum / prod forward: the input cast to the result dtype (bool and int64 give int64 unless
+// dtype says otherwise), reduced over dims by kernel(x, layout, out); no autograd.
+Tensor accumulate(const Tensor& t, const std::vector<int64_t>& dims, bool keepdim,
+                  std::optional<DType> dtype, const char* op,
+                  void (*kernel)(const Tensor&, const cpu::ReduceLayout&, Tensor&)) {
+  DType out_dtype = dtype.value_or(is_floating(t.dtype()) ? t.dtype() : DType::Int64);
+  EMBER_CHECK(out_dtype != DType::Bool, TypeError, "[", op, "] expected dtype float32, float64 "
+              "or int64, got bool");
+  Tensor out = Tensor::empty(reduced_shape(t.shape(), dims, keepdim), out_dtype);
+  autograd::NoGradGuard guard;
+  if (out.numel() > 0) {
+    auto p = prepare_reduction(to_dtype(t, out_dtype), dims);
+    kernel(p.x, p.layout, out);
+  }
+  return out;
+}
+
 }  // namespace
 
 Tensor sum(const Tensor& t, const std::vector<int64_t>& dims_in, bool keepdim,
            std::optional<DType> dtype) {
   check_defined(t, "sum");
   std::vector<int64_t> dims = reduction_dims(t, dims_in, "sum");
-  DType out_dtype = dtype.value_or(is_floating(t.dtype()) ? t.dtype() : DType::Int64);
-  EMBER_CHECK(out_dtype != DType::Bool, TypeError, "[sum] expected dtype float32, float64 or "
-              "int64, got bool");
-  Tensor out = Tensor::empty(reduced_shape(t.shape(), dims, keepdim), out_dtype);
-  {
-    autograd::NoGradGuard guard;
-    if (out.numel() > 0) {
-      auto p = prepare_reduction(to_dtype(t, out_dtype), dims);
-      cpu::sum(p.x, p.layout, out);
-    }
-  }
+  Tensor out = accumulate(t, dims, keepdim, dtype, "sum", cpu::sum);
+  const DType out_dtype = out.dtype();
   if (autograd::any_requires_grad({t}) && is_floating(out_dtype) && is_floating(t.dtype()))
     autograd::record("SumBackward", {t}, {out},
            [in_shape = t.shape(), dtype = t.dtype(), dims, keepdim](const Grads& g, const auto&) {
@@ -312,17 +320,8 @@ Tensor prod(const Tensor& t, std::optional<int64_t> dim, bool keepdim, std::opti
   check_defined(t, "prod");
   std::vector<int64_t> dims = dim ? reduction_dims(t, {*dim}, "prod") : reduction_dims(t, {}, "prod");
   if (!dim) keepdim = false;
-  DType out_dtype = dtype.value_or(is_floating(t.dtype()) ? t.dtype() : DType::Int64);
-  EMBER_CHECK(out_dtype != DType::Bool, TypeError, "[prod] expected dtype float32, float64 or "
-              "int64, got bool");
-  Tensor out = Tensor::empty(reduced_shape(t.shape(), dims, keepdim), out_dtype);
-  {
-    autograd::NoGradGuard guard;
-    if (out.numel() > 0) {
-      auto p = prepare_reduction(to_dtype(t, out_dtype), dims);
-      product(p.x, p.layout, out);
-    }
-  }
+  Tensor out = accumulate(t, dims, keepdim, dtype, "prod", product);
+  const DType out_dtype = out.dtype();
   if (autograd::any_requires_grad({t}) && is_floating(out_dtype) && is_floating(t.dtype()))
     autograd::record("ProdBackward", {t}, {out},
            [sx = SavedTensor(t), dims, keepdim, out_dtype](const Grads& g, const auto&) {
