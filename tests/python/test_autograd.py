@@ -440,3 +440,23 @@ def test_gradient_through_dtype_conversion():
     np.testing.assert_array_equal(to_np(x.grad), [2.0, 4.0])
     assert not x.long().requires_grad
     assert autograd.gradcheck(lambda t: t.double() * t, [randn(3, requires_grad=True)])
+
+
+def test_leaf_grad_never_aliases_other_tensors():
+    # .grad may take over an unshared gradient buffer, never one that something else sees.
+    x = ember.ones(4, requires_grad=True)
+    g = ember.full((4,), 2.0)
+    (x + 0).backward(g)
+    g.mul_(100)
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0] * 4)
+    w = ember.ones(2, 3, requires_grad=True)
+    y = w * 3
+    y.retain_grad()
+    y.backward(ember.ones(2, 3))
+    w.grad.add_(1)
+    np.testing.assert_array_equal(y.grad.numpy(), np.ones((2, 3)))
+    np.testing.assert_array_equal(w.grad.numpy(), np.full((2, 3), 4.0))
+    z = ember.ones(3, requires_grad=True)
+    z.expand(2, 3).sum().backward()
+    assert z.grad.is_contiguous()
+    np.testing.assert_array_equal(z.grad.numpy(), [2.0] * 3)

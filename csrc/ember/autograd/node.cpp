@@ -76,7 +76,12 @@ std::vector<Tensor> AccumulateGrad::apply(const std::vector<Tensor>& grads) {
   if (GradMode::is_enabled()) {  // create_graph: keep the gradient's own graph
     v.grad = v.grad.defined() ? add(v.grad, g) : g;
   } else if (!v.grad.defined()) {
-    v.grad = clone(g.detach());  // own, contiguous memory: g may alias another tensor
+    // .grad gets its own contiguous memory: g itself when nothing else can see g or its
+    // storage (like PyTorch, which steals an unshared gradient), else a copy (g may alias
+    // a root gradient, a saved tensor or a view).
+    const bool unshared = g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 &&
+                          g.is_contiguous() && !g.requires_grad();
+    v.grad = unshared ? g.detach() : clone(g.detach());
   } else if (v.grad.requires_grad()) {
     v.grad = add(v.grad.detach(), g.detach());
   } else {
