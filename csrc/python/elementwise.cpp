@@ -284,6 +284,14 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   unary(m, cls, "reciprocal", [](const Tensor& a) { return reciprocal(a); });
   both(m, cls, "round", [](const Tensor& a, int64_t decimals) { return ember::round(a, decimals); },
        py::kw_only(), py::arg("decimals") = 0, Release());
+  both(m, cls, "equal", [](const Tensor& a, const Tensor& b) { return equal(a, b); },
+       py::arg("other"), Release());
+  both(m, cls, "allclose",
+       [](const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
+         return allclose(a, b, rtol, atol, equal_nan);
+       },
+       py::arg("other"), py::arg("rtol") = 1e-05, py::arg("atol") = 1e-08,
+       py::arg("equal_nan") = false, Release());
   unary(m, cls, "isnan", [](const Tensor& a) { return isnan(a); });
   unary(m, cls, "isinf", [](const Tensor& a) { return isinf(a); });
   unary(m, cls, "isfinite", [](const Tensor& a) { return isfinite(a); });

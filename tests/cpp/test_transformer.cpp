@@ -1,7 +1,6 @@
 // C++ tests of MultiheadAttention and the Transformer layers without Python: torch's
 // parameter names, output shapes, attention weights that sum to one, is_causal equal to an
 // explicit causal mask, independent clones in the stacks, and errors for bad input.
-#include <cstring>
 #include <string>
 
 #include "check.h"
@@ -13,12 +12,6 @@ static bool has_key(const nn::NamedTensors& sd, const std::string& k) {
   for (const auto& [name, t] : sd)
     if (name == k) return true;
   return false;
-}
-
-static bool equal(const Tensor& a, const Tensor& b) {
-  Tensor x = contiguous(a), y = contiguous(b);
-  if (x.shape() != y.shape()) return false;
-  return std::memcmp(x.raw_data(), y.raw_data(), x.numel() * x.itemsize()) == 0;
 }
 
 static bool close(const Tensor& a, const Tensor& b, double tol = 1e-5) {

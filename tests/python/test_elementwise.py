@@ -631,3 +631,21 @@ def test_same_for_threads_large_inputs():
     xt = ember.from_numpy(to_np(x).T.copy().T)  # non-contiguous copy
     same_for_threads(lambda: (ember.gelu(x), x + row, ember.exp(xt), ember.sigmoid(x) * 2,
                               ember.maximum(x, row), ember.where(x > 0, x, row), x.softplus()))
+
+
+def test_equal_and_allclose():
+    torch = pytest.importorskip("torch")
+    a = np.array([1.0, 2.0, np.inf, -np.inf, np.nan], dtype=np.float32)
+    b = a + np.float32(1e-6)
+    for x, y in ((a, a), (a, b), (a[:4], b[:4]), (a[:4], a[:4] * 1.01)):
+        for kw in ({}, {"equal_nan": True}, {"rtol": 0.02}, {"atol": 1e-3, "rtol": 0.0}):
+            assert ember.allclose(ember.from_numpy(x), ember.from_numpy(y), **kw) == \
+                torch.allclose(torch.from_numpy(x), torch.from_numpy(y), **kw)
+        assert ember.equal(ember.from_numpy(x), ember.from_numpy(y)) == \
+            torch.equal(torch.from_numpy(x), torch.from_numpy(y))
+    e = ember.ones(2, 3)
+    assert e.equal(ember.ones(2, 3)) and not e.equal(ember.ones(3, 2))
+    assert e.allclose(ember.ones(3))  # broadcasts
+    assert ember.equal(ember.zeros(0), ember.zeros(0))
+    with pytest.raises(ValueError, match=r"\[allclose\]"):
+        ember.allclose(e, e, rtol=-1.0)

@@ -455,6 +455,10 @@ def test_type_stubs_cover_bindings():
            if not (n.startswith("__") and n not in _PROTOCOL_DUNDERS)}
     assert {n for n in own if not n.startswith("_") or n in ("_version", "_is_same")} \
         - tensor_names == set(), "missing Tensor stubs"
+    # ... and declare nothing that does not exist.
+    assert module_names - bound == set(), "stubs of names ember._C does not bind"
+    assert {n for n in tensor_names if not n.startswith("__")} - set(dir(ember.Tensor)) == set(), \
+        "Tensor stubs of methods that do not exist"
 
 
 _PROTOCOL_DUNDERS = {

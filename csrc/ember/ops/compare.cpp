@@ -3,7 +3,9 @@
 // int64). None of them is differentiable.
 #include <limits>
 
+#include "ember/autograd/grad_mode.h"
 #include "ember/ops/creation.h"
+#include "ember/ops/reduce.h"
 #include "ember/ops/elementwise_impl.h"
 #include "ember/ops/view.h"
 
@@ -78,6 +80,28 @@ Tensor isinf(const Tensor& a) {
   return is_floating(a.dtype())
              ? eq(abs(a.detach()), Scalar(std::numeric_limits<double>::infinity()))
              : zeros_like(a, DType::Bool);
+}
+
+bool equal(const Tensor& a, const Tensor& b) {
+  check_defined(a, "equal", "input");
+  check_defined(b, "equal", "other");
+  if (a.shape() != b.shape()) return false;
+  autograd::NoGradGuard guard;
+  return all(eq(a, b)).data<bool>()[0];
+}
+
+// PyTorch's isclose rule: |a - b| <= atol + rtol |b|, or a == b (so equal infinities are
+// close), or both NaN when equal_nan.
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
+  check_defined(a, "allclose", "input");
+  check_defined(b, "allclose", "other");
+  EMBER_CHECK(rtol >= 0 && atol >= 0, ValueError, "[allclose] expected non-negative rtol and "
+              "atol, got rtol=", rtol, ", atol=", atol);
+  autograd::NoGradGuard guard;
+  Tensor close = logical_or(eq(a, b), le(abs(sub(a, b)), add(mul(abs(b), Scalar(rtol)),
+                                                              Scalar(atol))));
+  if (equal_nan) close = logical_or(close, logical_and(isnan(a), isnan(b)));
+  return all(close).data<bool>()[0];
 }
 
 Tensor logical_not(const Tensor& a) {

@@ -152,6 +152,12 @@ Tensor ge(const Tensor& a, const Scalar& b);
 Tensor isnan(const Tensor& a);
 Tensor isinf(const Tensor& a);
 Tensor isfinite(const Tensor& a);
+// Same shape and the same values (after promotion). NaN is never equal.
+bool equal(const Tensor& a, const Tensor& b);
+// Every element close (broadcasting): |a - b| <= atol + rtol |b|, or equal; NaNs close to
+// each other only when equal_nan.
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-05, double atol = 1e-08,
+              bool equal_nan = false);
 Tensor logical_not(const Tensor& a);
 Tensor logical_and(const Tensor& a, const Tensor& b);
 Tensor logical_or(const Tensor& a, const Tensor& b);
