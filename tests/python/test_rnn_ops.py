@@ -36,12 +36,8 @@ def run(fn, mode, args, lengths=(), reverse=False):
     return fn(mode, *[args[k] for k in ORDER], list(lengths), reverse)
 
 
-def loss_and_grads(fn, mode, args, lengths=(), reverse=False, seed=1):
-    """Outputs, and the gradients of a random weighted sum of all outputs."""
-    for v in args.values():
-        if v is not None:
-            v.grad = None
-    outs = [o for o in run(fn, mode, args, lengths, reverse) if o is not None]
+def weighted_backward(outs, seed):
+    """Backward of a random weighted sum of all outputs."""
     rng = np.random.default_rng(seed)
     total = None
     for o in outs:
@@ -49,6 +45,15 @@ def loss_and_grads(fn, mode, args, lengths=(), reverse=False, seed=1):
         s = (o * w).sum()
         total = s if total is None else total + s
     total.backward()
+
+
+def loss_and_grads(fn, mode, args, lengths=(), reverse=False, seed=1):
+    """Outputs, and the gradients of a random weighted sum of all outputs."""
+    for v in args.values():
+        if v is not None:
+            v.grad = None
+    outs = [o for o in run(fn, mode, args, lengths, reverse) if o is not None]
+    weighted_backward(outs, seed)
     grads = {k: to_np(v.grad) for k, v in args.items() if v is not None}
     return [to_np(o) for o in outs], grads
 
@@ -460,13 +465,7 @@ def bidir_args(mode, L, N, I, H, P=None, dtype=np.float64, init=True, bias=True)
 def bidir_grads(outs, leaves, seed=3):
     for v in leaves:
         v.grad = None
-    rng = np.random.default_rng(seed)
-    total = None
-    for o in outs:
-        w = ember.from_numpy(rng.standard_normal(o.shape).astype(to_np(o).dtype))
-        s = (o * w).sum()
-        total = s if total is None else total + s
-    total.backward()
+    weighted_backward(outs, seed)
     return [to_np(o) for o in outs] + [to_np(v.grad) for v in leaves]
 
 
