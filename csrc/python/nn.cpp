@@ -14,13 +14,6 @@ namespace ember::python {
 using nn::Module;
 using nn::ModulePtr;
 
-namespace {
-
-std::string type_name(const py::handle& obj) {
-  return py::str(py::type::of(obj).attr("__name__"));
-}
-
-// The C++ module of self, or nullptr when Module.__init__() has not run yet.
 Module* maybe_module(const py::handle& self) {
   if (!py::isinstance<Module>(self)) return nullptr;
   // Before __init__ the instance has no C++ object: casting it would read a null holder.
@@ -28,6 +21,12 @@ Module* maybe_module(const py::handle& self) {
   auto vh = inst->get_value_and_holder(nullptr, false);
   if (!vh || !vh.holder_constructed()) return nullptr;
   return self.cast<Module*>();
+}
+
+namespace {
+
+std::string type_name(const py::handle& obj) {
+  return py::str(py::type::of(obj).attr("__name__"));
 }
 
 Module& get(const py::handle& self, const char* what) {
@@ -250,8 +249,6 @@ nn::ModulePtr module_ptr(const py::handle& obj, const char* op) {
 
 namespace {
 
-using ModuleClass = py::class_<Module, PyModule<Module>, std::shared_ptr<Module>>;
-
 void bind_module(py::module_& nn, TensorClass& cls) {
   cls.def_property_readonly("_is_parameter", [](const Tensor& t) {
     return t.defined() && t.impl()->is_parameter;
@@ -285,9 +282,7 @@ ember.nn.Parameter / Module / buffers as attributes and define forward().)doc");
         }
         return out;
       })
-      .def("__call__", [](const py::handle& self, py::args args, py::kwargs kwargs) {
-        return self.attr("forward")(*args, **kwargs);
-      })
+      .def("__call__", &call_module)
       .def("forward", [](Module& m, const Tensor& x) { return m.forward(x); }, py::arg("input"),
            py::call_guard<py::gil_scoped_release>())
       .def("extra_repr", &Module::extra_repr)
@@ -338,6 +333,7 @@ ember.nn.Parameter / Module / buffers as attributes and define forward().)doc");
     check_free(self, m, n, 2);
     m.register_module(n, module.is_none() ? nullptr : module_ptr(module, "add_module"));
   };
+  bind_module_hooks(mod);
   mod.def("add_module", add_module, py::arg("name"), py::arg("module"))
       .def("register_module", add_module, py::arg("name"), py::arg("module"))
       .def("get_submodule", [](const py::handle& self, const std::string& target) {

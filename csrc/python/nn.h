@@ -46,6 +46,18 @@ std::shared_ptr<C> factory(std::shared_ptr<C> m, const py::object& device, const
   return m;
 }
 
+// The C++ module of self, or nullptr when self is not a Module or its Module.__init__() has
+// not run yet.
+nn::Module* maybe_module(const py::handle& self);
+
+using ModuleClass = py::class_<nn::Module, PyModule<nn::Module>, std::shared_ptr<nn::Module>>;
+
+// Adds register_forward_pre_hook / register_forward_hook to Module (nn_hooks.cpp).
+void bind_module_hooks(ModuleClass& mod);
+
+// Module.__call__: forward between the module's forward hooks (csrc/python/nn_hooks.cpp).
+py::object call_module(const py::handle& self, py::args args, py::kwargs kwargs);
+
 // The module held by obj (any ember.nn.Module), sharing ownership with the Python object.
 // TypeError when obj is not a Module or its Module.__init__() was not called.
 nn::ModulePtr module_ptr(const py::handle& obj, const char* op);

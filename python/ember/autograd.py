@@ -1,4 +1,4 @@
-"""Autograd front end: grad-mode contexts, backward over several tensors, grad()."""
+"""Autograd front end: grad-mode contexts, backward over several tensors, grad(), Function."""
 import functools
 
 from . import _C
@@ -206,3 +206,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     return gradcheck(first_grads, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)
 
+
+
+from . import _function as function  # noqa: E402  (ember.autograd.function.once_differentiable)
+from ._function import Function, FunctionCtx, once_differentiable  # noqa: E402,F401

@@ -225,6 +225,44 @@ static void test_shallow_copy() {
   CHECK(throws<NotImplementedError>([] { Affine(2).shallow_copy(); }, "Affine cannot be copied"));
 }
 
+// Forward hooks fire when a container calls its children; a pre-hook replaces the input,
+// a hook the output; removal, prepend order, and always_call after a failing forward.
+static void test_forward_hooks() {
+  auto inner = std::make_shared<nn::Identity>();
+  nn::Sequential s({inner});
+  std::vector<std::string> order;
+  auto h1 = inner->register_forward_pre_hook([&](nn::Module&, const Tensor& x) {
+    order.push_back("pre");
+    return mul(x, Scalar(2.0f));
+  });
+  inner->register_forward_hook([&](nn::Module& m, const Tensor&, const Tensor& y) {
+    order.push_back("post:" + m.name());
+    return add(y, Scalar(1.0f));
+  });
+  inner->register_forward_hook([&](nn::Module&, const Tensor&, const Tensor&) {
+    order.push_back("first");
+    return Tensor();
+  }, /*prepend=*/true);
+  CHECK(first(s(ones({2}))) == 3.0f);
+  CHECK((order == std::vector<std::string>{"pre", "first", "post:Identity"}));
+  CHECK(first(inner->forward(ones({2}))) == 1.0f);  // forward() itself runs no hooks
+  auto clone = inner->shallow_copy();  // a copy has its own hooks: removal leaves them
+  h1.remove();
+  CHECK(first(s(ones({2}))) == 2.0f);
+  CHECK(inner->forward_hooks()->pre.empty() && clone->forward_hooks()->pre.size() == 1);
+
+  auto lin = std::make_shared<nn::Linear>(3, 2);
+  int always = 0;
+  lin->register_forward_hook([&](nn::Module&, const Tensor&, const Tensor& y) {
+    always += y.defined() ? 1 : 100;
+    return Tensor();
+  }, false, /*always_call=*/true);
+  CHECK(throws<ValueError>([&] { (*lin)(ones({1, 4})); }, "[Linear]"));
+  CHECK(always == 100);
+  (*lin)(ones({1, 3}));
+  CHECK(always == 101);
+}
+
 int main() {
   test_registration_and_names();
   test_forward_sees_replaced_parameter();
@@ -234,6 +272,7 @@ int main() {
   test_conv_layers_take_pytorch_arguments();
   test_concurrent_forward();
   test_shallow_copy();
+  test_forward_hooks();
   if (failures) std::fprintf(stderr, "%d check(s) failed\n", failures);
   else std::printf("test_module: all checks passed\n");
   return failures ? 1 : 0;

@@ -27,11 +27,13 @@ void Hooks::run(std::vector<Tensor>& grads) const {
 }
 
 void HookHandle::remove() {
-  if (auto hooks = hooks_.lock())
-    hooks->entries.erase(std::remove_if(hooks->entries.begin(), hooks->entries.end(),
-                                        [this](const Hooks::Entry& e) { return e.id == id_; }),
-                         hooks->entries.end());
+  if (!remover_) return;
+  Remover r = std::move(remover_);
+  remover_ = nullptr;
+  r(id_);
 }
+
+uint64_t next_hook_id() { return g_next_hook_id.fetch_add(1, std::memory_order_relaxed); }
 
 HookHandle register_hook(const Tensor& t, GradHook hook) {
   check_defined(t, "register_hook");
@@ -40,9 +42,15 @@ HookHandle register_hook(const Tensor& t, GradHook hook) {
   Edge e = gradient_edge(t);
   std::shared_ptr<Hooks>& slot = t.grad_fn() ? e.fn->hooks() : t.impl()->grad_hooks;
   if (!slot) slot = std::make_shared<Hooks>();
-  uint64_t id = g_next_hook_id.fetch_add(1, std::memory_order_relaxed);
+  uint64_t id = next_hook_id();
   slot->entries.push_back({id, e.input_nr, std::move(hook)});
-  return HookHandle(slot, id);
+  std::weak_ptr<Hooks> owner = slot;
+  return HookHandle([owner](uint64_t id) {
+    if (auto hooks = owner.lock())
+      hooks->entries.erase(std::remove_if(hooks->entries.begin(), hooks->entries.end(),
+                                          [id](const Hooks::Entry& e) { return e.id == id; }),
+                           hooks->entries.end());
+  }, id);
 }
 
 }  // namespace ember::autograd

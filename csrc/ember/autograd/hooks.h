@@ -27,18 +27,24 @@ struct Hooks {
   void run(std::vector<Tensor>& grads) const;
 };
 
-// Removes its hook (a no-op once removed or once the tensor's graph is gone).
+// Removes its hook; a no-op once removed or once the hook's owner (a tensor's graph, a
+// module) is gone: owners hand over a remover that holds them weakly. Shared by tensor
+// gradient hooks and module hooks (Python's RemovableHandle).
 class HookHandle {
  public:
+  using Remover = std::function<void(uint64_t id)>;
   HookHandle() = default;
-  HookHandle(std::weak_ptr<Hooks> hooks, uint64_t id) : hooks_(std::move(hooks)), id_(id) {}
+  HookHandle(Remover remover, uint64_t id) : remover_(std::move(remover)), id_(id) {}
   void remove();
   uint64_t id() const { return id_; }
 
  private:
-  std::weak_ptr<Hooks> hooks_;
+  Remover remover_;
   uint64_t id_ = 0;
 };
+
+// A process-wide unique hook id (ids order hooks of one owner by registration).
+uint64_t next_hook_id();
 
 // RuntimeError when t does not require grad.
 HookHandle register_hook(const Tensor& t, GradHook hook);

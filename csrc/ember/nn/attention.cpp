@@ -281,7 +281,7 @@ AttnResult MultiheadAttention::forward(const Tensor& query, const Tensor& key, c
   // (N, H, L, hd) -> caller's layout (.., .., H, hd) -> one copy -> (.., .., E)
   Tensor merged = bf ? permute(out, {0, 2, 1, 3}) : permute(out, {2, 0, 1, 3});
   merged = view(contiguous(merged), {q_in.size(0), q_in.size(1), e});
-  Tensor y = child_as<Linear>(out_proj_).forward(merged);
+  Tensor y = child_as<Linear>(out_proj_)(merged);
   if (!batched) y = squeeze(y, std::vector<int64_t>{1});
   return {y, weights};
 }

@@ -106,7 +106,7 @@ Sequential::Sequential(const std::vector<std::pair<std::string, ModulePtr>>& nam
 Tensor Sequential::forward(const Tensor& input) {
   Tensor x = input;
   for (const auto& s : child_slots())
-    if (s.live && s.value) x = s.value->forward(x);
+    if (s.live && s.value) x = (*s.value)(x);
   return x;
 }
 

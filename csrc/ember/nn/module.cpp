@@ -2,6 +2,7 @@
 // per-module state (no globals), so different modules may be used from different threads.
 #include "ember/nn/module.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -64,6 +65,94 @@ std::string join(const std::string& prefix, const std::string& name) {
 Tensor Module::forward(const Tensor&) {
   EMBER_THROW(NotImplementedError, "[Module] forward is not implemented for ", name(),
               "; define forward() in the subclass");
+}
+
+Tensor Module::operator()(const Tensor& input) {
+  if (!hooks_.lists || hooks_.lists->empty()) return forward(input);
+  const ModuleHooks hooks = *hooks_.lists;  // a hook may add or remove hooks
+  Tensor x = input;
+  for (const auto& h : hooks.pre)
+    if (Tensor r = (*h.fn)(*this, x); r.defined()) x = r;
+  Tensor y;
+  try {
+    y = forward(x);
+  } catch (...) {
+    for (const auto& h : hooks.post) {
+      if (!h.always_call) continue;
+      try {
+        (*h.fn)(*this, x, Tensor());
+      } catch (...) {  // forward's exception is the one to report
+      }
+    }
+    throw;
+  }
+  for (const auto& h : hooks.post)
+    if (Tensor r = (*h.fn)(*this, x, y); r.defined()) y = r;
+  return y;
+}
+
+const std::shared_ptr<ModuleHooks>& Module::hook_lists() {
+  if (!hooks_.lists) hooks_.lists = std::make_shared<ModuleHooks>();
+  return hooks_.lists;
+}
+
+namespace {
+// Adds e to v (first when prepend) and returns the handle that erases it again.
+template <class E>
+autograd::HookHandle add_hook(const std::shared_ptr<ModuleHooks>& lists, std::vector<E> ModuleHooks::*v,
+                              E e, bool prepend) {
+  auto& list = (*lists).*v;
+  list.insert(prepend ? list.begin() : list.end(), e);
+  std::weak_ptr<ModuleHooks> owner = lists;
+  return autograd::HookHandle([owner, v](uint64_t id) {
+    if (auto l = owner.lock()) {
+      auto& list = (*l).*v;
+      list.erase(std::remove_if(list.begin(), list.end(), [id](const E& x) { return x.id == id; }),
+                 list.end());
+    }
+  }, e.id);
+}
+
+struct FunctionPreHook : ForwardPreHook {
+  std::function<Tensor(Module&, const Tensor&)> fn;
+  Tensor operator()(Module& m, const Tensor& x) override { return fn(m, x); }
+};
+struct FunctionHook : ForwardHook {
+  std::function<Tensor(Module&, const Tensor&, const Tensor&)> fn;
+  Tensor operator()(Module& m, const Tensor& x, const Tensor& y) override { return fn(m, x, y); }
+};
+}  // namespace
+
+autograd::HookHandle Module::register_forward_pre_hook(std::shared_ptr<ForwardPreHook> hook,
+                                                       bool prepend) {
+  EMBER_CHECK(hook != nullptr, ValueError, "[register_forward_pre_hook] expected a hook, got null");
+  return add_hook(hook_lists(), &ModuleHooks::pre,
+                  ModuleHooks::Pre{autograd::next_hook_id(), std::move(hook)}, prepend);
+}
+
+autograd::HookHandle Module::register_forward_hook(std::shared_ptr<ForwardHook> hook, bool prepend,
+                                                   bool always_call) {
+  EMBER_CHECK(hook != nullptr, ValueError, "[register_forward_hook] expected a hook, got null");
+  return add_hook(hook_lists(), &ModuleHooks::post,
+                  ModuleHooks::Post{autograd::next_hook_id(), std::move(hook), always_call},
+                  prepend);
+}
+
+autograd::HookHandle Module::register_forward_pre_hook(
+    std::function<Tensor(Module&, const Tensor&)> hook, bool prepend) {
+  EMBER_CHECK(bool(hook), ValueError, "[register_forward_pre_hook] expected a hook, got none");
+  auto h = std::make_shared<FunctionPreHook>();
+  h->fn = std::move(hook);
+  return register_forward_pre_hook(std::shared_ptr<ForwardPreHook>(std::move(h)), prepend);
+}
+
+autograd::HookHandle Module::register_forward_hook(
+    std::function<Tensor(Module&, const Tensor&, const Tensor&)> hook, bool prepend,
+    bool always_call) {
+  EMBER_CHECK(bool(hook), ValueError, "[register_forward_hook] expected a hook, got none");
+  auto h = std::make_shared<FunctionHook>();
+  h->fn = std::move(hook);
+  return register_forward_hook(std::shared_ptr<ForwardHook>(std::move(h)), prepend, always_call);
 }
 
 ModulePtr Module::shallow_copy() const {

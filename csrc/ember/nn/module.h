@@ -49,8 +49,10 @@
 #include <utility>
 #include <vector>
 
+#include "ember/autograd/hooks.h"
 #include "ember/core/error.h"
 #include "ember/core/tensor.h"
+#include "ember/nn/hooks.h"
 
 namespace ember {
 
@@ -93,7 +95,26 @@ class Module {
   virtual std::string extra_repr() const { return ""; }
   // The single-tensor forward used by Sequential; raises NotImplementedError by default.
   virtual Tensor forward(const Tensor& input);
-  Tensor operator()(const Tensor& input) { return forward(input); }
+  // Calls forward between the forward hooks (nn/hooks.h): how containers and layers call
+  // their children, so that hooks fire as in PyTorch.
+  Tensor operator()(const Tensor& input);
+
+  // ---- forward hooks, in registration order (prepend: before the others of its kind).
+  // The handle removes the hook from this module only (a copy keeps its own hooks).
+  using HookHandle = autograd::HookHandle;
+  HookHandle register_forward_pre_hook(std::shared_ptr<ForwardPreHook> hook, bool prepend = false);
+  HookHandle register_forward_hook(std::shared_ptr<ForwardHook> hook, bool prepend = false,
+                                   bool always_call = false);
+  // Lambda forms: hook(module, input) / hook(module, input, output) -> Tensor (undefined:
+  // keep the input / output).
+  HookHandle register_forward_pre_hook(std::function<Tensor(Module&, const Tensor&)> hook,
+                                       bool prepend = false);
+  HookHandle register_forward_hook(std::function<Tensor(Module&, const Tensor&, const Tensor&)> hook,
+                                   bool prepend = false, bool always_call = false);
+  // The hooks (nullptr when none was ever registered), for the bindings.
+  const ModuleHooks* forward_hooks() const { return hooks_.lists.get(); }
+  // Replaces this module's hooks by a copy of other's (what copying a module does).
+  void copy_forward_hooks(const Module& other) { hooks_.lists = HookSlot(other.hooks_).lists; }
 
   // ---- registration: name must be non-empty, without '.', not used by another kind.
   // Registering an existing name of the same kind replaces the value in its slot.
@@ -196,6 +217,16 @@ class Module {
   std::vector<Slot<Tensor>> buffers_;
   std::vector<Slot<ModulePtr>> children_;
   bool training_ = true;
+  // A copy of a module gets copies of the hook lists, so handles only touch the original.
+  struct HookSlot {
+    std::shared_ptr<ModuleHooks> lists;
+    HookSlot() = default;
+    HookSlot(const HookSlot& o)
+        : lists(o.lists ? std::make_shared<ModuleHooks>(*o.lists) : nullptr) {}
+    HookSlot& operator=(const HookSlot&) = delete;
+  };
+  HookSlot hooks_;
+  const std::shared_ptr<ModuleHooks>& hook_lists();  // created on first use
 };
 
 // Declares a layer copyable (in its public section): Module::shallow_copy uses the copy

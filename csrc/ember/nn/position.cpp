@@ -115,7 +115,7 @@ Tensor SinusoidalPositionalEncoding::forward(const Tensor& x) {
     table = transpose(table, 0, 1);  // (1, L, d)
   Module* drop = child(dropout_);
   Tensor y = add(x, table);
-  return drop ? drop->forward(y) : y;
+  return drop ? (*drop)(y) : y;
 }
 
 }  // namespace ember::nn

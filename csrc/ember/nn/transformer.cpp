@@ -21,7 +21,7 @@ namespace {
 Tensor drop(const Module& m, size_t slot, const Tensor& x) {
   auto& d = m.child_as<Dropout>(slot);
   if (!d.is_training() || d.p == 0.0) return x;
-  return d.forward(x);
+  return d(x);
 }
 
 // A Module activation is read from the child "activation" (not a.module), so a copy or a
@@ -33,7 +33,7 @@ Tensor apply_activation(Module& owner, const Activation& a, const Tensor& x, con
   ModulePtr* m = owner.find_child("activation");
   EMBER_CHECK(m != nullptr && *m != nullptr, RuntimeError, "[", layer,
               "] activation module is None");
-  return (*m)->forward(x);
+  return (**m)(x);
 }
 
 void check_layer_args(int64_t d_model, int64_t nhead, int64_t dff, double dropout,
@@ -107,9 +107,9 @@ TransformerEncoderLayer::TransformerEncoderLayer(int64_t d, int64_t h, int64_t d
 }
 
 Tensor TransformerEncoderLayer::ff_block(const Tensor& x) {
-  Tensor y = child_as<Linear>(linear1_).forward(x);
+  Tensor y = child_as<Linear>(linear1_)(x);
   y = apply_activation(*this, activation, y, "TransformerEncoderLayer");
-  y = child_as<Linear>(linear2_).forward(drop(*this, dropout_, y));
+  y = child_as<Linear>(linear2_)(drop(*this, dropout_, y));
   return drop(*this, dropout2_, y);
 }
 
@@ -125,11 +125,11 @@ Tensor TransformerEncoderLayer::forward(const Tensor& src, const Tensor& src_mas
   };
   Tensor x = src;
   if (norm_first) {
-    x = add(x, sa(n1.forward(x)));
-    x = add(x, ff_block(n2.forward(x)));
+    x = add(x, sa(n1(x)));
+    x = add(x, ff_block(n2(x)));
   } else {
-    x = n1.forward(add(x, sa(x)));
-    x = n2.forward(add(x, ff_block(x)));
+    x = n1(add(x, sa(x)));
+    x = n2(add(x, ff_block(x)));
   }
   return x;
 }
@@ -173,9 +173,9 @@ Tensor TransformerDecoderLayer::forward(const Tensor&) {
 }
 
 Tensor TransformerDecoderLayer::ff_block(const Tensor& x) {
-  Tensor y = child_as<Linear>(linear1_).forward(x);
+  Tensor y = child_as<Linear>(linear1_)(x);
   y = apply_activation(*this, activation, y, "TransformerDecoderLayer");
-  y = child_as<Linear>(linear2_).forward(drop(*this, dropout_, y));
+  y = child_as<Linear>(linear2_)(drop(*this, dropout_, y));
   return drop(*this, dropout3_, y);
 }
 
@@ -201,13 +201,13 @@ Tensor TransformerDecoderLayer::forward(const Tensor& tgt, const Tensor& memory,
   };
   Tensor x = tgt;
   if (norm_first) {
-    x = add(x, sa(n1.forward(x)));
-    x = add(x, ca(n2.forward(x)));
-    x = add(x, ff_block(n3.forward(x)));
+    x = add(x, sa(n1(x)));
+    x = add(x, ca(n2(x)));
+    x = add(x, ff_block(n3(x)));
   } else {
-    x = n1.forward(add(x, sa(x)));
-    x = n2.forward(add(x, ca(x)));
-    x = n3.forward(add(x, ff_block(x)));
+    x = n1(add(x, sa(x)));
+    x = n2(add(x, ca(x)));
+    x = n3(add(x, ff_block(x)));
   }
   return x;
 }
@@ -248,7 +248,7 @@ Tensor TransformerEncoder::forward(const Tensor& src, const Tensor& mask, const 
     if (i == 0) causal = detect_causal_mask(mask, is_causal, seq_len(src, layer->batch_first));
     x = layer->forward(x, mask, kpm, causal);
   }
-  if (Module* norm = child(norm_)) x = norm->forward(x);
+  if (Module* norm = child(norm_)) x = (*norm)(x);
   return x;
 }
 
@@ -285,7 +285,7 @@ Tensor TransformerDecoder::forward(const Tensor& tgt, const Tensor& memory, cons
     x = layer->forward(x, memory, tgt_mask, memory_mask, tgt_kpm, memory_kpm, causal,
                        memory_is_causal);
   }
-  if (Module* norm = child(norm_)) x = norm->forward(x);
+  if (Module* norm = child(norm_)) x = (*norm)(x);
   return x;
 }
 

@@ -1,0 +1,188 @@
+// Module forward hooks from Python (PyTorch's register_forward_pre_hook / register_forward_hook
+// with prepend, with_kwargs, always_call) and Module.__call__, which runs them around
+// forward with the call's argument tuple. A Python hook is also a C++ hook (nn/hooks.h), so
+// it fires when a C++ container or layer calls the module; there the module's input and
+// output are one tensor each.
+#include <memory>
+#include <string>
+
+#include "nn.h"
+
+namespace ember::python {
+
+namespace {
+
+std::string type_name(const py::handle& obj) {
+  return py::str(py::type::of(obj).attr("__name__"));
+}
+
+// The Python object of a module called from C++ (its registered wrapper when one exists).
+py::object self_of(nn::Module& m) { return py::cast(&m, py::return_value_policy::reference); }
+
+// A Python callable that outlives the GIL-holding code that made it: released under the GIL.
+class PyCallable {
+ public:
+  PyCallable(py::function fn, bool with_kwargs) : fn_(std::move(fn)), with_kwargs_(with_kwargs) {}
+  ~PyCallable() {
+    if (!Py_IsInitialized()) return;  // interpreter gone: nothing left to release
+    py::gil_scoped_acquire gil;
+    fn_ = py::object();
+  }
+  PyCallable(const PyCallable&) = delete;
+  PyCallable& operator=(const PyCallable&) = delete;
+
+ protected:
+  py::object fn_;
+  bool with_kwargs_;
+};
+
+// What C++ callers pass: exactly one tensor and no keyword arguments.
+Tensor single_tensor(const py::tuple& args, const py::dict& kwargs, const py::handle& self,
+                     const char* what) {
+  if (args.size() != 1 || !py::isinstance<Tensor>(args[0]) || kwargs.size() != 0)
+    throw py::type_error("[" + type_name(self) + "] " + what + " needs a single tensor "
+                         "argument: it is called by C++ code (a container or layer) that passes "
+                         "and expects one tensor");
+  return args[0].cast<Tensor>();
+}
+
+class PyPreHook : public nn::ForwardPreHook, PyCallable {
+ public:
+  using PyCallable::PyCallable;
+  // hook(module, args) -> None | new args (a non-tuple becomes a 1-tuple);
+  // with_kwargs: hook(module, args, kwargs) -> None | (new_args, new_kwargs).
+  void run(const py::handle& self, py::tuple& args, py::dict& kwargs) const {
+    if (with_kwargs_) {
+      py::object r = fn_(self, args, kwargs);
+      if (r.is_none()) return;
+      if (!py::isinstance<py::tuple>(r) || py::len(r) != 2 || !py::isinstance<py::dict>(r[py::int_(1)]))
+        throw std::runtime_error("forward pre-hook must return None or a tuple of (new_args, "
+                             "new_kwargs), but got " + std::string(py::repr(r)) + ".");
+      py::object a = r[py::int_(0)];
+      args = py::isinstance<py::tuple>(a) ? py::tuple(a) : py::make_tuple(a);
+      kwargs = r[py::int_(1)];
+      return;
+    }
+    py::object r = fn_(self, args);
+    if (!r.is_none()) args = py::isinstance<py::tuple>(r) ? py::tuple(r) : py::make_tuple(r);
+  }
+  Tensor operator()(nn::Module& m, const Tensor& input) override {
+    py::gil_scoped_acquire gil;
+    py::object self = self_of(m);
+    py::tuple args = py::make_tuple(input);
+    py::dict kwargs;
+    run(self, args, kwargs);
+    return single_tensor(args, kwargs, self, "a forward pre-hook's result");
+  }
+};
+
+class PyHook : public nn::ForwardHook, PyCallable {
+ public:
+  using PyCallable::PyCallable;
+  // hook(module, args, output) or, with_kwargs, hook(module, args, kwargs, output) ->
+  // None | new output.
+  void run(const py::handle& self, const py::tuple& args, const py::dict& kwargs,
+           py::object& output) const {
+    py::object r = with_kwargs_ ? fn_(self, args, kwargs, output) : fn_(self, args, output);
+    if (!r.is_none()) output = r;
+  }
+  Tensor operator()(nn::Module& m, const Tensor& input, const Tensor& output) override {
+    py::gil_scoped_acquire gil;
+    py::object self = self_of(m);
+    py::object out = output.defined() ? py::cast(output) : py::none();
+    run(self, py::make_tuple(input), py::dict(), out);
+    if (!output.defined()) return Tensor();  // an always_call hook after a failed forward
+    if (!py::isinstance<Tensor>(out))
+      throw py::type_error("[" + type_name(self) + "] a forward hook returned " +
+                           type_name(out) + " where C++ code (a container or layer) expects "
+                           "one tensor");
+    return out.cast<Tensor>();
+  }
+};
+
+// Runs the always_call hooks after forward raised; their own errors become warnings.
+void run_after_failure(nn::Module& m, const nn::ModuleHooks& hooks, const py::handle& self,
+                       const py::tuple& args, const py::dict& kwargs) {
+  for (const auto& h : hooks.post) {
+    if (!h.always_call) continue;
+    try {
+      py::object none = py::none();
+      if (auto* p = dynamic_cast<PyHook*>(h.fn.get())) p->run(self, args, kwargs, none);
+      else (*h.fn)(m, single_tensor(args, kwargs, self, "a C++ forward hook"), Tensor());
+    } catch (py::error_already_set& e) {
+      PyErr_WarnEx(PyExc_RuntimeWarning,
+                   ("forward hook with always_call=True raised an exception that was "
+                    "ignored: " + std::string(e.what())).c_str(), 1);
+    }
+  }
+}
+
+nn::Module& module_of(const py::handle& self) {
+  nn::Module* m = maybe_module(self);
+  if (!m)
+    throw py::attribute_error("cannot register a hook before Module.__init__() call (" +
+                              type_name(self) + ".__init__ must call super().__init__() first)");
+  return *m;
+}
+
+}  // namespace
+
+py::object call_module(const py::handle& self, py::args args, py::kwargs kwargs) {
+  nn::Module* m = maybe_module(self);
+  const nn::ModuleHooks* lists = m ? m->forward_hooks() : nullptr;
+  if (!lists || lists->empty()) return self.attr("forward")(*args, **kwargs);
+  const nn::ModuleHooks hooks = *lists;  // a hook may add or remove hooks
+  py::tuple a = args;
+  py::dict kw = kwargs;
+  for (const auto& h : hooks.pre) {
+    if (auto* p = dynamic_cast<PyPreHook*>(h.fn.get())) {
+      p->run(self, a, kw);
+    } else if (Tensor r = (*h.fn)(*m, single_tensor(a, kw, self, "a C++ forward pre-hook"));
+               r.defined()) {
+      a = py::make_tuple(r);
+    }
+  }
+  py::object out;
+  try {
+    out = self.attr("forward")(*a, **kw);
+  } catch (py::error_already_set&) {
+    run_after_failure(*m, hooks, self, a, kw);
+    throw;
+  }
+  for (const auto& h : hooks.post) {
+    if (auto* p = dynamic_cast<PyHook*>(h.fn.get())) {
+      p->run(self, a, kw, out);
+    } else {
+      Tensor x = single_tensor(a, kw, self, "a C++ forward hook");
+      if (!py::isinstance<Tensor>(out))
+        throw py::type_error("[" + type_name(self) + "] a C++ forward hook needs a tensor "
+                             "output, got " + type_name(out));
+      if (Tensor r = (*h.fn)(*m, x, out.cast<Tensor>()); r.defined()) out = py::cast(r);
+    }
+  }
+  return out;
+}
+
+void bind_module_hooks(ModuleClass& mod) {
+  mod.def("register_forward_pre_hook", [](const py::handle& self, py::function hook,
+                                          bool prepend, bool with_kwargs) {
+    return module_of(self).register_forward_pre_hook(
+        std::make_shared<PyPreHook>(std::move(hook), with_kwargs), prepend);
+  }, py::arg("hook"), py::kw_only(), py::arg("prepend") = false, py::arg("with_kwargs") = false,
+     "hook(module, args) -> None or new args, called before forward (with_kwargs: "
+     "hook(module, args, kwargs) -> None or (args, kwargs)). Returns a RemovableHandle.");
+  mod.def("register_forward_hook", [](const py::handle& self, py::function hook, bool prepend,
+                                      bool with_kwargs, bool always_call) {
+    return module_of(self).register_forward_hook(
+        std::make_shared<PyHook>(std::move(hook), with_kwargs), prepend, always_call);
+  }, py::arg("hook"), py::kw_only(), py::arg("prepend") = false, py::arg("with_kwargs") = false,
+     py::arg("always_call") = false,
+     "hook(module, args, output) -> None or new output, called after forward (with_kwargs: "
+     "hook(module, args, kwargs, output)); always_call also runs it when forward raises. "
+     "Returns a RemovableHandle.");
+  mod.def("_copy_forward_hooks", [](const py::handle& self, const py::handle& other) {
+    module_of(self).copy_forward_hooks(module_of(other));
+  }, py::arg("other"));
+}
+
+}  // namespace ember::python
