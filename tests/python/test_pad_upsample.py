@@ -124,6 +124,15 @@ def test_group_norm_numpy_gradcheck():
     assert ember.autograd.gradcheck(lambda t: ember.instance_norm(t), [x])
 
 
+def test_group_norm_float32_accurate_for_large_mean():
+    # The variance is a centred sum: E[x^2] - mean^2 in float would lose it entirely here.
+    a = (300 + 0.05 * np.random.default_rng(8).standard_normal((3, 6, 37))).astype(np.float32)
+    w, b = np.linspace(0.5, 2, 6).astype(np.float32), np.linspace(-1, 1, 6).astype(np.float32)
+    want = np_group_norm(a.astype(np.float64), 3, w.astype(np.float64), b.astype(np.float64))
+    got = to_np(ember.group_norm(tensor(a), 3, tensor(w), tensor(b)))
+    np.testing.assert_allclose(got, want, rtol=2e-3, atol=2e-3)
+
+
 @pytest.mark.parametrize("shape,g,affine", [((2, 8, 5, 6), 4, True), ((3, 6, 7), 6, False),
                                             ((2, 4, 3, 3), 1, True)])
 def test_group_norm_torch_parity(shape, g, affine):

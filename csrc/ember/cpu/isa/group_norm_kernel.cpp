@@ -1,9 +1,14 @@
 // Fused float32 group-norm row kernels, compiled per ISA: one (sample, group) row of cg
-// channels x l positions, contiguous. Forward: one pass for the statistics (double
-// accumulators in 16 lanes, combined in a fixed order), one pass normalise + affine. Backward:
-// one pass for the per-channel sums, one pass writing dx. Single-threaded.
+// channels x l positions, contiguous. Forward: two passes for the statistics (the mean, then
+// the centred sum of squares, so the variance stays accurate for inputs with a large mean),
+// one pass normalise + affine; the row is small enough to stay in cache between passes.
+// Backward: one pass for the per-channel sums, one pass writing dx. Single-threaded.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 namespace ember::cpu::EMBER_ISA {
 
@@ -11,60 +16,102 @@ namespace {
 
 constexpr int kLanes = 16;
 
-// Fixed-order pairwise combine of the 16 lane accumulators.
-double combine16(double* a) {
+// Fixed-order pairwise combine of the 16 lane accumulators, in double.
+double combine16(const float* lanes) {
+  double a[kLanes];
+  for (int k = 0; k < kLanes; ++k) a[k] = lanes[k];
   for (int w = kLanes / 2; w > 0; w /= 2)
     for (int i = 0; i < w; ++i) a[i] += a[i + w];
   return a[0];
 }
 
-// s += sum x[i], q += sum x[i]^2 (lane-wise, then combined), in double.
-void sums_sq(const float* x, int64_t n, double& s, double& q) {
-  float a[kLanes] = {}, b[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int k = 0; k < kLanes; ++k) {
-      const float v = x[i + k];
-      a[k] += v;
-      b[k] += v * v;
-    }
-  for (int k = 0; i + k < n; ++k) {
-    const float v = x[i + k];
-    a[k] += v;
-    b[k] += v * v;
-  }
-  double da[kLanes], db[kLanes];
-  for (int k = 0; k < kLanes; ++k) {
-    da[k] = a[k];
-    db[k] = b[k];
-  }
-  s += combine16(da);
-  q += combine16(db);
+// The row sums below keep element i in float lane i % 16 and combine the lanes in double.
+#if defined(__AVX512F__)
+__mmask16 tail_mask(int64_t r) { return static_cast<__mmask16>((1u << r) - 1u); }
+
+double combine(__m512 v) {
+  alignas(64) float t[kLanes];
+  _mm512_store_ps(t, v);
+  return combine16(t);
 }
 
-// sa = sum g[i], sb = sum g[i] * (x[i] - mu), in double.
-void grad_sums(const float* g, const float* x, int64_t n, float mu, double& sa, double& sb) {
-  float a[kLanes] = {}, b[kLanes] = {};
+// sum x[i]
+double lane_sum(const float* x, int64_t n) {
+  __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
   int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int k = 0; k < kLanes; ++k) {
-      const float gv = g[i + k];
-      a[k] += gv;
-      b[k] += gv * (x[i + k] - mu);
-    }
-  for (int k = 0; i + k < n; ++k) {
-    const float gv = g[i + k];
-    a[k] += gv;
-    b[k] += gv * (x[i + k] - mu);
+  for (; i + 2 * kLanes <= n; i += 2 * kLanes) {
+    a0 = _mm512_add_ps(a0, _mm512_loadu_ps(x + i));
+    a1 = _mm512_add_ps(a1, _mm512_loadu_ps(x + i + kLanes));
   }
-  double da[kLanes], db[kLanes];
-  for (int k = 0; k < kLanes; ++k) {
-    da[k] = a[k];
-    db[k] = b[k];
-  }
-  sa = combine16(da);
-  sb = combine16(db);
+  for (; i < n; i += kLanes)
+    a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(tail_mask(std::min<int64_t>(n - i, kLanes)), x + i));
+  return combine(_mm512_add_ps(a0, a1));
 }
+
+// sum (x[i] - mu)^2
+double lane_sq_dev(const float* x, int64_t n, float mu) {
+  const __m512 m = _mm512_set1_ps(mu);
+  __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 2 * kLanes <= n; i += 2 * kLanes) {
+    const __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(x + i), m);
+    const __m512 d1 = _mm512_sub_ps(_mm512_loadu_ps(x + i + kLanes), m);
+    a0 = _mm512_fmadd_ps(d0, d0, a0);
+    a1 = _mm512_fmadd_ps(d1, d1, a1);
+  }
+  for (; i < n; i += kLanes) {
+    const __mmask16 k = tail_mask(std::min<int64_t>(n - i, kLanes));
+    const __m512 d = _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, x + i), m);
+    a0 = _mm512_fmadd_ps(d, d, a0);
+  }
+  return combine(_mm512_add_ps(a0, a1));
+}
+
+// sa = sum g[i], sb = sum g[i] * (x[i] - mu)
+void lane_grad_sums(const float* g, const float* x, int64_t n, float mu, double& sa, double& sb) {
+  const __m512 m = _mm512_set1_ps(mu);
+  __m512 a = _mm512_setzero_ps(), b = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    const __m512 gv = _mm512_loadu_ps(g + i);
+    a = _mm512_add_ps(a, gv);
+    b = _mm512_fmadd_ps(gv, _mm512_sub_ps(_mm512_loadu_ps(x + i), m), b);
+  }
+  if (i < n) {
+    const __mmask16 k = tail_mask(n - i);
+    const __m512 gv = _mm512_maskz_loadu_ps(k, g + i);
+    a = _mm512_add_ps(a, gv);
+    b = _mm512_fmadd_ps(gv, _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, x + i), m), b);
+  }
+  sa = combine(a);
+  sb = combine(b);
+}
+#else
+double lane_sum(const float* x, int64_t n) {
+  float a[kLanes] = {};
+  for (int64_t i = 0; i < n; ++i) a[i % kLanes] += x[i];
+  return combine16(a);
+}
+
+double lane_sq_dev(const float* x, int64_t n, float mu) {
+  float a[kLanes] = {};
+  for (int64_t i = 0; i < n; ++i) {
+    const float d = x[i] - mu;
+    a[i % kLanes] += d * d;
+  }
+  return combine16(a);
+}
+
+void lane_grad_sums(const float* g, const float* x, int64_t n, float mu, double& sa, double& sb) {
+  float a[kLanes] = {}, b[kLanes] = {};
+  for (int64_t i = 0; i < n; ++i) {
+    a[i % kLanes] += g[i];
+    b[i % kLanes] += g[i] * (x[i] - mu);
+  }
+  sa = combine16(a);
+  sb = combine16(b);
+}
+#endif
 
 }  // namespace
 
@@ -75,9 +122,13 @@ void group_norm_row_forward_f32(const float* x, int64_t cg, int64_t l, const flo
                                 float* rstd) {
   const int64_t d = cg * l;
   double s = 0.0, q = 0.0;
-  for (int64_t k = 0; k < cg; ++k) sums_sq(x + k * l, l, s, q);  // per channel: fixed order
+  for (int64_t k = 0; k < cg; ++k) s += lane_sum(x + k * l, l);  // per channel: fixed order
   const double mu = s / static_cast<double>(d);
-  double var = q / static_cast<double>(d) - mu * mu;
+  const float muf = static_cast<float>(mu);
+  for (int64_t k = 0; k < cg; ++k) q += lane_sq_dev(x + k * l, l, muf);
+  // q was taken around muf, not mu: correct by the (tiny) offset, var = E[(x - mu)^2].
+  const double off = static_cast<double>(muf) - mu;
+  double var = q / static_cast<double>(d) - off * off;
   if (var < 0.0) var = 0.0;
   const double rs = 1.0 / std::sqrt(var + eps);
   *mean = static_cast<float>(mu);
@@ -102,7 +153,7 @@ void group_norm_row_backward_f32(const float* dy, const float* x, int64_t cg, in
   double A = 0.0, B = 0.0;  // sum w dy, sum w dy (x - mu)
   for (int64_t k = 0; k < cg; ++k) {
     double sa, sb;
-    grad_sums(dy + k * l, x + k * l, l, mean, sa, sb);
+    lane_grad_sums(dy + k * l, x + k * l, l, mean, sa, sb);
     if (dw) dw[k] = static_cast<float>(sb * rs);
     if (db) db[k] = static_cast<float>(sa);
     const double wk = w ? w[k] : 1.0;
