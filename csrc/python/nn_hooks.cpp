@@ -1,11 +1,15 @@
-// Module forward hooks from Python (PyTorch's register_forward_pre_hook / register_forward_hook
-// with prepend, with_kwargs, always_call) and Module.__call__, which runs them around
-// forward with the call's argument tuple. A Python hook is also a C++ hook (nn/hooks.h), so
-// it fires when a C++ container or layer calls the module; there the module's input and
-// output are one tensor each.
+// Module hooks from Python (PyTorch's register_forward_pre_hook / register_forward_hook with
+// prepend, with_kwargs, always_call; register_full_backward_pre_hook /
+// register_full_backward_hook) and Module.__call__, which runs them around forward with the
+// call's argument tuple. A Python hook is also a C++ hook (nn/hooks.h), so it fires when a
+// C++ container or layer calls the module; there the module's input and output are one
+// tensor each.
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "ember/autograd/grad_mode.h"
 #include "nn.h"
 
 namespace ember::python {
@@ -100,6 +104,50 @@ class PyHook : public nn::ForwardHook, PyCallable {
   }
 };
 
+py::tuple grads_tuple(const std::vector<Tensor>& grads) {
+  py::tuple t(grads.size());
+  for (size_t i = 0; i < grads.size(); ++i)
+    t[i] = grads[i].defined() ? py::cast(grads[i]) : py::none();
+  return t;
+}
+
+// A hook's result: None keeps the gradients (empty), else a tuple or list of tensors / None.
+std::vector<Tensor> grads_result(const py::object& r, const char* what) {
+  std::vector<Tensor> out;
+  if (r.is_none()) return out;
+  if (py::isinstance<Tensor>(r)) return {r.cast<Tensor>()};
+  if (!py::isinstance<py::tuple>(r) && !py::isinstance<py::list>(r))
+    throw py::type_error(std::string(what) + " must return None or a tuple of gradients, got " +
+                         type_name(r));
+  for (const py::handle& h : r) {
+    if (!h.is_none() && !py::isinstance<Tensor>(h))
+      throw py::type_error(std::string(what) + " must return Tensors or None, got " +
+                           type_name(h));
+    out.push_back(h.is_none() ? Tensor() : h.cast<Tensor>());
+  }
+  return out;
+}
+
+class PyBackwardPreHook : public nn::BackwardPreHook, PyCallable {
+ public:
+  explicit PyBackwardPreHook(py::function fn) : PyCallable(std::move(fn), false) {}
+  std::vector<Tensor> operator()(nn::Module& m, const std::vector<Tensor>& grad_output) override {
+    py::gil_scoped_acquire gil;
+    return grads_result(fn_(self_of(m), grads_tuple(grad_output)), "a backward pre-hook");
+  }
+};
+
+class PyBackwardHook : public nn::BackwardHook, PyCallable {
+ public:
+  explicit PyBackwardHook(py::function fn) : PyCallable(std::move(fn), false) {}
+  std::vector<Tensor> operator()(nn::Module& m, const std::vector<Tensor>& grad_input,
+                                 const std::vector<Tensor>& grad_output) override {
+    py::gil_scoped_acquire gil;
+    return grads_result(fn_(self_of(m), grads_tuple(grad_input), grads_tuple(grad_output)),
+                        "a backward hook");
+  }
+};
+
 // Runs the always_call hooks after forward raised; their own errors become warnings.
 void run_after_failure(nn::Module& m, const nn::ModuleHooks& hooks, const py::handle& self,
                        const py::tuple& args, const py::dict& kwargs) {
@@ -129,9 +177,9 @@ nn::Module& module_of(const py::handle& self) {
 
 py::object call_module(const py::handle& self, py::args args, py::kwargs kwargs) {
   nn::Module* m = maybe_module(self);
-  const nn::ModuleHooks* lists = m ? m->forward_hooks() : nullptr;
-  if (!lists || lists->empty()) return self.attr("forward")(*args, **kwargs);
-  const nn::ModuleHooks hooks = *lists;  // a hook may add or remove hooks
+  const std::shared_ptr<nn::ModuleHooks>* lists = m ? &m->hooks() : nullptr;
+  if (!lists || !*lists || (*lists)->empty()) return self.attr("forward")(*args, **kwargs);
+  const nn::ModuleHooks hooks = **lists;  // a hook may add or remove hooks
   py::tuple a = args;
   py::dict kw = kwargs;
   for (const auto& h : hooks.pre) {
@@ -141,6 +189,16 @@ py::object call_module(const py::handle& self, py::args args, py::kwargs kwargs)
                r.defined()) {
       a = py::make_tuple(r);
     }
+  }
+  std::optional<nn::BackwardHookCall> backward_hooks;
+  if (hooks.has_backward() && autograd::GradMode::is_enabled()) {
+    backward_hooks.emplace(*m, *lists);
+    std::vector<Tensor> in;
+    for (const py::handle& h : a) in.push_back(py::isinstance<Tensor>(h) ? h.cast<Tensor>() : Tensor());
+    in = backward_hooks->wrap_inputs(in);
+    py::list wrapped;
+    for (size_t i = 0; i < in.size(); ++i) wrapped.append(in[i].defined() ? py::cast(in[i]) : a[i]);
+    a = py::tuple(wrapped);
   }
   py::object out;
   try {
@@ -159,6 +217,16 @@ py::object call_module(const py::handle& self, py::args args, py::kwargs kwargs)
                              "output, got " + type_name(out));
       if (Tensor r = (*h.fn)(*m, x, out.cast<Tensor>()); r.defined()) out = py::cast(r);
     }
+  }
+  if (backward_hooks) {  // the outputs: a tensor or a tuple (non-tensors pass through)
+    const bool is_tuple = py::isinstance<py::tuple>(out);
+    py::tuple items = is_tuple ? py::tuple(out) : py::make_tuple(out);
+    std::vector<Tensor> o;
+    for (const py::handle& h : items) o.push_back(py::isinstance<Tensor>(h) ? h.cast<Tensor>() : Tensor());
+    o = backward_hooks->wrap_outputs(o);
+    py::list wrapped;
+    for (size_t i = 0; i < o.size(); ++i) wrapped.append(o[i].defined() ? py::cast(o[i]) : items[i]);
+    out = is_tuple ? py::object(py::tuple(wrapped)) : py::object(wrapped[0]);
   }
   return out;
 }
@@ -180,8 +248,26 @@ void bind_module_hooks(ModuleClass& mod) {
      "hook(module, args, output) -> None or new output, called after forward (with_kwargs: "
      "hook(module, args, kwargs, output)); always_call also runs it when forward raises. "
      "Returns a RemovableHandle.");
-  mod.def("_copy_forward_hooks", [](const py::handle& self, const py::handle& other) {
-    module_of(self).copy_forward_hooks(module_of(other));
+  mod.def("register_full_backward_pre_hook", [](const py::handle& self, py::function hook,
+                                                bool prepend) {
+    return module_of(self).register_full_backward_pre_hook(
+        std::make_shared<PyBackwardPreHook>(std::move(hook)), prepend);
+  }, py::arg("hook"), py::arg("prepend") = false,
+     "hook(module, grad_output) -> None or new grad_output, called when the gradients of the "
+     "module's outputs are known. Returns a RemovableHandle.");
+  mod.def("register_full_backward_hook", [](const py::handle& self, py::function hook,
+                                            bool prepend) {
+    return module_of(self).register_full_backward_hook(
+        std::make_shared<PyBackwardHook>(std::move(hook)), prepend);
+  }, py::arg("hook"), py::arg("prepend") = false,
+     "hook(module, grad_input, grad_output) -> None or new grad_input, called when the "
+     "gradients of the module's inputs are computed. Returns a RemovableHandle.");
+  mod.def("register_backward_hook", [](const py::handle&, const py::handle&) {
+    throw NotImplementedError("[register_backward_hook] the deprecated non-full backward hook "
+                              "is not supported; use register_full_backward_hook");
+  }, py::arg("hook"));
+  mod.def("_copy_hooks", [](const py::handle& self, const py::handle& other) {
+    module_of(self).copy_hooks(module_of(other));
   }, py::arg("other"));
 }
 

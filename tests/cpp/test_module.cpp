@@ -249,7 +249,7 @@ static void test_forward_hooks() {
   auto clone = inner->shallow_copy();  // a copy has its own hooks: removal leaves them
   h1.remove();
   CHECK(first(s(ones({2}))) == 2.0f);
-  CHECK(inner->forward_hooks()->pre.empty() && clone->forward_hooks()->pre.size() == 1);
+  CHECK(inner->hooks()->pre.empty() && clone->hooks()->pre.size() == 1);
 
   auto lin = std::make_shared<nn::Linear>(3, 2);
   int always = 0;
@@ -263,6 +263,39 @@ static void test_forward_hooks() {
   CHECK(always == 101);
 }
 
+// A full backward hook sees grad_input / grad_output inside a container and may scale
+// grad_input; a pre-hook may replace grad_output.
+struct ScaleGradInput : nn::BackwardHook {
+  std::vector<Tensor> seen_out;
+  std::vector<Tensor> operator()(nn::Module&, const std::vector<Tensor>& gi,
+                                 const std::vector<Tensor>& go) override {
+    seen_out = go;
+    return {mul(gi[0], Scalar(10.0f))};
+  }
+};
+struct DoubleGradOutput : nn::BackwardPreHook {
+  std::vector<Tensor> operator()(nn::Module&, const std::vector<Tensor>& go) override {
+    return {mul(go[0], Scalar(2.0f))};
+  }
+};
+
+static void test_backward_hooks() {
+  auto inner = std::make_shared<nn::Identity>();
+  nn::Sequential s({inner});
+  auto hook = std::make_shared<ScaleGradInput>();
+  auto h = inner->register_full_backward_hook(hook);
+  inner->register_full_backward_pre_hook(std::make_shared<DoubleGradOutput>());
+  Tensor x = ones({3});
+  x.set_requires_grad(true);
+  sum(s(x)).backward();
+  CHECK(first(x.grad()) == 20.0f);
+  CHECK(hook->seen_out.size() == 1 && first(hook->seen_out[0]) == 2.0f);
+  h.remove();
+  x.set_grad(Tensor());
+  sum(s(x)).backward();
+  CHECK(first(x.grad()) == 2.0f);
+}
+
 int main() {
   test_registration_and_names();
   test_forward_sees_replaced_parameter();
@@ -273,6 +306,7 @@ int main() {
   test_concurrent_forward();
   test_shallow_copy();
   test_forward_hooks();
+  test_backward_hooks();
   if (failures) std::fprintf(stderr, "%d check(s) failed\n", failures);
   else std::printf("test_module: all checks passed\n");
   return failures ? 1 : 0;

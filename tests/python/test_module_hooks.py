@@ -254,3 +254,102 @@ def test_hook_releases_its_callable():
     h.remove()
     gc.collect()
     assert ref() is None
+
+
+# ---- full backward hooks ----------------------------------------------------------------
+
+def _grads(t):
+    return [None if g is None else (g.detach().numpy() if hasattr(g, "detach") and not
+                                    isinstance(g, ember.Tensor) else to_np(g)) for g in t]
+
+
+def _assert_grads_equal(eg, tg):
+    assert len(eg) == len(tg)
+    for e, t in zip(_grads(eg), _grads(tg)):
+        assert (e is None) == (t is None)
+        if e is not None:
+            np.testing.assert_allclose(e, t, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore:Full backward hook is firing")  # torch's note on model[0]
+def test_full_backward_hooks_in_sequential_like_torch():
+    torch = pytest.importorskip("torch")
+    tm, em = _torch_and_ember_mlp(torch)
+    x = np.random.default_rng(4).standard_normal((4, 5)).astype(np.float32)
+    seen = {}
+    for model, key in ((tm, "t"), (em, "e")):
+        rec = seen.setdefault(key, [])
+        model[2].register_full_backward_pre_hook(
+            lambda m, go, rec=rec: (rec.append(("pre2", go)), (go[0] * 3,))[1])
+        model[2].register_full_backward_hook(
+            lambda m, gi, go, rec=rec: rec.append(("hook2", gi, go)))
+        model[0].register_full_backward_hook(  # its input does not require grad
+            lambda m, gi, go, rec=rec: rec.append(("hook0", gi, go)))
+        model[1].register_full_backward_hook(lambda m, gi, go: (gi[0] * 0.5,))
+    ty = tm(torch.from_numpy(x))
+    ey = em(ember.from_numpy(x))
+    g = np.random.default_rng(5).standard_normal((4, 3)).astype(np.float32)
+    ty.backward(torch.from_numpy(g))
+    ey.backward(ember.from_numpy(g))
+    assert [r[0] for r in seen["e"]] == [r[0] for r in seen["t"]] == ["pre2", "hook2", "hook0"]
+    for er, tr in zip(seen["e"], seen["t"]):
+        for eg, tg in zip(er[1:], tr[1:]):
+            _assert_grads_equal(eg, tg)
+    for (name, tp), ep in zip(tm.named_parameters(), em.parameters()):
+        np.testing.assert_allclose(to_np(ep.grad), tp.grad.numpy(), rtol=1e-5, atol=1e-6,
+                                   err_msg=name)
+
+
+def test_full_backward_hook_multi_input_python_module_like_torch():
+    torch = pytest.importorskip("torch")
+
+    def make(base):
+        class Mix(base.Module):
+            def forward(self, a, k, b):
+                return a * b * k, a - b
+
+        return Mix()
+
+    an, bn = (np.random.default_rng(s).standard_normal((2, 3)).astype(np.float32) for s in (6, 7))
+    out = {}
+    for lib, nnmod, mk in ((torch, torch.nn, torch.from_numpy), (ember, nn, ember.from_numpy)):
+        mod = make(nnmod)
+        rec = out.setdefault(lib.__name__, [])
+        mod.register_full_backward_hook(
+            lambda m, gi, go, rec=rec: (rec.append((gi, go)), (gi[0] + 1, None, gi[2]))[1])
+        a, b = mk(an).requires_grad_(), mk(bn).requires_grad_()
+        p, d = mod(a, 2.0, b)
+        (p.sum() + (d * d).sum()).backward()
+        rec.append((a.grad, b.grad))
+    (egi, ego), (ega, egb) = out["ember"]
+    (tgi, tgo), (tga, tgb) = out["torch"]
+    _assert_grads_equal(egi, tgi)
+    _assert_grads_equal(ego, tgo)
+    _assert_grads_equal((ega, egb), (tga, tgb))
+
+
+def test_backward_hooks_bad_results_and_unsupported():
+    lin = nn.Linear(3, 2)
+    x = ember.ones(1, 3, requires_grad=True)
+    with lin.register_full_backward_hook(lambda m, gi, go: (gi[0], gi[0])):
+        with pytest.raises(RuntimeError, match=r"\[Linear\] backward hook returned 2 gradients, "
+                                               r"expected 1"):
+            lin(x).sum().backward()
+    with lin.register_full_backward_pre_hook(lambda m, go: (go[0][:, :1],)):
+        with pytest.raises(RuntimeError, match=r"\[Linear\] backward pre-hook returned a "
+                                               r"gradient of shape"):
+            lin(x).sum().backward()
+    with lin.register_full_backward_hook(lambda m, gi, go: (ember.ones(1, 3),)):
+        with pytest.raises(RuntimeError, match="inputs do not require grad"):
+            lin(ember.ones(1, 3)).sum().backward()
+    with lin.register_full_backward_hook(lambda m, gi, go: 5):
+        with pytest.raises(TypeError, match="must return None or a tuple"):
+            lin(x).sum().backward()
+    with pytest.raises(NotImplementedError, match="register_full_backward_hook"):
+        lin.register_backward_hook(lambda m, gi, go: None)
+    calls = []
+    lin.register_full_backward_hook(lambda m, gi, go: calls.append(1))
+    with ember.no_grad():
+        lin(x)
+    lin(x).sum().backward()
+    assert calls == [1]

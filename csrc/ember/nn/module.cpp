@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include <set>
 #include <typeinfo>
@@ -73,6 +74,11 @@ Tensor Module::operator()(const Tensor& input) {
   Tensor x = input;
   for (const auto& h : hooks.pre)
     if (Tensor r = (*h.fn)(*this, x); r.defined()) x = r;
+  std::optional<BackwardHookCall> backward_hooks;
+  if (hooks.has_backward() && autograd::GradMode::is_enabled()) {
+    backward_hooks.emplace(*this, hooks_.lists);
+    x = backward_hooks->wrap_inputs({x})[0];
+  }
   Tensor y;
   try {
     y = forward(x);
@@ -88,6 +94,7 @@ Tensor Module::operator()(const Tensor& input) {
   }
   for (const auto& h : hooks.post)
     if (Tensor r = (*h.fn)(*this, x, y); r.defined()) y = r;
+  if (backward_hooks) y = backward_hooks->wrap_outputs({y})[0];
   return y;
 }
 
@@ -136,6 +143,22 @@ autograd::HookHandle Module::register_forward_hook(std::shared_ptr<ForwardHook> 
   return add_hook(hook_lists(), &ModuleHooks::post,
                   ModuleHooks::Post{autograd::next_hook_id(), std::move(hook), always_call},
                   prepend);
+}
+
+autograd::HookHandle Module::register_full_backward_pre_hook(
+    std::shared_ptr<BackwardPreHook> hook, bool prepend) {
+  EMBER_CHECK(hook != nullptr, ValueError, "[register_full_backward_pre_hook] expected a hook, "
+              "got null");
+  return add_hook(hook_lists(), &ModuleHooks::backward_pre,
+                  ModuleHooks::BackPre{autograd::next_hook_id(), std::move(hook)}, prepend);
+}
+
+autograd::HookHandle Module::register_full_backward_hook(std::shared_ptr<BackwardHook> hook,
+                                                         bool prepend) {
+  EMBER_CHECK(hook != nullptr, ValueError, "[register_full_backward_hook] expected a hook, "
+              "got null");
+  return add_hook(hook_lists(), &ModuleHooks::backward,
+                  ModuleHooks::Back{autograd::next_hook_id(), std::move(hook)}, prepend);
 }
 
 autograd::HookHandle Module::register_forward_pre_hook(

@@ -99,7 +99,7 @@ class Module {
   // their children, so that hooks fire as in PyTorch.
   Tensor operator()(const Tensor& input);
 
-  // ---- forward hooks, in registration order (prepend: before the others of its kind).
+  // ---- hooks (nn/hooks.h), in registration order (prepend: before the others of its kind).
   // The handle removes the hook from this module only (a copy keeps its own hooks).
   using HookHandle = autograd::HookHandle;
   HookHandle register_forward_pre_hook(std::shared_ptr<ForwardPreHook> hook, bool prepend = false);
@@ -111,10 +111,14 @@ class Module {
                                        bool prepend = false);
   HookHandle register_forward_hook(std::function<Tensor(Module&, const Tensor&, const Tensor&)> hook,
                                    bool prepend = false, bool always_call = false);
-  // The hooks (nullptr when none was ever registered), for the bindings.
-  const ModuleHooks* forward_hooks() const { return hooks_.lists.get(); }
+  // Backward hooks (PyTorch's register_full_backward_pre_hook / register_full_backward_hook).
+  HookHandle register_full_backward_pre_hook(std::shared_ptr<BackwardPreHook> hook,
+                                             bool prepend = false);
+  HookHandle register_full_backward_hook(std::shared_ptr<BackwardHook> hook, bool prepend = false);
+  // All hooks (null when none was ever registered), for the bindings.
+  const std::shared_ptr<ModuleHooks>& hooks() const { return hooks_.lists; }
   // Replaces this module's hooks by a copy of other's (what copying a module does).
-  void copy_forward_hooks(const Module& other) { hooks_.lists = HookSlot(other.hooks_).lists; }
+  void copy_hooks(const Module& other) { hooks_.lists = HookSlot(other.hooks_).lists; }
 
   // ---- registration: name must be non-empty, without '.', not used by another kind.
   // Registering an existing name of the same kind replaces the value in its slot.

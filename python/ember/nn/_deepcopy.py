@@ -25,7 +25,7 @@ def _module_deepcopy(self, memo):
     elif _native_base(cls) is _C.nn.Module:
         new = cls.__new__(cls)
         _C.nn.Module.__init__(new)
-        new._copy_forward_hooks(self)
+        new._copy_hooks(self)
     else:
         raise NotImplementedError(
             f"[deepcopy] copying {cls.__name__}, a Python subclass of ember.nn."
