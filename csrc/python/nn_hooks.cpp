@@ -165,6 +165,20 @@ void run_after_failure(nn::Module& m, const nn::ModuleHooks& hooks, const py::ha
   }
 }
 
+// items with its tensors replaced by wrap(tensors) (positional; undefined for non-tensors,
+// which stay as they are).
+template <class F>
+py::tuple tensors_through(const py::tuple& items, const F& wrap) {
+  std::vector<Tensor> ts;
+  for (const py::handle& h : items)
+    ts.push_back(py::isinstance<Tensor>(h) ? h.cast<Tensor>() : Tensor());
+  ts = wrap(ts);
+  py::tuple out(items.size());
+  for (size_t i = 0; i < items.size(); ++i)
+    out[i] = ts[i].defined() ? py::cast(ts[i]) : py::object(items[i]);
+  return out;
+}
+
 nn::Module& module_of(const py::handle& self) {
   nn::Module* m = maybe_module(self);
   if (!m)
@@ -193,12 +207,7 @@ py::object call_module(const py::handle& self, py::args args, py::kwargs kwargs)
   std::optional<nn::BackwardHookCall> backward_hooks;
   if (hooks.has_backward() && autograd::GradMode::is_enabled()) {
     backward_hooks.emplace(*m, *lists);
-    std::vector<Tensor> in;
-    for (const py::handle& h : a) in.push_back(py::isinstance<Tensor>(h) ? h.cast<Tensor>() : Tensor());
-    in = backward_hooks->wrap_inputs(in);
-    py::list wrapped;
-    for (size_t i = 0; i < in.size(); ++i) wrapped.append(in[i].defined() ? py::cast(in[i]) : a[i]);
-    a = py::tuple(wrapped);
+    a = tensors_through(a, [&](const auto& in) { return backward_hooks->wrap_inputs(in); });
   }
   py::object out;
   try {
@@ -218,15 +227,11 @@ py::object call_module(const py::handle& self, py::args args, py::kwargs kwargs)
       if (Tensor r = (*h.fn)(*m, x, out.cast<Tensor>()); r.defined()) out = py::cast(r);
     }
   }
-  if (backward_hooks) {  // the outputs: a tensor or a tuple (non-tensors pass through)
+  if (backward_hooks) {  // the outputs: a tensor or a tuple
     const bool is_tuple = py::isinstance<py::tuple>(out);
-    py::tuple items = is_tuple ? py::tuple(out) : py::make_tuple(out);
-    std::vector<Tensor> o;
-    for (const py::handle& h : items) o.push_back(py::isinstance<Tensor>(h) ? h.cast<Tensor>() : Tensor());
-    o = backward_hooks->wrap_outputs(o);
-    py::list wrapped;
-    for (size_t i = 0; i < o.size(); ++i) wrapped.append(o[i].defined() ? py::cast(o[i]) : items[i]);
-    out = is_tuple ? py::object(py::tuple(wrapped)) : py::object(wrapped[0]);
+    py::tuple o = tensors_through(is_tuple ? py::tuple(out) : py::make_tuple(out),
+                                  [&](const auto& v) { return backward_hooks->wrap_outputs(v); });
+    out = is_tuple ? py::object(o) : py::object(o[0]);
   }
   return out;
 }
