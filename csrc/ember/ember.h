@@ -24,6 +24,7 @@
 #include "ember/ops/sort.h"
 #include "ember/ops/cumsum.h"
 #include "ember/ops/composite.h"
+#include "ember/ops/diagonal.h"
 #include "ember/ops/random.h"
 #include "ember/ops/softmax.h"
 #include "ember/ops/scalar.h"

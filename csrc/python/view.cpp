@@ -1,4 +1,5 @@
-// Bindings for views, indexing (t[...], t[...] = v), joining/splitting and gather/scatter.
+// Bindings for views, indexing (t[...], t[...] = v), joining/splitting, gather/scatter and
+// diagonals.
 // Python indices are parsed here into ember::TensorIndex with the C API (cheap per call);
 // all checks and maths live in ops/view.cpp and ops/index.cpp.
 #include <limits>
@@ -453,6 +454,23 @@ void bind_view(py::module_& m, TensorClass& cls) {
   };
   m.def("roll", roll_any, py::arg("input"), py::arg("shifts"), py::arg("dims") = py::none());
   cls.def("roll", roll_any, py::arg("shifts"), py::arg("dims") = py::none());
+  // ---- diagonals ----
+  m.def("diagonal", &diagonal, py::arg("input"), py::arg("offset") = 0, py::arg("dim1") = 0,
+        py::arg("dim2") = 1, R());
+  cls.def("diagonal", &diagonal, py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1,
+          R());
+  m.def("diagonal_scatter", &diagonal_scatter, py::arg("input"), py::arg("src"),
+        py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1, R());
+  cls.def("diagonal_scatter", &diagonal_scatter, py::arg("src"), py::arg("offset") = 0,
+          py::arg("dim1") = 0, py::arg("dim2") = 1, R());
+  m.def("diag", &diag, py::arg("input"), py::arg("diagonal") = 0, R());
+  cls.def("diag", &diag, py::arg("diagonal") = 0, R());
+  m.def("diag_embed", &diag_embed, py::arg("input"), py::arg("offset") = 0, py::arg("dim1") = -2,
+        py::arg("dim2") = -1, R());
+  cls.def("diag_embed", &diag_embed, py::arg("offset") = 0, py::arg("dim1") = -2,
+          py::arg("dim2") = -1, R());
+  m.def("trace", &trace, py::arg("input"), R());
+  cls.def("trace", &trace, R());
 }
 
 }  // namespace ember::python
