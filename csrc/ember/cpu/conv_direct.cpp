@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <cstdlib>
 #include <memory>
 #include <new>
 #include <vector>
@@ -26,6 +27,11 @@ EMBER_ISA_DECLARE(void, conv_direct_rows_f32,
                   (const float* w, int64_t ldw, int64_t kn, const float* col,
                    const int64_t* roff, int64_t nq, int64_t ckk, const float* bias, float* dst,
                    int64_t ldd, int64_t q0, int64_t Wp, int64_t OW))
+EMBER_ISA_DECLARE(void, conv_direct_border_f32,
+                  (const float* w, int64_t ldw, int64_t kn, const float* x,
+                   const int64_t* roff, const int64_t* tap, int64_t ckk, const float* bias,
+                   float* dst, int64_t ldd, int64_t p0, int64_t np, int64_t H, int64_t W,
+                   int64_t KH, int64_t KW, int64_t ph, int64_t pw, int64_t dh, int64_t dw))
 EMBER_ISA_DECLARE(void, conv_strided_copy_f32,
                   (const float* src, int64_t sw, int64_t n, float* dst))
 EMBER_ISA_DECLARE(void, conv_im2col_rows_f32,
@@ -173,7 +179,9 @@ Panels panels(const ConvGeom& g, int64_t TQ) {
 
 // The weight, per group in blocks of 8 output channels, tap-major (see the kernel): block
 // (gi, k / 8) at (gi * ceil(Kg / 8) + k / 8) * 8 * CKK. False when out of memory.
-bool pack_weight(const ConvGeom& g, const float* w, std::vector<float>& wpk) {
+// With `perm`, packed tap t is filter tap perm[t].
+bool pack_weight(const ConvGeom& g, const float* w, std::vector<float>& wpk,
+                 const int64_t* perm = nullptr) {
   const int64_t Kg = g.K / g.G, CKK = g.C / g.G * g.KH * g.KW;
   const int64_t KB = ceil_div(Kg, 8), WB = 8 * CKK;
   try {
@@ -188,9 +196,53 @@ bool pack_weight(const ConvGeom& g, const float* w, std::vector<float>& wpk) {
                    const int64_t gi = gk / Kg, k = gk % Kg;
                    float* d = wpk.data() + (gi * KB + k / 8) * WB + k % 8;
                    const float* src = w + gk * CKK;
-                   for (int64_t t = 0; t < CKK; ++t) d[t * 8] = src[t];
+                   if (perm)
+                     for (int64_t t = 0; t < CKK; ++t) d[t * 8] = src[perm[t]];
+                   else
+                     for (int64_t t = 0; t < CKK; ++t) d[t * 8] = src[t];
                  }
                });
+  return true;
+}
+
+// Stride 1 with output rows as wide as the input's (OW == W, e.g. 3x3 pad 1): output
+// position oh * W + ow reads tap (c, i, j) at input element oh * W + ow + (i * dh - ph) * W +
+// j * dw - pw of plane c, so a run of positions is a run of the unpadded input; the kernel
+// zeroes the lanes whose tap falls in the padding through per-tap masks. No padded copy and
+// no padding columns (the padded-row path computed KW - 1 dropped columns per row).
+// Items (image, group, tile of ~6 vectors of positions), the tile count even so that 2
+// threads get equal shares of one image; each item owns whole output elements.
+bool conv_forward_border(const ConvGeom& g, const float* x, const float* w, const float* bias,
+                         float* out) {
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, CKK = Cg * g.KH * g.KW;
+  const int64_t HW = g.H * g.W, P = g.OH * g.OW;
+  // Taps column-major (j, c, i): the kernel's masks then change once per column j on all
+  // strips away from the top and bottom rows. perm: each tap's index in the filter.
+  std::vector<int64_t> roff(static_cast<size_t>(CKK)), tap(static_cast<size_t>(CKK)),
+      perm(static_cast<size_t>(CKK));
+  for (int64_t j = 0, r = 0; j < g.KW; ++j)
+    for (int64_t c = 0; c < Cg; ++c)
+      for (int64_t i = 0; i < g.KH; ++i, ++r) {
+        roff[r] = c * HW + (i * g.dh - g.ph) * g.W + j * g.dw - g.pw;
+        tap[r] = 4 * (i * g.KW + j);
+        perm[r] = (c * g.KH + i) * g.KW + j;
+      }
+  const int64_t KB = ceil_div(Kg, 8), WB = 8 * CKK;
+  std::vector<float> wpk;
+  if (!pack_weight(g, w, wpk, perm.data())) return false;
+  const int64_t nvec = ceil_div(P, 16);
+  int64_t nt = ceil_div(nvec, 6);
+  if (nt > 1) nt += nt % 2;
+  parallel_for(g.N * g.G * nt, grain_for(Kg * CKK * 96), [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t n = t / (g.G * nt), gi = t / nt % g.G, it = t % nt;
+      const int64_t p0 = it * nvec / nt * 16, p1 = std::min(P, (it + 1) * nvec / nt * 16);
+      EMBER_ISA_CALL(conv_direct_border_f32, wpk.data() + gi * KB * WB, WB, Kg,
+                     x + (n * g.C + gi * Cg) * HW + p0, roff.data(), tap.data(), CKK,
+                     bias ? bias + gi * Kg : nullptr, out + (n * g.K + gi * Kg) * P + p0, P,
+                     p0, p1 - p0, g.H, g.W, g.KH, g.KW, g.ph, g.pw, g.dh, g.dw);
+    }
+  });
   return true;
 }
 
@@ -253,6 +305,8 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   const Panels pn = panels(g, std::max<int64_t>(32, 32768 / CKK / 32 * 32));
   int64_t TQ = pn.TQ; const int64_t P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
   int64_t nb = pn.nb, LD = pn.LD;
+  if (g.sh == 1 && g.sw == 1 && g.OW == g.W && g.W >= 16 && ipt == 1 && !std::getenv("EMBER_NOBORDER"))
+    return conv_forward_border(g, x, w, bias, out);
   // Padded rows: with unit strides, tap (c, i, j) of the positions oh * Wp + ow of the
   // padded grid is the contiguous run of the padded plane starting at c * Hp * Wp + i * dh
   // * Wp + j * dw, so the kernel reads the padded input in place (no im2col) and computes
