@@ -302,20 +302,21 @@ void conv_direct_rows_f32(const float* w, int64_t ldw, int64_t kn, const float* 
 #endif
 }
 
-// Stride-1 convolution whose output rows are as wide as the input's (OW == W >= 16), read
-// from the unpadded input: output positions p in [p0, p0 + np) (p = oh * W + ow) of kn
-// channels, dst[k * ldd + p - p0] = bias[k] + sum over taps t < ckk, in order, of W[k][t] *
-// (the input element at x + p - p0 + roff[t], or 0 where tap (i, j) falls outside the H x W
-// plane). Taps come column-major: t = (j * C + c) * KH + i for C = ckk / (KH * KW) channels,
-// roff[t] = c * H * W + (i * dh - ph) * W + j * dw - pw, tap[t] = 4 * (i * KW + j); so on a
-// strip whose every lane has all KH rows inside the plane the masks change only with j
-// (per group of C * KH taps). x and dst point at position p0; W packed by 8 rows as in
-// conv_direct_tile_f32, in this tap order. Needs KH * KW <= 640. No padding is computed.
+// A convolution read from unpadded H x W planes as wide as the output rows (W >= 16): the
+// input itself for stride 1 with OW == W, or phase planes for strides. Output positions p
+// in [p0, p0 + np) (p = oh * W + ow) of kn channels: dst[k * ldd + p - p0] = bias[k] + sum
+// over taps t < ckk, in order, of W[k][t] * (x[p - p0 + roff[t]], or 0 where tap (i, j)
+// = ((tap[t] / 4) / KW, (tap[t] / 4) % KW) falls outside the plane: row oh + rsh[i] or
+// column ow + csh[j] outside [0, H) x [0, W)). Taps come column-major (the caller orders
+// them j, then channel, then i: ckk / KW taps per column), so on a strip whose every lane
+// has all KH rows inside the plane the masks change only once per column. x and dst point at
+// position p0; W packed by 8 rows as in conv_direct_tile_f32, in this tap order. Needs KH *
+// KW <= 640. No padding is computed.
 void conv_direct_border_f32(const float* w, int64_t ldw, int64_t kn, const float* x,
                             const int64_t* roff, const int64_t* tap, int64_t ckk,
                             const float* bias, float* dst, int64_t ldd, int64_t p0, int64_t np,
-                            int64_t H, int64_t W, int64_t KH, int64_t KW, int64_t ph,
-                            int64_t pw, int64_t dh, int64_t dw) {
+                            int64_t H, int64_t W, int64_t KH, int64_t KW, const int64_t* rsh,
+                            const int64_t* csh) {
 #if defined(__AVX512F__)
   __mmask16 cm[640 * 4];  // per-tap masks cm[4 * (i * KW + j) + v], or per column j
   __mmask16 rb[640][3], cb[640][3];  // rows i / columns j inside the plane, per vector
@@ -339,13 +340,13 @@ void conv_direct_border_f32(const float* w, int64_t ldw, int64_t kn, const float
       const __m512i oh0 = _mm512_set1_epi32(static_cast<int>(ps / W));
       const __m512i oh = _mm512_mask_add_epi32(oh0, wrap, oh0, _mm512_set1_epi32(1));
       for (int64_t i = 0; i < KH; ++i) {
-        const __m512i ih = _mm512_add_epi32(oh, _mm512_set1_epi32(static_cast<int>(i * dh - ph)));
+        const __m512i ih = _mm512_add_epi32(oh, _mm512_set1_epi32(static_cast<int>(rsh[i])));
         rb[i][v] = static_cast<__mmask16>(
             _mm512_mask_cmpge_epi32_mask(_mm512_cmplt_epi32_mask(ih, vH), ih, zero) & live);
         if (rb[i][v] != live) inner = false;
       }
       for (int64_t j = 0; j < KW; ++j) {
-        const __m512i iw = _mm512_add_epi32(ow, _mm512_set1_epi32(static_cast<int>(j * dw - pw)));
+        const __m512i iw = _mm512_add_epi32(ow, _mm512_set1_epi32(static_cast<int>(csh[j])));
         cb[j][v] = static_cast<__mmask16>(
             _mm512_mask_cmpge_epi32_mask(_mm512_cmplt_epi32_mask(iw, vW), iw, zero) & live);
       }
@@ -370,7 +371,7 @@ void conv_direct_border_f32(const float* w, int64_t ldw, int64_t kn, const float
       float acc = b;
       for (int64_t t = 0; t < ckk; ++t) {
         const int64_t i = tap[t] / 4 / KW, j = tap[t] / 4 % KW;
-        const int64_t ih = oh + i * dh - ph, iw = ow + j * dw - pw;
+        const int64_t ih = oh + rsh[i], iw = ow + csh[j];
         const float v = ih >= 0 && ih < H && iw >= 0 && iw < W ? x[q + roff[t]] : 0.0f;
         acc += w[k / 8 * ldw + t * 8 + k % 8] * v;
       }
