@@ -225,23 +225,21 @@ const float* phase_planes(const ConvGeom& g, const float* x, PadBuffer& buf) {
   const int64_t S = g.sh * g.sw, PP = g.OH * g.OW, HW = g.H * g.W;
   float* xq = buf.get(static_cast<size_t>(g.N * g.C * S * PP));
   if (!xq) return nullptr;
-  parallel_for(g.N * g.C, std::max<int64_t>(1, 262144 / (S * PP)), [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t)
-      for (int64_t pi = 0; pi < g.sh; ++pi)
-        for (int64_t pj = 0; pj < g.sw; ++pj) {
-          float* d = xq + (t * S + pi * g.sw + pj) * PP;
-          const int64_t nv = pj < g.W ? std::min(g.OW, ceil_div(g.W - pj, g.sw)) : 0;
-          for (int64_t u = 0; u < g.OH; ++u) {
-            float* dr = d + u * g.OW;
-            const int64_t ih = g.sh * u + pi;
-            if (ih >= g.H) {
-              std::fill(dr, dr + g.OW, 0.0f);
-              continue;
-            }
-            EMBER_ISA_CALL(conv_strided_copy_f32, x + t * HW + ih * g.W + pj, g.sw, nv, dr);
-            std::fill(dr + nv, dr + g.OW, 0.0f);
-          }
-        }
+  // Items: plane rows, ~16K elements per chunk (the copy is serial work beside a parallel
+  // kernel: a single 224x224 image would otherwise fill its planes on one thread).
+  parallel_for(g.N * g.C * S * g.OH, std::max<int64_t>(1, 16384 / g.OW), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const int64_t u = r % g.OH, pl = r / g.OH, t = pl / S, pi = pl % S / g.sw, pj = pl % g.sw;
+      float* dr = xq + pl * PP + u * g.OW;
+      const int64_t nv = pj < g.W ? std::min(g.OW, ceil_div(g.W - pj, g.sw)) : 0;
+      const int64_t ih = g.sh * u + pi;
+      if (ih >= g.H) {
+        std::fill(dr, dr + g.OW, 0.0f);
+        continue;
+      }
+      EMBER_ISA_CALL(conv_strided_copy_f32, x + t * HW + ih * g.W + pj, g.sw, nv, dr);
+      std::fill(dr + nv, dr + g.OW, 0.0f);
+    }
   });
   return xq;
 }
