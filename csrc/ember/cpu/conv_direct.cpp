@@ -1,5 +1,6 @@
-// The float32 direct convolution path (see conv_direct.h): the zero-padded input copy, the
-// panel geometry, and the threaded drivers of the per-ISA tile kernels in
+// The float32 direct convolution path (see conv_direct.h): the border path (unpadded input
+// or phase planes, padding by lane masks), the zero-padded input copy and panel geometry of
+// the others, and the threaded drivers of the per-ISA tile kernels in
 // isa/conv_direct_kernel.cpp. Items own whole outputs (forward) or sum fixed chunks in order
 // (weight gradient), so results are bitwise identical for any thread count.
 #include "ember/cpu/conv_direct.h"
@@ -8,7 +9,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <cstdlib>
 #include <memory>
 #include <new>
 #include <vector>
@@ -368,8 +368,8 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   const Panels pn = panels(g, std::max<int64_t>(32, 32768 / CKK / 32 * 32));
   int64_t TQ = pn.TQ; const int64_t P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
   int64_t nb = pn.nb, LD = pn.LD;
-  if (border_ok(g) && ipt == 1 && !std::getenv("EMBER_NOBORDER"))
-    return conv_forward_border(g, x, w, bias, out);
+  // 'Same'-style geometries of large maps: no padded copy, no padding columns.
+  if (border_ok(g) && ipt == 1) return conv_forward_border(g, x, w, bias, out);
   // Padded rows: with unit strides, tap (c, i, j) of the positions oh * Wp + ow of the
   // padded grid is the contiguous run of the padded plane starting at c * Hp * Wp + i * dh
   // * Wp + j * dw, so the kernel reads the padded input in place (no im2col) and computes
