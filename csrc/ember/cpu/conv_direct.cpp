@@ -227,7 +227,8 @@ const float* phase_planes(const ConvGeom& g, const float* x, PadBuffer& buf) {
   if (!xq) return nullptr;
   // Items: plane rows, ~16K elements per chunk (the copy is serial work beside a parallel
   // kernel: a single 224x224 image would otherwise fill its planes on one thread).
-  parallel_for(g.N * g.C * S * g.OH, std::max<int64_t>(1, 16384 / g.OW), [&](int64_t b, int64_t e) {
+  const int64_t rows = g.N * g.C * S * g.OH;
+  parallel_for(rows, std::max<int64_t>(1, 16384 / g.OW), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       const int64_t u = r % g.OH, pl = r / g.OH, t = pl / S, pi = pl % S / g.sw, pj = pl % g.sw;
       float* dr = xq + pl * PP + u * g.OW;

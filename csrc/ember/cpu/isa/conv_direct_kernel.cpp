@@ -322,7 +322,8 @@ void conv_direct_border_f32(const float* w, int64_t ldw, int64_t kn, const float
   __mmask16 rb[640][3], cb[640][3];  // rows i / columns j inside the plane, per vector
   const int64_t glen = ckk / KW;
   const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const __m512i vW = _mm512_set1_epi32(static_cast<int>(W)), vH = _mm512_set1_epi32(static_cast<int>(H));
+  const __m512i vW = _mm512_set1_epi32(static_cast<int>(W));
+  const __m512i vH = _mm512_set1_epi32(static_cast<int>(H));
   const __m512i zero = _mm512_setzero_si512();
   for (int64_t q = 0; q < np;) {
     const int64_t rest = np - q;

@@ -93,10 +93,11 @@ void depthwise_flat_f32(const float* x, const float* w, int64_t KK, const int64_
     for (int64_t t = 0; t < KK; ++t) {
       const __m512 wv = _mm512_set1_ps(w[t]);
       const float* p = xv + toff[t];
-      a0 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(static_cast<__mmask16>(m[t]), p), a0);
-      a1 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(static_cast<__mmask16>(m[KK + t]), p + 16), a1);
-      a2 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(static_cast<__mmask16>(m[2 * KK + t]), p + 32), a2);
-      a3 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(static_cast<__mmask16>(m[3 * KK + t]), p + 48), a3);
+      const __mmask16 m0 = m[t], m1 = m[KK + t], m2 = m[2 * KK + t], m3 = m[3 * KK + t];
+      a0 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m0, p), a0);
+      a1 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m1, p + 16), a1);
+      a2 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m2, p + 32), a2);
+      a3 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m3, p + 48), a3);
     }
     float* o = out + 16 * v;
     _mm512_storeu_ps(o, a0);
@@ -107,9 +108,11 @@ void depthwise_flat_f32(const float* x, const float* w, int64_t KK, const int64_
   for (; v < nvec; ++v) {
     __m512 a0 = _mm512_set1_ps(bias);
     const uint16_t* m = mk + v * KK;
-    for (int64_t t = 0; t < KK; ++t)
-      a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[t]),
-                           _mm512_maskz_loadu_ps(static_cast<__mmask16>(m[t]), x + 16 * v + toff[t]), a0);
+    for (int64_t t = 0; t < KK; ++t) {
+      const __mmask16 m0 = m[t];
+      a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[t]), _mm512_maskz_loadu_ps(m0, x + 16 * v + toff[t]),
+                           a0);
+    }
     _mm512_mask_storeu_ps(out + 16 * v, v + 1 == nvec ? tail : static_cast<__mmask16>(0xFFFF), a0);
   }
 #else
