@@ -32,6 +32,13 @@ DIRECT_CASES = [
     (1, 3, 61, 101, 8, 7, 7, 2, 3, 1, 1),    # stride 2 on phase planes (rows of 51 + 3)
     (2, 4, 30, 200, 10, 3, 3, (2, 3), 1, (1, 2), 2),  # phases 2 x 3 with dilation, groups
     (1, 64, 120, 18, 16, 1, 1, 2, 0, 1, 1),  # 1x1 stride 2: phase rows of 9, no junk
+    # the border path (unpadded planes as wide as the output rows, lanes masked by tap):
+    (1, 1, 17, 16, 9, 3, 3, 1, 1, 1, 1),     # one channel, rows of exactly 16, K = 9
+    (2, 7, 6, 33, 11, 3, 5, 1, (0, 2), 1, 1),  # 3x5, OH < H (no vertical padding)
+    (1, 4, 23, 47, 13, 3, 3, 2, 1, 1, 1),    # stride 2 on odd sizes (phase planes 12 x 24)
+    (2, 6, 30, 64, 10, 5, 5, 2, 2, 1, 2),    # stride 2, groups
+    (1, 5, 20, 40, 8, 3, 3, (2, 1), 1, 1, 1),  # stride 2 x 1
+    (1, 3, 32, 48, 6, 3, 3, 2, 2, 2, 1),     # stride 2 with dilation 2
 ]
 
 
@@ -67,7 +74,25 @@ def test_direct_random_shapes_vs_reference():
         np.testing.assert_allclose(to_np(got), to_np(ref), rtol=1e-4, atol=1e-4, err_msg=str(t))
 
 
-@pytest.mark.parametrize("case", DIRECT_CASES[:9])
+def test_border_random_shapes_vs_reference():
+    # 'same'-style geometries (stride 1 with OW == W, strides with ceil(W / s) <= OW) on
+    # widths around the 16-lane vectors: the border path's lane masks at every edge.
+    rng = np.random.default_rng(5)
+    for t in range(8):
+        kh, kw = int(rng.choice([1, 3, 5])), int(rng.choice([3, 5, 7]))
+        s = (int(rng.integers(1, 3)), int(rng.integers(1, 3))) if t % 2 else (1, 1)
+        d = (1, int(rng.integers(1, 3)))
+        p = (d[0] * (kh - 1) // 2, d[1] * (kw - 1) // 2)
+        C, K, N = int(rng.integers(1, 9)), int(rng.integers(1, 20)), int(rng.integers(1, 3))
+        H, W = int(rng.integers(kh, 30)), int(rng.integers(16 * s[1], 70))
+        x, w = rnd((N, C, H, W), rng), rnd((K, C, kh, kw), rng, 0.3)
+        b = rnd((K,), rng)
+        got = ember.conv2d(tensor(x), tensor(w), tensor(b), s, p, d)
+        ref = ember._C._conv2d_reference(tensor(x), tensor(w), tensor(b), s, p, d)
+        np.testing.assert_allclose(to_np(got), to_np(ref), rtol=1e-4, atol=1e-4, err_msg=str(t))
+
+
+@pytest.mark.parametrize("case", DIRECT_CASES[:9] + DIRECT_CASES[-4:])
 def test_direct_gradients_match_torch(case):
     torch = pytest.importorskip("torch")
     N, C, H, W, K, kh, kw, s, p, d, g = case
@@ -103,6 +128,8 @@ DEPTHWISE_CASES = [  # (N, C, H, W, k, stride, pad, dil)
     (2, 4, 10, 7, 5, 1, 2, 1),      # 5x5 (general weight-gradient loop)
     (2, 3, 12, 13, 3, 2, 1, 1),     # strided (scatter backward)
     (1, 1, 3, 40, 1, 1, 0, 1),      # 1x1 depthwise, one channel
+    (1, 2, 5, 3, 3, 1, 1, 1),       # flat vectors over rows of 3 (one vector, 15 lanes)
+    (2, 3, 9, 20, 3, 1, (0, 1), 1),  # flat, OH < H (no vertical padding)
 ]
 
 
@@ -110,7 +137,7 @@ DEPTHWISE_CASES = [  # (N, C, H, W, k, stride, pad, dil)
 def test_depthwise_forward_and_gradients_match_torch(case):
     torch = pytest.importorskip("torch")
     N, C, H, W, k, s, p, d = case
-    rng = np.random.default_rng(sum(case))
+    rng = np.random.default_rng(sum(np.ravel(v).sum() for v in case))
     x, w, b = rnd((N, C, H, W), rng), rnd((C, 1, k, k), rng), rnd((C,), rng)
     got = ember.conv2d(tensor(x), tensor(w), tensor(b), s, p, d, C)
     ref = ember._C._conv2d_reference(tensor(x), tensor(w), tensor(b), s, p, d, C)
@@ -133,7 +160,10 @@ def test_direct_and_depthwise_same_for_threads():
               ((3, 3, 33, 30), (16, 3, 3, 3), 1, 1, 1),    # first layer
               ((1, 3, 40, 40), (8, 3, 7, 7), 2, 3, 1),     # strided
               ((1, 3, 100, 100), (8, 3, 7, 7), 2, 3, 1),   # strided on phase planes
-              ((4, 16, 19, 21), (16, 1, 3, 3), 1, 1, 16)]  # depthwise
+              ((4, 16, 19, 21), (16, 1, 3, 3), 1, 1, 16),  # depthwise (flat vectors)
+              ((1, 16, 20, 56), (24, 16, 3, 3), 1, 1, 1),  # border path, one image in tiles
+              ((1, 3, 64, 64), (16, 3, 7, 7), 2, 3, 1),    # border path on phase planes
+              ((2, 8, 13, 30), (8, 1, 3, 3), 1, 2, 8)]     # depthwise, per-plane kernel
     for xs, ws, s, p, g in shapes:
         x0, w0, b0 = rnd(xs, rng), rnd(ws, rng, 0.2), rnd((ws[0],), rng)
 

@@ -2,7 +2,8 @@
 // channel-major path (conv_direct.{h,cpp}: im2col panels of a zero-padded input, several
 // small images per panel), and so does the float32 1x1 forward; longer filters with many output channels the position-major
 // implicit GEMM (conv_forward_pos_major); stride-1 backward-data runs either as a forward
-// with the flipped weight. Work is cut into items
+// with the flipped weight. Depthwise stride-1 maps with OW == W run as flat 16-lane vectors
+// with per-tap lane masks (depthwise_flat), others per plane and row. Work is cut into items
 // that each own whole output elements (forward: (n, group, tile of positions);
 // backward-data: (n, group, channel block)); backward-weight sums per-chunk partials in
 // chunk order, with chunk sizes fixed by the problem size. So results are bitwise identical
@@ -31,6 +32,9 @@ EMBER_ISA_DECLARE(void, depthwise_conv_plane_f32,
                    float bias, float* out, int64_t OH, int64_t OW, int64_t sh, int64_t sw,
                    int64_t ph, int64_t pw, int64_t dh, int64_t dw))
 
+EMBER_ISA_DECLARE(void, depthwise_flat_f32,
+                  (const float* x, const float* w, int64_t KK, const int64_t* toff,
+                   const uint16_t* mk, float bias, float* out, int64_t P))
 EMBER_ISA_DECLARE(void, depthwise_conv_plane_bwd_input_f32,
                   (const float* dy, int64_t OH, int64_t OW, const float* w, int64_t KH,
                    int64_t KW, float* dx, int64_t H, int64_t W, int64_t sh, int64_t sw,
@@ -236,12 +240,49 @@ bool conv_forward_pos_major(const ConvGeom& g, const float* x, const float* w,
 
 }  // namespace
 
+// Depthwise stride-1 planes whose output rows are as wide as the input's (OW == W, e.g.
+// 3x3 pad 1) on depthwise_flat_f32: the per-tap lane masks depend on the plane geometry
+// alone, so they are built once for all N * C planes. nplanes planes of H x W in x (filter
+// t % C per plane, KH x KW each, in wt) give planes of OH x W in out. False when the mask
+// table would be large (then the per-plane kernel runs).
+bool depthwise_flat(const float* x, int64_t H, int64_t W, int64_t OH, const float* wt,
+                    int64_t C, int64_t KH, int64_t KW, int64_t ph, int64_t pw, int64_t dh,
+                    int64_t dw, const float* bias, float* out, int64_t nplanes) {
+  const int64_t KK = KH * KW, P = OH * W, nvec = ceil_div(P, 16);
+  if (nvec * KK > 65536) return false;
+  std::vector<int64_t> toff(static_cast<size_t>(KK));
+  std::vector<uint16_t> mk(static_cast<size_t>(nvec * KK), 0);
+  for (int64_t i = 0; i < KH; ++i)
+    for (int64_t j = 0; j < KW; ++j) toff[i * KW + j] = (i * dh - ph) * W + j * dw - pw;
+  for (int64_t p = 0; p < P; ++p) {
+    const int64_t oh = p / W, ow = p % W;
+    for (int64_t i = 0; i < KH; ++i)
+      for (int64_t j = 0; j < KW; ++j) {
+        const int64_t ih = oh + i * dh - ph, iw = ow + j * dw - pw;
+        if (ih >= 0 && ih < H && iw >= 0 && iw < W)
+          mk[(p / 16) * KK + i * KW + j] |= static_cast<uint16_t>(1u << (p % 16));
+      }
+  }
+  parallel_for(nplanes, std::max<int64_t>(1, (kMinChunkWork / 8) / std::max<int64_t>(P * KK, 1)),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t t = b; t < e; ++t)
+                   EMBER_ISA_CALL(depthwise_flat_f32, x + t * H * W, wt + (t % C) * KK, KK,
+                                  toff.data(), mk.data(), bias ? bias[t % C] : 0.0f,
+                                  out + t * P, P);
+               });
+  return true;
+}
+
 template <class T>
 void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* out) {
   const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW, CKK = Cg * KK;
   const int64_t HW = g.H * g.W, P = g.OH * g.OW;
   if (g.N == 0 || P == 0 || g.K == 0) return;
   if constexpr (std::is_same_v<T, float>) {
+    if (Cg == 1 && Kg == 1 && g.sh == 1 && g.sw == 1 && g.OW == g.W &&
+        depthwise_flat(x, g.H, g.W, g.OH, w, g.C, g.KH, g.KW, g.ph, g.pw, g.dh, g.dw, bias,
+                       out, g.N * g.C))
+      return;
     if (Cg == 1 && Kg == 1) {  // depthwise: direct SIMD loops per (n, c) plane
       parallel_for(g.N * g.C, std::max<int64_t>(1, (kMinChunkWork / 8) / std::max<int64_t>(P * KK, 1)),
                    [&](int64_t b, int64_t e) {
@@ -311,6 +352,9 @@ void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
       for (int64_t c = 0; c < g.C; ++c)
         for (int64_t r = 0; r < KK; ++r) wf[c * KK + r] = w[c * KK + KK - 1 - r];
       const int64_t fph = g.dh * (g.KH - 1) - g.ph, fpw = g.dw * (g.KW - 1) - g.pw;
+      if (g.W == g.OW && depthwise_flat(dy, g.OH, g.OW, g.H, wf.data(), g.C, g.KH, g.KW, fph,
+                                        fpw, g.dh, g.dw, nullptr, dx, g.N * g.C))
+        return;
       parallel_for(g.N * g.C, std::max<int64_t>(1, (kMinChunkWork / 8) / std::max<int64_t>(HW * KK, 1)),
                    [&](int64_t b, int64_t e) {
                      for (int64_t t = b; t < e; ++t)

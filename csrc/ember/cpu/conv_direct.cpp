@@ -1,5 +1,6 @@
-// The float32 direct convolution path (see conv_direct.h): the zero-padded input copy, the
-// panel geometry, and the threaded drivers of the per-ISA tile kernels in
+// The float32 direct convolution path (see conv_direct.h): the border path (unpadded input
+// or phase planes, padding by lane masks), the zero-padded input copy and panel geometry of
+// the others, and the threaded drivers of the per-ISA tile kernels in
 // isa/conv_direct_kernel.cpp. Items own whole outputs (forward) or sum fixed chunks in order
 // (weight gradient), so results are bitwise identical for any thread count.
 #include "ember/cpu/conv_direct.h"
@@ -26,6 +27,11 @@ EMBER_ISA_DECLARE(void, conv_direct_rows_f32,
                   (const float* w, int64_t ldw, int64_t kn, const float* col,
                    const int64_t* roff, int64_t nq, int64_t ckk, const float* bias, float* dst,
                    int64_t ldd, int64_t q0, int64_t Wp, int64_t OW))
+EMBER_ISA_DECLARE(void, conv_direct_border_f32,
+                  (const float* w, int64_t ldw, int64_t kn, const float* x,
+                   const int64_t* roff, const int64_t* tap, int64_t ckk, const float* bias,
+                   float* dst, int64_t ldd, int64_t p0, int64_t np, int64_t H, int64_t W,
+                   int64_t KH, int64_t KW, const int64_t* rsh, const int64_t* csh))
 EMBER_ISA_DECLARE(void, conv_strided_copy_f32,
                   (const float* src, int64_t sw, int64_t n, float* dst))
 EMBER_ISA_DECLARE(void, conv_im2col_rows_f32,
@@ -173,7 +179,9 @@ Panels panels(const ConvGeom& g, int64_t TQ) {
 
 // The weight, per group in blocks of 8 output channels, tap-major (see the kernel): block
 // (gi, k / 8) at (gi * ceil(Kg / 8) + k / 8) * 8 * CKK. False when out of memory.
-bool pack_weight(const ConvGeom& g, const float* w, std::vector<float>& wpk) {
+// With `perm`, packed tap t is filter tap perm[t].
+bool pack_weight(const ConvGeom& g, const float* w, std::vector<float>& wpk,
+                 const int64_t* perm = nullptr) {
   const int64_t Kg = g.K / g.G, CKK = g.C / g.G * g.KH * g.KW;
   const int64_t KB = ceil_div(Kg, 8), WB = 8 * CKK;
   try {
@@ -188,9 +196,117 @@ bool pack_weight(const ConvGeom& g, const float* w, std::vector<float>& wpk) {
                    const int64_t gi = gk / Kg, k = gk % Kg;
                    float* d = wpk.data() + (gi * KB + k / 8) * WB + k % 8;
                    const float* src = w + gk * CKK;
-                   for (int64_t t = 0; t < CKK; ++t) d[t * 8] = src[t];
+                   if (perm)
+                     for (int64_t t = 0; t < CKK; ++t) d[t * 8] = src[perm[t]];
+                   else
+                     for (int64_t t = 0; t < CKK; ++t) d[t * 8] = src[t];
                  }
                });
+  return true;
+}
+
+int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// Whether conv_forward_border serves this geometry: stride 1 with OW == W (the input's rows
+// are the output's), or strides whose phase planes fit in OH x OW (every input row / column
+// lands in one, i.e. ceil(H / sh) <= OH and ceil(W / sw) <= OW: 'same'-style padding).
+// Rows of at least 16 (a vector spans at most two).
+bool border_ok(const ConvGeom& g) {
+  if (g.OW < 16) return false;
+  if (g.sh == 1 && g.sw == 1) return g.OW == g.W;
+  return ceil_div(g.H, g.sh) <= g.OH && ceil_div(g.W, g.sw) <= g.OW;
+}
+
+// Phase planes of OH x OW: plane (n, c, pi, pj) holds x[n][c][sh * u + pi][sw * v + pj] at
+// [u][v] (0 past the input's edge), so that tap (i, j) of output (oh, ow) is element
+// [oh + floor((i * dh - ph) / sh)][ow + floor((j * dw - pw) / sw)] of plane (c, (i * dh - ph)
+// mod sh, (j * dw - pw) mod sw), or padding when outside the plane. nullptr when out of memory.
+const float* phase_planes(const ConvGeom& g, const float* x, PadBuffer& buf) {
+  const int64_t S = g.sh * g.sw, PP = g.OH * g.OW, HW = g.H * g.W;
+  float* xq = buf.get(static_cast<size_t>(g.N * g.C * S * PP));
+  if (!xq) return nullptr;
+  // Items: plane rows, ~16K elements per chunk (the copy is serial work beside a parallel
+  // kernel: a single 224x224 image would otherwise fill its planes on one thread).
+  const int64_t rows = g.N * g.C * S * g.OH;
+  parallel_for(rows, std::max<int64_t>(1, 16384 / g.OW), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const int64_t u = r % g.OH, pl = r / g.OH, t = pl / S, pi = pl % S / g.sw, pj = pl % g.sw;
+      float* dr = xq + pl * PP + u * g.OW;
+      const int64_t nv = pj < g.W ? std::min(g.OW, ceil_div(g.W - pj, g.sw)) : 0;
+      const int64_t ih = g.sh * u + pi;
+      if (ih >= g.H) {
+        std::fill(dr, dr + g.OW, 0.0f);
+        continue;
+      }
+      EMBER_ISA_CALL(conv_strided_copy_f32, x + t * HW + ih * g.W + pj, g.sw, nv, dr);
+      std::fill(dr + nv, dr + g.OW, 0.0f);
+    }
+  });
+  return xq;
+}
+
+// Convolutions with 'same'-style padding (border_ok) read from unpadded planes as wide as
+// the output rows: stride 1 reads the input itself (position oh * W + ow, tap (c, i, j) at
+// element oh * W + ow + (i * dh - ph) * W + j * dw - pw of plane c, a run of positions being
+// a run of the input); strides read phase planes of OH x OW. The kernel zeroes the lanes
+// whose tap falls in the padding through masks: no padded copy, no padding columns (the
+// padded-row path computed KW - 1 dropped columns per row). Items (image, group, tile of
+// ~6 vectors of positions), the tile count even so that 2 threads get equal shares of one
+// image; each item owns whole output elements.
+bool conv_forward_border(const ConvGeom& g, const float* x, const float* w, const float* bias,
+                         float* out) {
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, CKK = Cg * g.KH * g.KW, P = g.OH * g.OW;
+  const bool phased = g.sh > 1 || g.sw > 1;
+  const int64_t S = g.sh * g.sw, PH = phased ? g.OH : g.H, PW = phased ? g.OW : g.W;
+  const int64_t cst = S * PH * PW;  // input channels apart
+  std::vector<int64_t> rsh(static_cast<size_t>(g.KH)), rph(static_cast<size_t>(g.KH));
+  std::vector<int64_t> csh(static_cast<size_t>(g.KW)), cph(static_cast<size_t>(g.KW));
+  for (int64_t i = 0; i < g.KH; ++i) {
+    rsh[i] = floor_div(i * g.dh - g.ph, g.sh);
+    rph[i] = i * g.dh - g.ph - rsh[i] * g.sh;
+  }
+  for (int64_t j = 0; j < g.KW; ++j) {
+    csh[j] = floor_div(j * g.dw - g.pw, g.sw);
+    cph[j] = j * g.dw - g.pw - csh[j] * g.sw;
+  }
+  // Taps column-major (j, c, i): the kernel's masks then change once per column j on all
+  // strips away from the top and bottom rows. perm: each tap's index in the filter.
+  std::vector<int64_t> roff(static_cast<size_t>(CKK)), tap(static_cast<size_t>(CKK)),
+      perm(static_cast<size_t>(CKK));
+  for (int64_t j = 0, r = 0; j < g.KW; ++j)
+    for (int64_t c = 0; c < Cg; ++c)
+      for (int64_t i = 0; i < g.KH; ++i, ++r) {
+        roff[r] = ((c * g.sh + rph[i]) * g.sw + cph[j]) * PH * PW + rsh[i] * PW + csh[j];
+        tap[r] = 4 * (i * g.KW + j);
+        perm[r] = (c * g.KH + i) * g.KW + j;
+      }
+  const int64_t KB = ceil_div(Kg, 8), WB = 8 * CKK;
+  std::vector<float> wpk;
+  if (!pack_weight(g, w, wpk, perm.data())) return false;
+  const int64_t nvec = ceil_div(P, 16);
+  int64_t nt = ceil_div(nvec, 6);
+  if (nt > 1) nt += nt % 2;
+  // Large phase-plane sets are built and convolved one image at a time (they stay in L2).
+  const int64_t nsl = phased && g.C * cst >= 65536 ? 1 : g.N;
+  PadBuffer buf;
+  for (int64_t ns0 = 0; ns0 < g.N; ns0 += nsl) {
+    ConvGeom gs = g;
+    gs.N = std::min(nsl, g.N - ns0);
+    const float* xs = x + ns0 * g.C * g.H * g.W;
+    const float* xp = phased ? phase_planes(gs, xs, buf) : xs;
+    if (!xp) return false;
+    float* const outs = out + ns0 * g.K * P;
+    parallel_for(gs.N * g.G * nt, grain_for(Kg * CKK * 96), [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) {
+        const int64_t n = t / (g.G * nt), gi = t / nt % g.G, it = t % nt;
+        const int64_t p0 = it * nvec / nt * 16, p1 = std::min(P, (it + 1) * nvec / nt * 16);
+        EMBER_ISA_CALL(conv_direct_border_f32, wpk.data() + gi * KB * WB, WB, Kg,
+                       xp + (n * g.C + gi * Cg) * cst + p0, roff.data(), tap.data(), CKK,
+                       bias ? bias + gi * Kg : nullptr, outs + (n * g.K + gi * Kg) * P + p0, P,
+                       p0, p1 - p0, PH, PW, g.KH, g.KW, rsh.data(), csh.data());
+      }
+    });
+  }
   return true;
 }
 
@@ -253,6 +369,8 @@ bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, cons
   const Panels pn = panels(g, std::max<int64_t>(32, 32768 / CKK / 32 * 32));
   int64_t TQ = pn.TQ; const int64_t P16 = pn.P16, ipt = pn.ipt, tpi = pn.tpi, width = pn.width;
   int64_t nb = pn.nb, LD = pn.LD;
+  // 'Same'-style geometries of large maps: no padded copy, no padding columns.
+  if (border_ok(g) && ipt == 1) return conv_forward_border(g, x, w, bias, out);
   // Padded rows: with unit strides, tap (c, i, j) of the positions oh * Wp + ow of the
   // padded grid is the contiguous run of the padded plane starting at c * Hp * Wp + i * dh
   // * Wp + j * dw, so the kernel reads the padded input in place (no im2col) and computes

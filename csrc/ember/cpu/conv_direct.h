@@ -1,7 +1,9 @@
 // The float32 direct convolution path (cpu/conv_direct.cpp), used by cpu/conv.cpp: filter
 // volumes C_in / G * kh * kw <= 640 run as weight rows x im2col panels (positions as vector
-// lanes; several small images per panel; wide maps read the padded input, or for strides
-// its phase planes, in place), and 1x1 forwards read the input planes as they are.
+// lanes; several small images per panel; wide maps with 'same'-style padding read the
+// unpadded input, or for strides its OH x OW phase planes, with the padding taps masked off
+// per lane; other wide maps read the padded input or its phase planes in place), and 1x1
+// forwards read the input planes as they are.
 // Contiguous NCHW, arguments already checked; results independent of thread count.
 #pragma once
 #include <cstdint>

@@ -166,6 +166,89 @@ void tile(const float* w, int64_t ldw, int64_t kn, const float* col, const int64
     }
   }
 }
+
+// As block<R, V> without `map` or `more`, for the border path: tap t's V panel loads come
+// from x + roff[t] + 16 * v through lane masks (zero where the tap falls in the padding;
+// masked lanes never fault, so the address may lie outside the input). PT: per-tap masks
+// cm[tap[t] + v] (a mask register loaded per tap costs ~10% on Zen 4). Else the taps form
+// groups of glen sharing the masks cm[4 * group + v], loaded once per group.
+template <int R, int V, bool PT>
+void mblock(const float* w, const float* x, const int64_t* roff, const int64_t* tap,
+            const __mmask16* cm, int64_t ckk, int64_t glen, const float* bias, float* dst,
+            int64_t ldd, __mmask16 last) {
+  __m512 acc[R][V];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    const __m512 b = _mm512_set1_ps(bias ? bias[r] : 0.0f);
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) acc[r][v] = b;
+  }
+  for (int64_t g0 = 0; g0 < ckk; g0 += glen) {
+    __mmask16 mk[V];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) mk[v] = PT ? 0 : cm[4 * (g0 / glen) + v];
+    const int64_t ge = ckk - g0 < glen ? ckk : g0 + glen;
+    for (int64_t t = g0; t < ge; ++t) {
+      const float* p = x + roff[t];
+      __m512 c[V];
+      if (PT) {
+        const __mmask16* m = cm + tap[t];
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) c[v] = _mm512_maskz_loadu_ps(m[v], p + 16 * v);
+      } else {
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) c[v] = _mm512_maskz_loadu_ps(mk[v], p + 16 * v);
+      }
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) {
+        const __m512 wv = _mm512_set1_ps(w[t * 8 + r]);
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(wv, c[v], acc[r][v]);
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < V - 1; ++v) _mm512_storeu_ps(dst + r * ldd + 16 * v, acc[r][v]);
+    _mm512_mask_storeu_ps(dst + r * ldd + 16 * (V - 1), last, acc[r][V - 1]);
+  }
+}
+
+template <int V, bool PT>
+void mrows(int64_t kn, const float* w, int64_t ldw, const float* x, const int64_t* roff,
+           const int64_t* tap, const __mmask16* cm, int64_t ckk, int64_t glen,
+           const float* bias, float* dst, int64_t ldd, __mmask16 last) {
+  int64_t k = 0;
+  for (; k + 8 <= kn; k += 8)
+    mblock<8, V, PT>(w + k / 8 * ldw, x, roff, tap, cm, ckk, glen, bias ? bias + k : nullptr,
+                     dst + k * ldd, ldd, last);
+  const float* wk = w + k / 8 * ldw;
+  const float* bk = bias ? bias + k : nullptr;
+  float* dk = dst + k * ldd;
+  switch (kn - k) {
+    case 7: mblock<7, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
+    case 6: mblock<6, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
+    case 5: mblock<5, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
+    case 4: mblock<4, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
+    case 3: mblock<3, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
+    case 2: mblock<2, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
+    case 1: mblock<1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
+    default: break;
+  }
+}
+
+template <bool PT>
+void mstrip(int64_t nv, int64_t kn, const float* w, int64_t ldw, const float* x,
+            const int64_t* roff, const int64_t* tap, const __mmask16* cm, int64_t ckk,
+            int64_t glen, const float* bias, float* dst, int64_t ldd, __mmask16 last) {
+  if (nv == 3)
+    mrows<3, PT>(kn, w, ldw, x, roff, tap, cm, ckk, glen, bias, dst, ldd, last);
+  else if (nv == 2)
+    mrows<2, PT>(kn, w, ldw, x, roff, tap, cm, ckk, glen, bias, dst, ldd, last);
+  else
+    mrows<1, PT>(kn, w, ldw, x, roff, tap, cm, ckk, glen, bias, dst, ldd, last);
+}
 #endif
 
 }  // namespace
@@ -218,6 +301,87 @@ void conv_direct_rows_f32(const float* w, int64_t ldw, int64_t kn, const float* 
   }
 #endif
 }
+
+// A convolution read from unpadded H x W planes as wide as the output rows (W >= 16): the
+// input itself for stride 1 with OW == W, or phase planes for strides. Output positions p
+// in [p0, p0 + np) (p = oh * W + ow) of kn channels: dst[k * ldd + p - p0] = bias[k] + sum
+// over taps t < ckk, in order, of W[k][t] * (x[p - p0 + roff[t]], or 0 where tap (i, j)
+// = ((tap[t] / 4) / KW, (tap[t] / 4) % KW) falls outside the plane: row oh + rsh[i] or
+// column ow + csh[j] outside [0, H) x [0, W)). Taps come column-major (the caller orders
+// them j, then channel, then i: ckk / KW taps per column), so on a strip whose every lane
+// has all KH rows inside the plane the masks change only once per column. x and dst point at
+// position p0; W packed by 8 rows as in conv_direct_tile_f32, in this tap order. Needs KH *
+// KW <= 640. No padding is computed.
+void conv_direct_border_f32(const float* w, int64_t ldw, int64_t kn, const float* x,
+                            const int64_t* roff, const int64_t* tap, int64_t ckk,
+                            const float* bias, float* dst, int64_t ldd, int64_t p0, int64_t np,
+                            int64_t H, int64_t W, int64_t KH, int64_t KW, const int64_t* rsh,
+                            const int64_t* csh) {
+#if defined(__AVX512F__)
+  __mmask16 cm[640 * 4];  // per-tap masks cm[4 * (i * KW + j) + v], or per column j
+  __mmask16 rb[640][3], cb[640][3];  // rows i / columns j inside the plane, per vector
+  const int64_t glen = ckk / KW;
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i vW = _mm512_set1_epi32(static_cast<int>(W));
+  const __m512i vH = _mm512_set1_epi32(static_cast<int>(H));
+  const __m512i zero = _mm512_setzero_si512();
+  for (int64_t q = 0; q < np;) {
+    const int64_t rest = np - q;
+    const int64_t nv = rest >= 48 ? 3 : rest > 16 ? 2 : 1;
+    const int64_t tail = rest >= 48 ? 16 : rest >= 32 ? 16 : rest > 16 ? rest - 16 : rest;
+    const __mmask16 last = static_cast<__mmask16>(tail == 16 ? 0xFFFF : (1u << tail) - 1);
+    bool inner = true;  // every live lane has all KH rows inside the plane
+    for (int64_t v = 0; v < nv; ++v) {
+      const int64_t ps = p0 + q + 16 * v;
+      const __mmask16 live = v == nv - 1 ? last : static_cast<__mmask16>(0xFFFF);
+      // Lanes span at most two rows (W >= 16): wrap the columns past W into the next row.
+      __m512i ow = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(ps % W)), iota);
+      const __mmask16 wrap = _mm512_cmpge_epi32_mask(ow, vW);
+      ow = _mm512_mask_sub_epi32(ow, wrap, ow, vW);
+      const __m512i oh0 = _mm512_set1_epi32(static_cast<int>(ps / W));
+      const __m512i oh = _mm512_mask_add_epi32(oh0, wrap, oh0, _mm512_set1_epi32(1));
+      for (int64_t i = 0; i < KH; ++i) {
+        const __m512i ih = _mm512_add_epi32(oh, _mm512_set1_epi32(static_cast<int>(rsh[i])));
+        rb[i][v] = static_cast<__mmask16>(
+            _mm512_mask_cmpge_epi32_mask(_mm512_cmplt_epi32_mask(ih, vH), ih, zero) & live);
+        if (rb[i][v] != live) inner = false;
+      }
+      for (int64_t j = 0; j < KW; ++j) {
+        const __m512i iw = _mm512_add_epi32(ow, _mm512_set1_epi32(static_cast<int>(csh[j])));
+        cb[j][v] = static_cast<__mmask16>(
+            _mm512_mask_cmpge_epi32_mask(_mm512_cmplt_epi32_mask(iw, vW), iw, zero) & live);
+      }
+    }
+    if (inner) {
+      for (int64_t j = 0; j < KW; ++j)
+        for (int64_t v = 0; v < nv; ++v) cm[4 * j + v] = cb[j][v];
+      mstrip<false>(nv, kn, w, ldw, x + q, roff, tap, cm, ckk, glen, bias, dst + q, ldd, last);
+    } else {
+      for (int64_t i = 0; i < KH; ++i)
+        for (int64_t j = 0; j < KW; ++j)
+          for (int64_t v = 0; v < nv; ++v) cm[4 * (i * KW + j) + v] = rb[i][v] & cb[j][v];
+      mstrip<true>(nv, kn, w, ldw, x + q, roff, tap, cm, ckk, ckk, bias, dst + q, ldd, last);
+    }
+    q += 16 * nv;
+  }
+#else
+  for (int64_t k = 0; k < kn; ++k) {
+    const float b = bias ? bias[k] : 0.0f;
+    for (int64_t q = 0; q < np; ++q) {
+      const int64_t oh = (p0 + q) / W, ow = (p0 + q) % W;
+      float acc = b;
+      for (int64_t t = 0; t < ckk; ++t) {
+        const int64_t i = tap[t] / 4 / KW, j = tap[t] / 4 % KW;
+        const int64_t ih = oh + rsh[i], iw = ow + csh[j];
+        const float v = ih >= 0 && ih < H && iw >= 0 && iw < W ? x[q + roff[t]] : 0.0f;
+        acc += w[k / 8 * ldw + t * 8 + k % 8] * v;
+      }
+      dst[k * ldd + q] = acc;
+    }
+  }
+#endif
+}
+
 
 // dst[v] = src[v * sw] for v < n (one row of a phase plane); stride 2 as two loads and a
 // permute per 16 outputs. Reads nothing past src[(n - 1) * sw].

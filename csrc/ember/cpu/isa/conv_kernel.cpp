@@ -73,6 +73,59 @@ void valid_cols(int64_t off, int64_t sw, int64_t W, int64_t OW, int64_t& lo, int
 
 }  // namespace
 
+// Depthwise plane with stride 1 and output rows as wide as the input's (OW == W): output
+// position p = oh * W + ow is bias + sum over taps t < KK, in order, of w[t] * x[p + toff[t]]
+// where lane mask bit (p % 16) of mk[(p / 16) * KK + t] is set (the tap lies inside the
+// plane), else + w[t] * 0: the same sums, in the same order, as depthwise_conv_plane_f32.
+// The positions run as flat 16-lane vectors (no half-empty vector per row; masked lanes
+// never fault, so x + toff[t] may point outside the plane); 4 vectors per pass keep 4
+// independent FMA chains. Writes out[0, P).
+void depthwise_flat_f32(const float* x, const float* w, int64_t KK, const int64_t* toff,
+                        const uint16_t* mk, float bias, float* out, int64_t P) {
+  const int64_t nvec = (P + 15) / 16;
+#if defined(__AVX512F__)
+  const __mmask16 tail = static_cast<__mmask16>(P % 16 ? (1u << (P % 16)) - 1 : 0xFFFF);
+  int64_t v = 0;
+  for (; v + 4 <= nvec; v += 4) {
+    __m512 a0 = _mm512_set1_ps(bias), a1 = a0, a2 = a0, a3 = a0;
+    const uint16_t* m = mk + v * KK;
+    const float* xv = x + 16 * v;
+    for (int64_t t = 0; t < KK; ++t) {
+      const __m512 wv = _mm512_set1_ps(w[t]);
+      const float* p = xv + toff[t];
+      const __mmask16 m0 = m[t], m1 = m[KK + t], m2 = m[2 * KK + t], m3 = m[3 * KK + t];
+      a0 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m0, p), a0);
+      a1 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m1, p + 16), a1);
+      a2 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m2, p + 32), a2);
+      a3 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m3, p + 48), a3);
+    }
+    float* o = out + 16 * v;
+    _mm512_storeu_ps(o, a0);
+    _mm512_storeu_ps(o + 16, a1);
+    _mm512_storeu_ps(o + 32, a2);
+    _mm512_mask_storeu_ps(o + 48, v + 4 == nvec ? tail : static_cast<__mmask16>(0xFFFF), a3);
+  }
+  for (; v < nvec; ++v) {
+    __m512 a0 = _mm512_set1_ps(bias);
+    const uint16_t* m = mk + v * KK;
+    for (int64_t t = 0; t < KK; ++t) {
+      const __mmask16 m0 = m[t];
+      a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[t]), _mm512_maskz_loadu_ps(m0, x + 16 * v + toff[t]),
+                           a0);
+    }
+    _mm512_mask_storeu_ps(out + 16 * v, v + 1 == nvec ? tail : static_cast<__mmask16>(0xFFFF), a0);
+  }
+#else
+  for (int64_t p = 0; p < P; ++p) {
+    float acc = bias;
+    for (int64_t t = 0; t < KK; ++t)
+      acc += w[t] * ((mk[(p / 16) * KK + t] >> (p % 16)) & 1 ? x[p + toff[t]] : 0.0f);
+    out[p] = acc;
+  }
+  (void)nvec;
+#endif
+}
+
 void depthwise_conv_plane_f32(const float* x, int64_t H, int64_t W, const float* w, int64_t KH,
                               int64_t KW, float bias, float* out, int64_t OH, int64_t OW,
                               int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
