@@ -38,6 +38,7 @@
 #include "ember/ops/group_norm.h"
 #include "ember/ops/rnn.h"
 #include "ember/ops/attention.h"
+#include "ember/ops/linalg_norm.h"
 #include "ember/nn/init.h"
 #include "ember/io/safetensors.h"
 #include "ember/nn/module.h"

@@ -43,6 +43,7 @@ void bind_attention(py::module_& m, TensorClass& cls);   // scaled_dot_product_a
 void bind_nn_transformer(py::module_& m, TensorClass& cls); // MultiheadAttention, Transformer*
 void bind_nn_position(py::module_& m, TensorClass& cls); // positional encodings, rotary, KV cache
 void bind_nn_activation(py::module_& m, TensorClass& cls); // activation_more ops + layers
+void bind_norms(py::module_& m, TensorClass& cls);       // ember._C.linalg norms, distances
 
 // Converts a Python int/float/bool to a Scalar (TypeError otherwise).
 Scalar to_scalar(const py::handle& obj, const char* op);

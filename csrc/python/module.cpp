@@ -90,4 +90,5 @@ PYBIND11_MODULE(_C, m) {
   python::bind_nn_transformer(m, cls);
   python::bind_nn_position(m, cls);
   python::bind_nn_activation(m, cls);
+  python::bind_norms(m, cls);
 }
