@@ -3,6 +3,8 @@
 // ord / p may be a Python number (inf included) or a string ('fro', 'nuc').
 #include "bind.h"
 
+#include "ember/nn/distance.h"
+#include "ember/ops/distance.h"
 #include "ember/ops/linalg_norm.h"
 
 namespace ember::python {
@@ -98,6 +100,41 @@ void bind_norms(py::module_& m, TensorClass& cls) {
         "torch.norm: the p-norm over dim (all when None); 'fro' is the 2-norm.");
   cls.def("norm", norm_py, py::arg("p") = "fro", py::arg("dim") = py::none(),
           py::arg("keepdim") = false, py::arg("dtype") = py::none());
+
+  using R = py::call_guard<py::gil_scoped_release>;
+  m.def("normalize", &normalize, py::arg("input"), py::arg("p") = 2.0, py::arg("dim") = 1,
+        py::arg("eps") = 1e-12, R(), "input / max(||input||_p over dim, eps).");
+  m.def("cosine_similarity", &cosine_similarity, py::arg("x1"), py::arg("x2"), py::arg("dim") = 1,
+        py::arg("eps") = 1e-8, R(), "Cosine similarity along dim (x1 and x2 broadcast).");
+  m.def("pairwise_distance", &pairwise_distance, py::arg("x1"), py::arg("x2"), py::arg("p") = 2.0,
+        py::arg("eps") = 1e-6, py::arg("keepdim") = false, R(),
+        "||x1 - x2 + eps||_p over the last dim.");
+  m.def("cdist", &cdist, py::arg("x1"), py::arg("x2"), py::arg("p") = 2.0,
+        py::arg("compute_mode") = "use_mm_for_euclid_dist_if_necessary", R(),
+        "p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M): (..., P, R).");
+  m.def("dist", &dist, py::arg("input"), py::arg("other"), py::arg("p") = 2.0, R(),
+        "||input - other||_p over all elements.");
+  cls.def("dist", &dist, py::arg("other"), py::arg("p") = 2.0, R());
+
+  py::module_ nnm = m.attr("nn").cast<py::module_>();
+  py::class_<nn::CosineSimilarity, nn::Module, std::shared_ptr<nn::CosineSimilarity>>(
+      nnm, "CosineSimilarity", "cosine_similarity(x1, x2, dim, eps) as a module.")
+      .def(py::init<int64_t, double>(), py::arg("dim") = 1, py::arg("eps") = 1e-8)
+      .def("forward", [](nn::CosineSimilarity& l, const Tensor& a, const Tensor& b) {
+             return l.forward(a, b);
+           }, py::arg("x1"), py::arg("x2"), R())
+      .def_readwrite("dim", &nn::CosineSimilarity::dim)
+      .def_readwrite("eps", &nn::CosineSimilarity::eps);
+  py::class_<nn::PairwiseDistance, nn::Module, std::shared_ptr<nn::PairwiseDistance>>(
+      nnm, "PairwiseDistance", "pairwise_distance(x1, x2, p, eps, keepdim) as a module.")
+      .def(py::init<double, double, bool>(), py::arg("p") = 2.0, py::arg("eps") = 1e-6,
+           py::arg("keepdim") = false)
+      .def("forward", [](nn::PairwiseDistance& l, const Tensor& a, const Tensor& b) {
+             return l.forward(a, b);
+           }, py::arg("x1"), py::arg("x2"), R())
+      .def_readwrite("norm", &nn::PairwiseDistance::norm)
+      .def_readwrite("eps", &nn::PairwiseDistance::eps)
+      .def_readwrite("keepdim", &nn::PairwiseDistance::keepdim);
 }
 
 }  // namespace ember::python

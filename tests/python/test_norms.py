@@ -190,3 +190,167 @@ def test_linalg_norm_and_norm_dispatch():
         ember.norm(tensor(a), "nuc")
     with pytest.raises(ValueError, match=r"\[norm\]"):
         ember.norm(tensor(a), "abc")
+
+
+# ---------------------------------------------------------------- normalize, cosine_similarity
+def test_normalize():
+    torch = pytest.importorskip("torch")
+    F = ember.nn.functional
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((3, 4, 2)).astype(np.float32)
+    a[1, :, 0] = 0  # a zero slice: divided by eps, not NaN
+    for p, dim in [(2.0, 1), (1.0, -1), (3.0, 0), (INF, 1)]:
+        ref = a / np.maximum(_np_vnorm(a, p, dim, True), 1e-12)
+        np.testing.assert_allclose(to_np(F.normalize(tensor(a), p, dim)), ref, rtol=1e-6, atol=1e-7)
+        x = tensor(a, requires_grad=True)
+        tx = torch.tensor(a, requires_grad=True)
+        w = rng.standard_normal(a.shape).astype(np.float32)
+        (F.normalize(x, p=p, dim=dim) * tensor(w)).sum().backward()
+        (torch.nn.functional.normalize(tx, p=p, dim=dim) * torch.tensor(w)).sum().backward()
+        np.testing.assert_allclose(to_np(x.grad), tx.grad.numpy(), rtol=1e-5, atol=1e-5)
+    x = randn(3, 4, requires_grad=True, seed=9)
+    assert gradcheck(lambda t: F.normalize(t, dim=1), [x])
+    assert gradgradcheck(lambda t: F.normalize(t, p=3.0, dim=0), [x])
+    with pytest.raises(IndexError, match=r"\[normalize\]"):
+        F.normalize(ember.ones(2, 3), dim=2)
+    with pytest.raises(TypeError, match=r"\[normalize\]"):
+        F.normalize(ember.arange(6).reshape(2, 3))
+
+
+def test_cosine_similarity():
+    torch = pytest.importorskip("torch")
+    F = ember.nn.functional
+    rng = np.random.default_rng(10)
+    a = rng.standard_normal((3, 1, 4)).astype(np.float32)
+    b = rng.standard_normal((5, 4)).astype(np.float32)
+    a[0, 0] = 1e-10  # a norm below eps: clamped in value, gradient as PyTorch's
+    na = np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-8)
+    nb = np.maximum(np.linalg.norm(b, axis=-1, keepdims=True), 1e-8)
+    ref = np.sum((a / na) * (b / nb), axis=-1)
+    got = F.cosine_similarity(tensor(a), tensor(b), dim=-1)
+    assert tuple(got.shape) == (3, 5)
+    np.testing.assert_allclose(to_np(got), ref, rtol=1e-5, atol=1e-6)
+    x, y = tensor(a, requires_grad=True), tensor(b, requires_grad=True)
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    out, tout = F.cosine_similarity(x, y, dim=-1), torch.nn.functional.cosine_similarity(tx, ty, dim=-1)
+    np.testing.assert_allclose(to_np(out), tout.detach().numpy(), rtol=1e-5, atol=1e-6)
+    w = rng.standard_normal((3, 5)).astype(np.float32)
+    (out * tensor(w)).sum().backward()
+    (tout * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(to_np(x.grad), tx.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(to_np(y.grad), ty.grad.numpy(), rtol=1e-4, atol=1e-5)
+    p, q = randn(4, 3, requires_grad=True, seed=11), randn(4, 3, requires_grad=True, seed=12)
+    assert gradcheck(lambda s, t: F.cosine_similarity(s, t), [p, q])
+    assert gradgradcheck(lambda s, t: F.cosine_similarity(s, t, dim=0), [p, q])
+    layer = ember.nn.CosineSimilarity(dim=0, eps=1e-6)
+    assert repr(layer) == "CosineSimilarity()" and layer.dim == 0 and layer.eps == 1e-6
+    np.testing.assert_array_equal(to_np(layer(p, q)), to_np(F.cosine_similarity(p, q, 0, 1e-6)))
+    with pytest.raises(ValueError, match=r"\[cosine_similarity\]"):
+        F.cosine_similarity(ember.ones(2, 3), ember.ones(2, 4))
+    with pytest.raises(IndexError, match=r"\[cosine_similarity\]"):
+        F.cosine_similarity(ember.ones(2, 3), ember.ones(2, 3), dim=2)
+
+
+# ---------------------------------------------------------------- pairwise_distance, cdist, dist
+def test_pairwise_distance():
+    torch = pytest.importorskip("torch")
+    F = ember.nn.functional
+    rng = np.random.default_rng(13)
+    a = rng.standard_normal((4, 5)).astype(np.float32)
+    b = rng.standard_normal((5,)).astype(np.float32)
+    for p in (2.0, 1.0, 3.0, INF):
+        for keepdim in (False, True):
+            ref = _np_vnorm(a - b + 1e-6, p, -1, keepdim)
+            got = F.pairwise_distance(tensor(a), tensor(b), p, keepdim=keepdim)
+            np.testing.assert_allclose(to_np(got), ref, rtol=1e-6)
+            tref = torch.nn.functional.pairwise_distance(torch.tensor(a), torch.tensor(b), p,
+                                                         keepdim=keepdim).numpy()
+            assert tuple(got.shape) == tref.shape
+            np.testing.assert_allclose(to_np(got), tref, rtol=1e-6)
+    x, y = tensor(a, requires_grad=True), tensor(a, requires_grad=True)
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    F.pairwise_distance(x, y, eps=0.0).sum().backward()  # zero distance: gradient 0
+    torch.nn.functional.pairwise_distance(tx, ty, eps=0.0).sum().backward()
+    np.testing.assert_array_equal(to_np(x.grad), tx.grad.numpy())
+    p, q = randn(3, 4, requires_grad=True, seed=14), randn(3, 4, requires_grad=True, seed=15)
+    assert gradcheck(lambda s, t: F.pairwise_distance(s, t, 3.0), [p, q])
+    assert gradgradcheck(lambda s, t: F.pairwise_distance(s, t), [p, q])
+    layer = ember.nn.PairwiseDistance(p=1.0, keepdim=True)
+    assert repr(layer) == "PairwiseDistance()" and layer.norm == 1.0 and layer.keepdim
+    np.testing.assert_array_equal(to_np(layer(p, q)), to_np(F.pairwise_distance(p, q, 1.0, keepdim=True)))
+    with pytest.raises(ValueError, match=r"\[pairwise_distance\]"):
+        F.pairwise_distance(ember.ones(2, 3), ember.ones(2, 3), -1.0)
+    with pytest.raises(ValueError, match=r"\[pairwise_distance\]"):
+        F.pairwise_distance(ember.ones(2, 3), ember.ones(2, 4))
+
+
+def _np_cdist(a, b, p):
+    d = a[..., :, None, :] - b[..., None, :, :]
+    return _np_vnorm(d, p, -1)
+
+
+@pytest.mark.parametrize("mode", ["donot_use_mm_for_euclid_dist", "use_mm_for_euclid_dist"])
+def test_cdist(mode):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(16)
+    a = rng.standard_normal((2, 1, 6, 3)).astype(np.float32)
+    b = rng.standard_normal((3, 7, 3)).astype(np.float32)
+    b[1, 2] = a[0, 0, 4]  # a zero distance
+    for p in (2.0, 1.0, 0.0, 3.0, INF):
+        got = ember.cdist(tensor(a), tensor(b), p, mode)
+        ref = _np_cdist(a.astype(np.float64), b.astype(np.float64), p)
+        assert tuple(got.shape) == (2, 3, 6, 7)
+        np.testing.assert_allclose(to_np(got), ref, rtol=1e-5, atol=2e-6 if mode[0] == "d" else 3e-4)
+    x, y = tensor(a, requires_grad=True), tensor(b, requires_grad=True)
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    out, tout = ember.cdist(x, y, compute_mode=mode), torch.cdist(tx, ty, compute_mode=mode)
+    np.testing.assert_allclose(to_np(out), tout.detach().numpy(), rtol=1e-5, atol=3e-4)
+    w = rng.standard_normal(tuple(tout.shape)).astype(np.float32)
+    (out * tensor(w)).sum().backward()
+    (tout * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(to_np(x.grad), tx.grad.numpy(), rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(to_np(y.grad), ty.grad.numpy(), rtol=1e-3, atol=1e-3)
+    p_, q_ = randn(2, 3, 2, requires_grad=True, seed=17), randn(4, 2, requires_grad=True, seed=18)
+    assert gradcheck(lambda s, t: ember.cdist(s, t, compute_mode=mode), [p_, q_])
+    assert gradgradcheck(lambda s, t: ember.cdist(s, t, compute_mode=mode), [p_, q_])
+    if mode[0] == "d":
+        assert gradcheck(lambda s, t: ember.cdist(s, t, 1.5), [p_, q_])
+
+
+def test_cdist_zero_distance_grad_and_large():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(19)
+    a = rng.standard_normal((30, 8)).astype(np.float32)  # P > 25: the bmm form by default
+    for arr_b in (a.copy(), rng.standard_normal((40, 8)).astype(np.float32)):
+        x, y = tensor(a, requires_grad=True), tensor(arr_b, requires_grad=True)
+        tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(arr_b, requires_grad=True)
+        out, tout = ember.cdist(x, y), torch.cdist(tx, ty)
+        np.testing.assert_allclose(to_np(out), tout.detach().numpy(), atol=1e-5)
+        out.sum().backward()
+        tout.sum().backward()
+        assert np.isfinite(to_np(x.grad)).all()
+        np.testing.assert_allclose(to_np(x.grad), tx.grad.numpy(), atol=1e-3)
+        np.testing.assert_allclose(to_np(y.grad), ty.grad.numpy(), atol=1e-3)
+    with pytest.raises(ValueError, match=r"\[cdist\]"):
+        ember.cdist(ember.ones(3, 4), ember.ones(3, 5))
+    with pytest.raises(ValueError, match=r"\[cdist\]"):
+        ember.cdist(ember.ones(4), ember.ones(3, 4))
+    with pytest.raises(ValueError, match=r"\[cdist\]"):
+        ember.cdist(ember.ones(3, 4), ember.ones(3, 4), compute_mode="fast")
+    with pytest.raises(ValueError, match=r"\[cdist\]"):
+        ember.cdist(ember.ones(2, 3, 4), ember.ones(3, 3, 4))
+
+
+def test_dist():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(20)
+    a = rng.standard_normal((3, 4)).astype(np.float32)
+    b = rng.standard_normal((4,)).astype(np.float32)
+    for p in (2.0, 1.0, INF, 0.5):
+        ref = torch.dist(torch.tensor(a), torch.tensor(b), p).numpy()
+        np.testing.assert_allclose(to_np(ember.dist(tensor(a), tensor(b), p)), ref, rtol=1e-6)
+        np.testing.assert_allclose(to_np(tensor(a).dist(tensor(b), p=p)), ref, rtol=1e-6)
+    p_, q_ = randn(3, 4, requires_grad=True, seed=21), randn(4, requires_grad=True, seed=22)
+    assert gradcheck(lambda s, t: ember.dist(s, t, 3.0), [p_, q_])
+    with pytest.raises(ValueError, match=r"\[dist\]"):
+        ember.dist(ember.ones(3), ember.ones(4))
