@@ -39,6 +39,7 @@
 #include "ember/ops/rnn.h"
 #include "ember/ops/attention.h"
 #include "ember/ops/linalg_norm.h"
+#include "ember/ops/einsum.h"
 #include "ember/ops/distance.h"
 #include "ember/nn/distance.h"
 #include "ember/nn/init.h"
