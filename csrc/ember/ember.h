@@ -23,6 +23,7 @@
 #include "ember/ops/reduce.h"
 #include "ember/ops/sort.h"
 #include "ember/ops/cumsum.h"
+#include "ember/ops/cumulative.h"
 #include "ember/ops/random.h"
 #include "ember/ops/softmax.h"
 #include "ember/ops/scalar.h"
