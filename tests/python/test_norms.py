@@ -277,6 +277,9 @@ def test_pairwise_distance():
     assert gradgradcheck(lambda s, t: F.pairwise_distance(s, t), [p, q])
     layer = ember.nn.PairwiseDistance(p=1.0, keepdim=True)
     assert repr(layer) == "PairwiseDistance()" and layer.norm == 1.0 and layer.keepdim
+    import copy
+    c = copy.deepcopy(layer)
+    assert type(c) is ember.nn.PairwiseDistance and c.norm == 1.0 and c.keepdim and c.eps == 1e-6
     np.testing.assert_array_equal(to_np(layer(p, q)), to_np(F.pairwise_distance(p, q, 1.0, keepdim=True)))
     with pytest.raises(ValueError, match=r"\[pairwise_distance\]"):
         F.pairwise_distance(ember.ones(2, 3), ember.ones(2, 3), -1.0)

@@ -83,6 +83,40 @@ double partial(const T* x, int64_t n, int64_t st, Kind k, double p) {
   return 0;
 }
 
+// Norms of `width` adjacent columns at once (x points at column 0 of row 0; rows are
+// `inner` apart): out[c] gets the unfinished reduction of column c. Reads memory in order.
+template <class T>
+void partial_columns(const T* x, int64_t len, int64_t inner, int64_t width, Kind k, double p,
+                     double* out) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double init = k == Kind::NegInf ? std::numeric_limits<double>::infinity() : 0.0;
+  for (int64_t c = 0; c < width; ++c) out[c] = init;
+  for (int64_t j = 0; j < len; ++j) {
+    const T* row = x + j * inner;
+    switch (k) {
+      case Kind::Two:
+        for (int64_t c = 0; c < width; ++c) { double v = row[c]; out[c] += v * v; }
+        break;
+      case Kind::One:
+        for (int64_t c = 0; c < width; ++c) out[c] += std::fabs(static_cast<double>(row[c]));
+        break;
+      case Kind::Zero:
+        for (int64_t c = 0; c < width; ++c) out[c] += row[c] != T(0) ? 1.0 : 0.0;
+        break;
+      case Kind::Inf:
+      case Kind::NegInf:
+        for (int64_t c = 0; c < width; ++c) {
+          double v = std::fabs(static_cast<double>(row[c])), a = out[c];
+          out[c] = (v != v || a != a) ? nan : k == Kind::Inf ? std::max(a, v) : std::min(a, v);
+        }
+        break;
+      case Kind::P:
+        for (int64_t c = 0; c < width; ++c) out[c] += std::pow(std::fabs(static_cast<double>(row[c])), p);
+        break;
+    }
+  }
+}
+
 double combine(double a, double b, Kind k) {
   if (k == Kind::Inf || k == Kind::NegInf) {
     if (a != a || b != b) return std::numeric_limits<double>::quiet_NaN();
@@ -108,9 +142,33 @@ void norm_kernel(const Tensor& x, const cpu::ReduceLayout& l, double p, Tensor& 
     using T = decltype(tag);
     const T* in = x.data<T>();
     T* o = out.data<T>();
-    std::vector<double> parts(static_cast<size_t>(nout * nch));
     const int64_t per_task = std::min(l.len, kChunk);
     const int64_t grain = std::max<int64_t>(1, kChunk / std::max<int64_t>(per_task, 1));
+    if (nch == 1 && l.inner > 1) {  // column norms: blocks of adjacent columns, read in order
+      constexpr int64_t kBlock = 64;
+      const int64_t nblk = (l.inner + kBlock - 1) / kBlock;
+      const int64_t g2 = std::max<int64_t>(1, kChunk / std::max<int64_t>(l.len * kBlock, 1));
+      parallel_for(l.outer * nblk, g2, [&](int64_t b, int64_t e) {
+        double acc[kBlock];
+        for (int64_t t = b; t < e; ++t) {
+          const int64_t oi = t / nblk, c0 = (t % nblk) * kBlock;
+          const int64_t w = std::min(kBlock, l.inner - c0);
+          partial_columns<T>(in + oi * l.len * l.inner + c0, l.len, l.inner, w, k, p, acc);
+          for (int64_t c = 0; c < w; ++c) o[oi * l.inner + c0 + c] = static_cast<T>(finish(acc[c], k, p));
+        }
+      });
+      return;
+    }
+    if (nch == 1) {  // every row in one chunk: no partials to keep
+      parallel_for(nout, grain, [&](int64_t b, int64_t e) {
+        for (int64_t t = b; t < e; ++t) {
+          const int64_t oi = t / l.inner, ii = t % l.inner;
+          o[t] = static_cast<T>(finish(partial<T>(in + oi * l.len * l.inner + ii, l.len, l.inner, k, p), k, p));
+        }
+      });
+      return;
+    }
+    std::vector<double> parts(static_cast<size_t>(nout * nch));
     parallel_for(nout * nch, grain, [&](int64_t b, int64_t e) {
       for (int64_t t = b; t < e; ++t) {
         const int64_t oidx = t / nch, c = t % nch;
