@@ -344,6 +344,17 @@ def test_cdist_zero_distance_grad_and_large():
         ember.cdist(ember.ones(2, 3, 4), ember.ones(3, 3, 4))
 
 
+def test_cdist_inf_ties_like_torch():
+    torch = pytest.importorskip("torch")
+    a, b = np.array([[0.0, 0.0], [0.5, 2.0]]), np.array([[1.0, -1.0], [0.3, 0.1]])
+    x, tx = tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    ember.cdist(x, tensor(b), INF).sum().backward()
+    torch.cdist(tx, torch.tensor(b), INF).sum().backward()
+    np.testing.assert_array_equal(to_np(x.grad), tx.grad.numpy())  # ties: full gradient each
+    assert gradcheck(lambda s: ember.cdist(s, tensor(b), INF), [tensor(a + 0.01 * np.arange(4).reshape(2, 2),
+                                                                       requires_grad=True)])
+
+
 def test_dist():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(20)

@@ -157,7 +157,17 @@ Tensor cdist(const Tensor& x1_in, const Tensor& x2_in, double p, const std::stri
   }
   // Direct form: the exact differences, one norm per pair (memory ~ P * R * M).
   Tensor diff = sub(unsqueeze(x1, -2), unsqueeze(x2, -3));
-  return linalg::vector_norm(diff, p, {-1});
+  if (!std::isinf(p)) return linalg::vector_norm(diff, p, {-1});
+  // p = inf: PyTorch's cdist gives every entry tied at the max its full gradient (the
+  // vector norm splits it); the value is the max, the graph sums |diff| over the ties.
+  Tensor ad = abs(diff);
+  Tensor d, mask;
+  {
+    autograd::NoGradGuard guard;
+    d = linalg::vector_norm(diff, p, {-1});
+    mask = to_dtype(eq(ad, unsqueeze(d, -1)), ad.dtype());
+  }
+  return add(d, sum(mul(mask, sub(ad, ad.detach())), {-1}));
 }
 
 Tensor dist(const Tensor& input, const Tensor& other, double p) {

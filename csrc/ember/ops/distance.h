@@ -18,7 +18,8 @@ Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p = 2.0, dou
                          bool keepdim = false);
 // p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M): (..., P, R), batch
 // dims broadcast. p = 2 uses ||a||^2 - 2 a.b + ||b||^2 through bmm when P > 25 or R > 25
-// (compute_mode as PyTorch's); its gradient is 0 at zero distance, like PyTorch's.
+// (compute_mode as PyTorch's); its gradient is 0 at zero distance, like PyTorch's. For
+// p = inf every entry tied at the max gets the full gradient, as in PyTorch's cdist.
 Tensor cdist(const Tensor& x1, const Tensor& x2, double p = 2.0,
              const std::string& compute_mode = "use_mm_for_euclid_dist_if_necessary");
 // ||input - other||_p over all elements (broadcast).
