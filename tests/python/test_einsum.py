@@ -6,7 +6,7 @@ import pytest
 
 import ember
 from ember.autograd import gradcheck, gradgradcheck
-from utils import to_np, tensor, randn
+from utils import to_np, tensor, randn, same_for_threads
 
 CASES = [
     ("ij,jk", [(2, 3), (3, 4)]),
@@ -129,3 +129,10 @@ def test_einsum_bad_equations():
         ember.einsum("ij")
     with pytest.raises(TypeError, match=r"\[einsum\]"):
         ember.einsum("ij,jk", ember.ones(2, 3, dtype=ember.bool), ember.ones(3, 4, dtype=ember.bool))
+
+
+def test_einsum_thread_determinism():
+    rng = np.random.default_rng(5)
+    a, b, c = (tensor(rng.standard_normal(s).astype(np.float32)) for s in ((4, 64, 96), (4, 96, 80), (80, 3)))
+    same_for_threads(lambda: (ember.einsum("bij,bjk->bik", a, b), ember.einsum("bij,bjk,kl->bil", a, b, c),
+                              ember.einsum("bii->bi", a[:, :64, :64])))
