@@ -8,9 +8,11 @@
 #include <cmath>
 #include <limits>
 #include <sstream>
+#include <type_traits>
 
 #include "ember/autograd/function.h"
 #include "ember/core/parallel.h"
+#include "ember/cpu/vector_norm.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/reduce.h"
@@ -41,6 +43,8 @@ template <class T>
 double partial(const T* x, int64_t n, int64_t st, Kind k, double p) {
   switch (k) {
     case Kind::Two: {
+      if constexpr (std::is_same_v<T, float>)
+        if (st == 1) return EMBER_ISA_CALL(sumsq_f32, x, n);
       if (st == 1) {  // eight independent lanes: the compiler vectorises this
         double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
         int64_t i = 0;
