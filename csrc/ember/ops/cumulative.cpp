@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "ember/autograd/function.h"
 #include "ember/core/parallel.h"
@@ -153,19 +154,27 @@ ValuesIndices cum_extreme(const Tensor& t, int64_t dim_in, bool is_max, const ch
       const T* in = x.data<T>();
       T* v = vals.data<T>();
       int64_t* ix = idx.data<int64_t>();
-      for_rows(x, len, [&](int64_t r) {
-        const T* row = in + r * len;
-        T best = row[0];
-        int64_t bi = 0;
-        for (int64_t i = 0; i < len; ++i) {
-          const T a = row[i];
-          // PyTorch's rule: a NaN always takes over, ties take the later index.
-          const bool take = (a != a) || (best == best && (is_max ? a >= best : a <= best));
-          if (take) { best = a; bi = i; }
-          v[r * len + i] = best;
-          ix[r * len + i] = bi;
-        }
-      });
+      auto scan = [&](auto max_tag) {
+        constexpr bool kMax = decltype(max_tag)::value;
+        for_rows(x, len, [&](int64_t r) {
+          const T* row = in + r * len;
+          T* vr = v + r * len;
+          int64_t* ir = ix + r * len;
+          T best = row[0];
+          int64_t bi = 0;
+          for (int64_t i = 0; i < len; ++i) {
+            const T a = row[i];
+            // PyTorch's rule: a NaN always takes over, ties take the later index.
+            const bool take = (a != a) || (best == best && (kMax ? a >= best : a <= best));
+            best = take ? a : best;
+            bi = take ? i : bi;
+            vr[i] = best;
+            ir[i] = bi;
+          }
+        });
+      };
+      if (is_max) scan(std::true_type{});
+      else scan(std::false_type{});
     });
     r.values = unrows(vals, t, dim);
     r.indices = unrows(idx, t, dim);
