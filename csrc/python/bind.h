@@ -44,6 +44,7 @@ void bind_nn_transformer(py::module_& m, TensorClass& cls); // MultiheadAttentio
 void bind_nn_position(py::module_& m, TensorClass& cls); // positional encodings, rotary, KV cache
 void bind_nn_activation(py::module_& m, TensorClass& cls); // activation_more ops + layers
 void bind_composite(py::module_& m, TensorClass& cls);   // ops/composite.h, Tensor.type_as
+void bind_norms(py::module_& m, TensorClass& cls);       // ember._C.linalg norms, distances
 
 // Converts a Python int/float/bool to a Scalar (TypeError otherwise).
 Scalar to_scalar(const py::handle& obj, const char* op);

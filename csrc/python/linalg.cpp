@@ -1,4 +1,5 @@
-// Bindings for the matmul family (ops/linalg.h): module functions and Tensor methods.
+// Bindings for the matmul family (ops/linalg.h) and einsum (ops/einsum.h): module
+// functions and Tensor methods.
 #include "bind.h"
 
 #include <optional>
@@ -33,6 +34,17 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
     m.def(name, fn, py::arg("input"), py::arg("diagonal") = 0, R());
     cls.def(name, fn, py::arg("diagonal") = 0, R());
   }
+
+  m.def("einsum", [](const std::string& equation, py::args args) {
+    std::vector<Tensor> ops;
+    if (args.size() == 1 && (py::isinstance<py::list>(args[0]) || py::isinstance<py::tuple>(args[0])))
+      ops = args[0].cast<std::vector<Tensor>>();
+    else
+      ops = args.cast<std::vector<Tensor>>();
+    py::gil_scoped_release release;
+    return einsum(equation, ops);
+  }, py::arg("equation"),
+        "torch.einsum: einsum(equation, *operands) or einsum(equation, [operands]).");
 
   cls.def("matmul", &matmul, py::arg("other"), R());
   cls.def("mm", &mm, py::arg("mat2"), R());

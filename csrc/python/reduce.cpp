@@ -214,6 +214,27 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
        [](const Tensor& t, int64_t dim, std::optional<DType> dtype) { return cumsum(t, dim, dtype); },
        py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none(),
        py::call_guard<py::gil_scoped_release>());
+  both(m, cls, "cumprod",
+       [](const Tensor& t, int64_t dim, std::optional<DType> dtype) { return cumprod(t, dim, dtype); },
+       py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none(),
+       py::call_guard<py::gil_scoped_release>());
+  both(m, cls, "logcumsumexp", [](const Tensor& t, int64_t dim) { return logcumsumexp(t, dim); },
+       py::arg("dim"), py::call_guard<py::gil_scoped_release>());
+  for (const char* name : {"cummax", "cummin"}) {
+    const bool is_max = name[4] == 'a';
+    py::object tuple_t = namedtuple(name, py::make_tuple("values", "indices"));
+    tuple_t.attr("__module__") = "ember.return_types";
+    both(m, cls, name,
+         [is_max, tuple_t](const Tensor& t, int64_t dim) {
+           ValuesIndices r;
+           {
+             py::gil_scoped_release g;
+             r = is_max ? cummax(t, dim) : cummin(t, dim);
+           }
+           return tuple_t(r.values, r.indices);
+         },
+         py::arg("dim"));
+  }
 }
 
 }  // namespace ember::python

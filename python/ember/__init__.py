@@ -67,4 +67,5 @@ from .serialization import save, load  # noqa: E402
 import ember.nn as nn  # noqa: E402 - the Python package (replaces ember._C.nn from the star import)
 from . import optim  # noqa: E402 - the Python package (replaces ember._C.optim)
 from . import utils  # noqa: E402
+import ember.linalg as linalg  # noqa: E402 - the Python module (replaces ember._C.linalg)
 from ._paths import cmake_dir, include_dir, lib_dir  # noqa: E402,F401

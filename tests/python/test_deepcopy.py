@@ -64,6 +64,8 @@ LAYERS = {
     "CrossEntropyLoss": (lambda: nn.CrossEntropyLoss(label_smoothing=0.1), None),
     "NLLLoss": (nn.NLLLoss, None),
     "MSELoss": (lambda: nn.MSELoss(reduction="sum"), None),
+    "CosineSimilarity": (lambda: nn.CosineSimilarity(dim=0, eps=1e-6), None),
+    "PairwiseDistance": (lambda: nn.PairwiseDistance(p=3.0, keepdim=True), None),
     "L1Loss": (nn.L1Loss, None),
     "SmoothL1Loss": (lambda: nn.SmoothL1Loss(beta=0.5), None),
     "HuberLoss": (lambda: nn.HuberLoss(delta=2.0), None),

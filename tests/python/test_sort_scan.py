@@ -253,3 +253,102 @@ def test_multinomial_bad_input(probs, n, repl, exc):
         ember.multinomial(ember.tensor(probs), n, replacement=repl)
     with pytest.raises(TypeError, match=r"\[multinomial\]"):
         ember.multinomial(ember.tensor([1, 2]), 1)
+
+
+# ---------------------------------------------------------------- cumprod, cummax/cummin, logcumsumexp
+def _np_cumext(a, axis, is_max):
+    """NumPy reference of cummax/cummin with PyTorch's rule: ties (and NaNs) take the later index."""
+    a = np.moveaxis(a, axis, -1)
+    vals, idx = np.empty_like(a), np.empty(a.shape, np.int64)
+    for pos in np.ndindex(a.shape[:-1]):
+        best, bi = a[pos + (0,)], 0
+        for i in range(a.shape[-1]):
+            x = a[pos + (i,)]
+            if np.isnan(x) or (not np.isnan(best) and (x >= best if is_max else x <= best)):
+                best, bi = x, i
+            vals[pos + (i,)], idx[pos + (i,)] = best, bi
+    return np.moveaxis(vals, -1, axis), np.moveaxis(idx, -1, axis)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cumprod_cumext_logcumsumexp_forward(dim):
+    rng = np.random.default_rng(30)
+    a = rng.standard_normal((3, 4, 5))
+    a_t = np.ascontiguousarray(a.transpose(2, 1, 0)).transpose(2, 1, 0)
+    for arr in (a, a_t):
+        np.testing.assert_allclose(to_np(ember.cumprod(tensor(arr), dim)), np.cumprod(arr, dim), rtol=1e-12)
+        ref = np.log(np.cumsum(np.exp(arr), dim))
+        np.testing.assert_allclose(to_np(ember.logcumsumexp(tensor(arr), dim)), ref, rtol=1e-12)
+    ints = rng.integers(-3, 4, (3, 4, 5))
+    ints[0, 1, 2] = ints[0, 1, 3]  # ties
+    for is_max, fn in ((True, ember.cummax), (False, ember.cummin)):
+        for arr in (ints, np.round(a, 1)):
+            r = fn(tensor(arr), dim)
+            v, i = _np_cumext(arr, dim, is_max)
+            np.testing.assert_array_equal(to_np(r.values), v)
+            np.testing.assert_array_equal(to_np(r.indices), i)
+            assert r.values.dtype == tensor(arr).dtype and r.indices.dtype == ember.int64
+    c = ember.cumprod(tensor(ints), 1)
+    assert c.dtype == ember.int64
+    np.testing.assert_array_equal(to_np(c), np.cumprod(ints, 1))
+    assert ember.cumprod(tensor(ints), 1, dtype=ember.float64).dtype == ember.float64
+    assert tensor(a).cumprod(0).shape == (3, 4, 5) and tensor(a).cummax(dim=1).indices.shape == (3, 4, 5)
+    # logcumsumexp is stable for large inputs and handles -inf
+    big = np.array([1000.0, 1000.0, -np.inf, 999.0])
+    np.testing.assert_allclose(to_np(ember.logcumsumexp(tensor(big), 0)),
+                               [1000, 1000 + np.log(2), 1000 + np.log(2), 1000 + np.log(2 + np.exp(-1))])
+    nan = np.array([1.0, np.nan, 3.0, np.nan, 0.0])
+    v, i = ember.cummax(tensor(nan), 0)
+    assert np.isnan(to_np(v)[1:]).all() and to_np(i).tolist() == [0, 1, 1, 3, 3]
+
+
+def test_cumprod_gradients_with_zeros():
+    x = tensor(np.array([[0.5, 0.0, 2.0, -1.5, 0.0, 1.2], [1.1, -0.7, 0.0, 0.9, 1.3, 0.8],
+                         [0.9, 1.2, -0.8, 1.1, 0.7, 1.4]]), requires_grad=True)
+    for dim in (0, 1):
+        assert gradcheck(lambda t: ember.cumprod(t, dim), [x])
+        assert gradgradcheck(lambda t: ember.cumprod(t, dim), [x])
+    assert gradcheck(lambda t: ember.cumprod(t, 1), [randn(2, 5, seed=31, requires_grad=True)])
+
+
+def test_cummax_logcumsumexp_gradients():
+    x = tensor(np.array([[0.3, -1.2, 0.8, 0.1, 1.5], [2.0, 0.4, -0.6, 1.1, -0.2]]), requires_grad=True)
+    for fn in (lambda t: ember.cummax(t, 1).values, lambda t: ember.cummin(t, 0).values,
+               lambda t: ember.logcumsumexp(t, 1), lambda t: ember.logcumsumexp(t, 0)):
+        assert gradcheck(fn, [x])
+        assert gradgradcheck(fn, [x])
+
+
+def test_cumulative_torch_parity():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(32)
+    a = rng.standard_normal((4, 7)).astype(np.float32)
+    a[1, 2] = a[2, 5] = a[2, 1] = 0.0  # zeros (one row with two) for cumprod
+    a[3, 4] = a[3, 2] = 2.5  # a tie for cummax
+    for dim in (0, 1):
+        for name in ("cumprod", "logcumsumexp", "cummax", "cummin"):
+            x, tx = tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+            y, ty = getattr(ember, name)(x, dim), getattr(torch, name)(tx, dim)
+            if name.startswith("cumm"):
+                np.testing.assert_array_equal(to_np(y.indices), ty.indices.numpy())
+                y, ty = y.values, ty.values
+            np.testing.assert_allclose(to_np(y), ty.detach().numpy(), rtol=1e-6, atol=1e-6)
+            w = rng.standard_normal(a.shape).astype(np.float32)
+            (y * tensor(w)).sum().backward()
+            (ty * torch.tensor(w)).sum().backward()
+            np.testing.assert_allclose(to_np(x.grad), tx.grad.numpy(), rtol=1e-5, atol=1e-5,
+                                       err_msg=f"{name} dim={dim}")
+
+
+def test_cumulative_bad_input_and_threads():
+    for name in ("cumprod", "cummax", "cummin", "logcumsumexp"):
+        with pytest.raises(IndexError, match=rf"\[{name}\]"):
+            getattr(ember, name)(ember.ones(2, 3), 2)
+    with pytest.raises(TypeError, match=r"\[logcumsumexp\]"):
+        ember.logcumsumexp(ember.arange(4), 0)
+    with pytest.raises(TypeError, match=r"\[cumprod\]"):
+        ember.cumprod(ember.ones(3), 0, dtype=ember.bool)
+    rng = np.random.default_rng(33)
+    a = tensor((1 + 0.01 * rng.standard_normal((64, 3000))).astype(np.float32))
+    same_for_threads(lambda: (ember.cumprod(a, 1), ember.cummax(a, 0), ember.logcumsumexp(a, 1),
+                              ember.cummin(a, 1)))

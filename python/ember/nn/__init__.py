@@ -23,6 +23,7 @@ from .._C.nn import (  # noqa: F401  (pooling, padding, upsampling, group norm)
     CircularPad2d)
 from .._C.nn import (RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell,  # noqa: F401
                      GRUCell)
+from .._C.nn import CosineSimilarity, PairwiseDistance  # noqa: F401
 from .._C.nn import RotaryEmbedding, SinusoidalPositionalEncoding, KVCache  # noqa: F401
 from .._C.nn import (MultiheadAttention, TransformerEncoderLayer,  # noqa: F401
                      TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, Transformer)
@@ -63,6 +64,7 @@ __all__ += ['MaxPool1d', 'MaxPool2d', 'MaxUnpool1d', 'MaxUnpool2d', 'AvgPool1d',
             'CircularPad1d', 'CircularPad2d']
 __all__ += ['RNNBase', 'RNN', 'LSTM', 'GRU', 'RNNCellBase', 'RNNCell', 'LSTMCell', 'GRUCell']
 __all__ += ['RotaryEmbedding', 'SinusoidalPositionalEncoding', 'KVCache']
+__all__ += ['CosineSimilarity', 'PairwiseDistance']
 __all__ += ['Hardtanh', 'ReLU6', 'Hardsigmoid', 'Hardswish', 'Mish', 'SELU', 'CELU', 'LogSigmoid',
             'Softsign', 'Tanhshrink', 'Hardshrink', 'Softshrink', 'Threshold', 'Softmin',
             'Softmax2d', 'GLU', 'PReLU']

@@ -224,3 +224,6 @@ pixel_shuffle = _C.pixel_shuffle
 pixel_unshuffle = _C.pixel_unshuffle
 group_norm = _C.group_norm
 instance_norm = _C.instance_norm
+normalize = _C.normalize
+cosine_similarity = _C.cosine_similarity
+pairwise_distance = _C.pairwise_distance
