@@ -48,9 +48,12 @@ constexpr int64_t kMinThreadWork = int64_t{1} << 20;
 bool linear_nt_suits(int64_t M, int64_t N, int64_t K) {
   static const bool available = EMBER_ISA_CALL(linear_nt_available);
   if (!available || M < 16 || N < 16 || K < 16) return false;
-  // Packing W (N x K) costs about as much as M / 16 rows of product: worth skipping while M is
-  // small; the packed A (M x K) must stay cache-sized.
-  return M <= 256 && M * K <= (int64_t{1} << 18);
+  // Skipping the packing of W (N x K) pays while M is small (measured on Zen 4: 5-18% faster
+  // up to M = 128, even beyond). Rows are computed in groups of 16: past M = 64 a ragged last
+  // group wastes work, so such M go to the blocked GEMM. Packed A must stay cache-sized.
+  if (M > 128 || M * K > (int64_t{1} << 18)) return false;
+  const int64_t padded = (M + 15) / 16 * 16;
+  return M <= 64 || (padded - M) * 10 <= M;
 }
 
 void linear_nt(int64_t M, int64_t N, int64_t K, const float* A, int64_t a_rs, int64_t a_cs,
