@@ -113,7 +113,8 @@ bool linear_small_m(const Tensor& x, int64_t rows, int64_t rs, const Tensor& wei
                     const Tensor& bias, const Tensor& residual, bool relu, Tensor& out) {
   const int64_t K = weight.size(1), N = weight.size(0);
   if (x.dtype() != DType::Float32 || weight.stride(1) != 1 || rows == 0 || N == 0) return false;
-  if (bias.defined() && (bias.numel() != N || (bias.dim() == 1 && bias.stride(0) != 1)))
+  if (bias.defined() && (bias.dtype() != DType::Float32 || bias.dim() != 1 ||
+                        bias.numel() != N || bias.stride(0) != 1))
     return false;
   if (residual.defined() && (residual.dtype() != DType::Float32 || residual.shape() != out.shape() ||
                              !residual.is_contiguous()))
