@@ -150,8 +150,8 @@ Tensor MultiheadAttention::forward_add(const Tensor& query, const Tensor& key,
   Tensor merged = attend(query, key, value, key_padding_mask, false, attn_mask, true,
                          is_causal).first;
   if (query.dim() == 2) merged = squeeze(merged, std::vector<int64_t>{1});
-  const auto& out = child_as<Linear>(out_proj_);
-  EMBER_CHECK(out.weight().defined(), RuntimeError, "[", kLayer, "] out_proj.weight is None");
+  auto& out = child_as<Linear>(out_proj_);
+  if (!fusable_child(out) || !out.weight().defined()) return add(residual, out.forward(merged));
   return linear_fused(merged, out.weight(), out.bias(), residual, false);
 }
 

@@ -20,6 +20,14 @@ Tensor canonical_mask(const Tensor& mask, DType dtype, const char* layer, const 
 // The (sz, sz) float mask with -inf above the diagonal and 0 elsewhere.
 Tensor square_subsequent_mask(int64_t sz, DType dtype = DType::Float32);
 
+// True when calling the child m may be replaced by inlined maths (the fused epilogues of
+// MultiheadAttention::forward_add and the transformer layers). Children run no hooks on this
+// branch; where modules have forward hooks, this must also require that none is registered.
+inline bool fusable_child(const Module& m) {
+  (void)m;
+  return true;
+}
+
 class MultiheadAttention : public Module {
  public:
   EMBER_MODULE_COPY(MultiheadAttention)

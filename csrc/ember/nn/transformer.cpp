@@ -124,17 +124,17 @@ Tensor TransformerEncoderLayer::ff_block(const Tensor& x) {
 // residual + ff_block(x). When dropout2 is the identity the add (and a relu activation) run in
 // the products' epilogues (linear_fused: fused only where nothing needs a gradient).
 Tensor TransformerEncoderLayer::ff_add(const Tensor& x, const Tensor& residual) {
-  if (!is_identity(*this, dropout2_)) return add(residual, ff_block(x));
   auto& l1 = child_as<Linear>(linear1_);
   auto& l2 = child_as<Linear>(linear2_);
+  if (!is_identity(*this, dropout2_) || !fusable_child(l2) || !l2.weight().defined())
+    return add(residual, ff_block(x));
   Tensor y;
-  if (activation.kind == "relu" && l1.weight().defined()) {
+  if (activation.kind == "relu" && fusable_child(l1) && l1.weight().defined()) {
     y = linear_fused(x, l1.weight(), l1.bias(), Tensor(), true);
   } else {
     y = apply_activation(*this, activation, l1.forward(x), "TransformerEncoderLayer");
   }
   y = drop(*this, dropout_, y);
-  EMBER_CHECK(l2.weight().defined(), RuntimeError, "[Linear] weight is None");
   return linear_fused(y, l2.weight(), l2.bias(), residual, false);
 }
 
