@@ -146,7 +146,8 @@ Tensor TransformerEncoderLayer::forward(const Tensor& src, const Tensor& src_mas
   auto& n2 = child_as<LayerNorm>(norm2_);
   // residual + dropout1(self_attn(x)); the add fused into out_proj when dropout1 is a no-op.
   auto sa_add = [&](const Tensor& x, const Tensor& residual) {
-    if (is_identity(*this, dropout1_)) return attn.forward_add(x, x, x, residual, kpm, src_mask, is_causal);
+    if (is_identity(*this, dropout1_))
+      return attn.forward_add(x, x, x, residual, kpm, src_mask, is_causal);
     Tensor y = attn.forward(x, x, x, kpm, /*need_weights=*/false, src_mask, true, is_causal).first;
     return add(residual, drop(*this, dropout1_, y));
   };

@@ -116,8 +116,8 @@ bool linear_small_m(const Tensor& x, int64_t rows, int64_t rs, const Tensor& wei
   if (bias.defined() && (bias.dtype() != DType::Float32 || bias.dim() != 1 ||
                         bias.numel() != N || bias.stride(0) != 1))
     return false;
-  if (residual.defined() && (residual.dtype() != DType::Float32 || residual.shape() != out.shape() ||
-                             !residual.is_contiguous()))
+  if (residual.defined() && (residual.dtype() != DType::Float32 ||
+                             residual.shape() != out.shape() || !residual.is_contiguous()))
     return false;
   if (!cpu::linear_nt_suits(rows, N, K)) return false;
   cpu::linear_nt(rows, N, K, x.data<float>(), rs, x.stride(-1), weight.data<float>(),
