@@ -30,17 +30,23 @@ def cases():
     add("matmul 64x4096x1024", (64, 1024), (1024, 4096))
     add("bmm 32x(128x64x128)", (32, 128, 64), (32, 64, 128))
 
-    # Linear layer forward: x (256, 1024) @ W^T (W is (1024, 1024)) + b.
-    x = rng.standard_normal((256, 1024)).astype(np.float32)
-    w = rng.standard_normal((1024, 1024)).astype(np.float32)
-    bias = rng.standard_normal(1024).astype(np.float32)
-    ex, ew, eb = ember.from_numpy(x), ember.from_numpy(w), ember.from_numpy(bias)
-    fns = {"ember": lambda: ember.linear(ex, ew, eb), "numpy": lambda: x @ w.T + bias,
-           "torch": None}
-    if torch is not None:
-        tx, tw, tbias = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(bias)
-        fns["torch"] = lambda: torch.nn.functional.linear(tx, tw, tbias)
-    out.append(("linear 256x1024 -> 1024 (+bias)", fns))
+    # Linear layer forward: x (M, K) @ W^T (W is (N, K)) + b. The small-M ones (transformer
+    # inference, 64 tokens) take the kernel that reads W in place.
+    def add_linear(m, k, n):
+        x = rng.standard_normal((m, k)).astype(np.float32)
+        w = rng.standard_normal((n, k)).astype(np.float32)
+        bias = rng.standard_normal(n).astype(np.float32)
+        ex, ew, eb = ember.from_numpy(x), ember.from_numpy(w), ember.from_numpy(bias)
+        fns = {"ember": lambda: ember.linear(ex, ew, eb), "numpy": lambda: x @ w.T + bias,
+               "torch": None}
+        if torch is not None:
+            tx, tw, tbias = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(bias)
+            fns["torch"] = lambda: torch.nn.functional.linear(tx, tw, tbias)
+        out.append((f"linear {m}x{k} -> {n} (+bias)", fns))
+
+    add_linear(256, 1024, 1024)
+    add_linear(64, 256, 768)
+    add_linear(64, 1024, 256)
     return out
 
 
@@ -58,7 +64,8 @@ def _flops():
     FLOPS["matmul 1x512x512 (vector-matrix)"] = 2 * 512 * 512
     FLOPS["matmul 64x4096x1024"] = 2 * 64 * 4096 * 1024
     FLOPS["bmm 32x(128x64x128)"] = 2 * 32 * 128 * 64 * 128
-    FLOPS["linear 256x1024 -> 1024 (+bias)"] = 2 * 256 * 1024 * 1024
+    for m, k, n in ((256, 1024, 1024), (64, 256, 768), (64, 1024, 256)):
+        FLOPS[f"linear {m}x{k} -> {n} (+bias)"] = 2 * m * k * n
 
 
 _flops()

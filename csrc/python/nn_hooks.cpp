@@ -20,8 +20,12 @@ std::string type_name(const py::handle& obj) {
   return py::str(py::type::of(obj).attr("__name__"));
 }
 
-// The Python object of a module called from C++ (its registered wrapper when one exists).
-py::object self_of(nn::Module& m) { return py::cast(&m, py::return_value_policy::reference); }
+// The Python object of a module called from C++: its wrapper, which owns the module (a hook
+// may keep it), or a borrowed one for a module no shared_ptr holds.
+py::object self_of(nn::Module& m) {
+  if (std::shared_ptr<nn::Module> p = m.weak_from_this().lock()) return py::cast(p);
+  return py::cast(&m, py::return_value_policy::reference);
+}
 
 // A Python callable that outlives the GIL-holding code that made it: released under the GIL.
 class PyCallable {

@@ -120,6 +120,31 @@ def test_linear_forward(xshape, with_bias):
     np.testing.assert_allclose(to_np(out), ref, rtol=1e-4, atol=1e-4)
 
 
+# Few rows (M <= 128) in float32 take the small-M kernel (weight read in place, only the
+# input packed): ragged row / column / K counts, strided inputs, no bias, threads.
+@pytest.mark.parametrize("m,n,k", [(64, 70, 300), (17, 23, 19), (33, 16, 64), (128, 45, 40)])
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_linear_small_m(m, n, k, with_bias):
+    x, w, b = arr(m, k), arr(n, k), arr(n)
+    ref = x.astype(np.float64) @ w.T.astype(np.float64) + (b if with_bias else 0)
+    eb = tensor(b) if with_bias else None
+    for ex in (tensor(x), ember.from_numpy(np.ascontiguousarray(x.T)).t(),
+               ember.from_numpy(np.ascontiguousarray(np.stack([x, x], 1))).select(1, 1)):
+        same_for_threads(lambda: ember.linear(ex, tensor(w), eb))
+        out = ember.linear(ex, tensor(w), eb)
+        np.testing.assert_allclose(to_np(out), ref, rtol=1e-5, atol=1e-4)
+
+
+def test_linear_small_m_torch_parity_and_nan():
+    torch = pytest.importorskip("torch")
+    x, w, b = arr(2, 24, 48), arr(40, 48), arr(40)
+    x[0, 3, 5] = np.nan
+    out = ember.linear(tensor(x), tensor(w), tensor(b))
+    ref = torch.nn.functional.linear(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b))
+    np.testing.assert_allclose(to_np(out), ref.numpy(), rtol=1e-5, atol=1e-5)
+    assert np.isnan(to_np(out)[0, 3]).all() and not np.isnan(to_np(out)[1]).any()
+
+
 def test_linear_noncontiguous_input():
     x = np.transpose(arr(5, 2, 3), (1, 2, 0))  # (2, 3, 5), not foldable without a copy
     w, b = arr(4, 5), arr(4)

@@ -166,6 +166,32 @@ def test_hooks_fire_on_children_of_cpp_layers():
     np.testing.assert_allclose(to_np(ey), ty.detach().numpy(), rtol=1e-5, atol=1e-5)
 
 
+def test_hooks_on_children_disable_the_fused_inference_path():
+    layer = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True).eval()
+    x = _x(2, 4, 8)
+    with ember.no_grad():
+        plain = layer(x)
+        seen = []
+        for child in (layer.linear1, layer.linear2, layer.self_attn.out_proj):
+            child.register_forward_hook(lambda m, a, o, s=seen: s.append(m))
+        hooked = layer(x)
+    assert seen == [layer.self_attn.out_proj, layer.linear1, layer.linear2]
+    np.testing.assert_allclose(to_np(hooked), to_np(plain), rtol=1e-5, atol=1e-6)
+
+
+def test_module_kept_by_a_hook_outlives_its_parent():
+    import gc
+    layer = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True).eval()
+    kept = []
+    layer.linear1.register_forward_hook(lambda m, a, o: kept.append(m))
+    gc.collect()  # no Python wrapper of linear1 is left: the hook gets one from C++
+    with ember.no_grad():
+        layer(_x(1, 3, 8))
+    del layer
+    gc.collect()
+    assert kept[0].weight.shape == (16, 8) and repr(kept[0]).startswith("Linear(")
+
+
 def test_always_call_runs_when_forward_raises_like_torch():
     torch = pytest.importorskip("torch")
     for lib, mod in ((torch, torch.nn.Linear(3, 2)), (ember, nn.Linear(3, 2))):

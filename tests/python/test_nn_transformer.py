@@ -347,6 +347,32 @@ def test_encoder_layer_threads():
     same_for_threads(fwd_bwd)
 
 
+@pytest.mark.parametrize("kw", [dict(batch_first=True), dict(norm_first=True),
+                                dict(activation="gelu", batch_first=True)])
+def test_encoder_layer_inference_fused(kw):
+    # float32, enough rows for the small-M linear kernel: at inference the residual adds and
+    # the relu run in the products' epilogues; same bits as the op-by-op path taken when a
+    # gradient is needed, close to torch, same for any thread count.
+    torch.manual_seed(0)
+    tm = torch.nn.TransformerEncoderLayer(32, 4, 64, **kw).eval()
+    em = nn.TransformerEncoderLayer(32, 4, 64, **kw).eval()
+    em.load_state_dict(sd_np(tm))
+    x = rand(*((2, 24, 32) if kw.get("batch_first") else (24, 2, 32))).astype(np.float32)
+    with ember.no_grad():
+        y = em(ember.from_numpy(x))
+        same_for_threads(lambda: em(ember.from_numpy(x), is_causal=True,
+                                    src_mask=nn.Transformer.generate_square_subsequent_mask(24)))
+    xg = ember.from_numpy(x.copy()).requires_grad_()
+    yg = em(xg)
+    assert yg.requires_grad
+    assert np.array_equal(to_np(y), to_np(yg))
+    with torch.no_grad():
+        ty = tm(torch.from_numpy(x))
+    np.testing.assert_allclose(to_np(y), ty.numpy(), rtol=1e-4, atol=1e-5)
+    yg.backward(ember.ones_like(yg))  # the grad path still differentiates
+    assert xg.grad is not None and em.linear2.weight.grad is not None
+
+
 def test_transformer_bad_input():
     with pytest.raises(ValueError, match=r"\[TransformerEncoderLayer\].*divisible"):
         nn.TransformerEncoderLayer(10, 3)

@@ -135,6 +135,30 @@ AttnResult MultiheadAttention::forward(const Tensor& query, const Tensor& key, c
                                        const Tensor& key_padding_mask, bool need_weights,
                                        const Tensor& attn_mask, bool average_attn_weights,
                                        bool is_causal) {
+  auto [merged, weights] = attend(query, key, value, key_padding_mask, need_weights, attn_mask,
+                                  average_attn_weights, is_causal);
+  Tensor y = child_as<Linear>(out_proj_)(merged);
+  if (query.dim() == 2) y = squeeze(y, std::vector<int64_t>{1});
+  return {y, weights};
+}
+
+Tensor MultiheadAttention::forward_add(const Tensor& query, const Tensor& key,
+                                       const Tensor& value, const Tensor& residual,
+                                       const Tensor& key_padding_mask, const Tensor& attn_mask,
+                                       bool is_causal) {
+  check_defined(residual, kLayer, "residual");
+  Tensor merged = attend(query, key, value, key_padding_mask, false, attn_mask, true,
+                         is_causal).first;
+  if (query.dim() == 2) merged = squeeze(merged, std::vector<int64_t>{1});
+  auto& out = child_as<Linear>(out_proj_);
+  if (!fusable_child(out) || !out.weight().defined()) return add(residual, out(merged));
+  return linear_fused(merged, out.weight(), out.bias(), residual, false);
+}
+
+AttnResult MultiheadAttention::attend(const Tensor& query, const Tensor& key, const Tensor& value,
+                                      const Tensor& key_padding_mask, bool need_weights,
+                                      const Tensor& attn_mask, bool average_attn_weights,
+                                      bool is_causal) {
   check_defined(query, kLayer, "query");
   check_defined(key, kLayer, "key");
   check_defined(value, kLayer, "value");
@@ -281,9 +305,7 @@ AttnResult MultiheadAttention::forward(const Tensor& query, const Tensor& key, c
   // (N, H, L, hd) -> caller's layout (.., .., H, hd) -> one copy -> (.., .., E)
   Tensor merged = bf ? permute(out, {0, 2, 1, 3}) : permute(out, {2, 0, 1, 3});
   merged = view(contiguous(merged), {q_in.size(0), q_in.size(1), e});
-  Tensor y = child_as<Linear>(out_proj_)(merged);
-  if (!batched) y = squeeze(y, std::vector<int64_t>{1});
-  return {y, weights};
+  return {merged, weights};
 }
 
 }  // namespace ember::nn

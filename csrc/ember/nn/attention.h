@@ -20,6 +20,11 @@ Tensor canonical_mask(const Tensor& mask, DType dtype, const char* layer, const 
 // The (sz, sz) float mask with -inf above the diagonal and 0 elsewhere.
 Tensor square_subsequent_mask(int64_t sz, DType dtype = DType::Float32);
 
+// True when calling the child m may be replaced by inlined maths (the fused epilogues of
+// MultiheadAttention::forward_add and the transformer layers): only when it has no hooks,
+// which would then not run.
+inline bool fusable_child(const Module& m) { return !m.hooks() || m.hooks()->empty(); }
+
 class MultiheadAttention : public Module {
  public:
   EMBER_MODULE_COPY(MultiheadAttention)
@@ -42,6 +47,12 @@ class MultiheadAttention : public Module {
                      const Tensor& key_padding_mask = Tensor(), bool need_weights = true,
                      const Tensor& attn_mask = Tensor(), bool average_attn_weights = true,
                      bool is_causal = false);
+  // residual + forward(query, key, value, key_padding_mask, need_weights=false, attn_mask,
+  // true, is_causal).first, with the add fused into out_proj's epilogue when nothing needs a
+  // gradient (the transformer layers' residual connections); residual has the output's shape.
+  Tensor forward_add(const Tensor& query, const Tensor& key, const Tensor& value,
+                     const Tensor& residual, const Tensor& key_padding_mask = Tensor(),
+                     const Tensor& attn_mask = Tensor(), bool is_causal = false);
   void reset_parameters();
   // A new module with the same configuration and copies of the parameters (deepcopy).
   std::shared_ptr<MultiheadAttention> clone() const;
@@ -51,6 +62,11 @@ class MultiheadAttention : public Module {
   bool batch_first, add_zero_attn, qkv_same_embed_dim;
 
  private:
+  // forward up to out_proj: (merged heads in the caller's layout, unbatched as (L, 1, E);
+  // weights).
+  AttnResult attend(const Tensor& query, const Tensor& key, const Tensor& value,
+                    const Tensor& key_padding_mask, bool need_weights, const Tensor& attn_mask,
+                    bool average_attn_weights, bool is_causal);
   size_t in_proj_weight_, q_proj_weight_, k_proj_weight_, v_proj_weight_, in_proj_bias_;
   size_t bias_k_, bias_v_, out_proj_;
 };

@@ -83,7 +83,7 @@ struct LoadResult {
 // A double printed as Python's repr would (shortest round-trip digits): for extra_repr.
 std::string float_repr(double v);
 
-class Module {
+class Module : public std::enable_shared_from_this<Module> {
  public:
   Module() = default;
   virtual ~Module() = default;

@@ -1,6 +1,8 @@
 // Transformer layers and stacks; see transformer.h. Forward follows torch's (post-norm by
 // default, pre-norm with norm_first); dropout children are skipped in eval mode and the
-// self-attention always takes MultiheadAttention's fused (need_weights=false) path.
+// self-attention always takes MultiheadAttention's fused (need_weights=false) path. The
+// encoder layer adds its residuals (and a relu) in the products' epilogues where that is
+// exact (dropout a no-op) and nothing needs a gradient (linear_fused), i.e. at inference.
 #include "ember/nn/transformer.h"
 
 #include "ember/autograd/grad_mode.h"
@@ -10,6 +12,7 @@
 #include "ember/nn/linear.h"
 #include "ember/nn/normalization.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/linalg.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/view.h"
 
@@ -22,6 +25,11 @@ Tensor drop(const Module& m, size_t slot, const Tensor& x) {
   auto& d = m.child_as<Dropout>(slot);
   if (!d.is_training() || d.p == 0.0) return x;
   return d(x);
+}
+
+bool is_identity(const Module& m, size_t slot) {
+  auto& d = m.child_as<Dropout>(slot);
+  return !d.is_training() || d.p == 0.0;
 }
 
 // A Module activation is read from the child "activation" (not a.module), so a copy or a
@@ -113,23 +121,43 @@ Tensor TransformerEncoderLayer::ff_block(const Tensor& x) {
   return drop(*this, dropout2_, y);
 }
 
+// residual + ff_block(x). When dropout2 is the identity the add (and a relu activation) run in
+// the products' epilogues (linear_fused: fused only where nothing needs a gradient).
+Tensor TransformerEncoderLayer::ff_add(const Tensor& x, const Tensor& residual) {
+  auto& l1 = child_as<Linear>(linear1_);
+  auto& l2 = child_as<Linear>(linear2_);
+  if (!is_identity(*this, dropout2_) || !fusable_child(l2) || !l2.weight().defined())
+    return add(residual, ff_block(x));
+  Tensor y;
+  if (activation.kind == "relu" && fusable_child(l1) && l1.weight().defined()) {
+    y = linear_fused(x, l1.weight(), l1.bias(), Tensor(), true);
+  } else {
+    y = apply_activation(*this, activation, l1(x), "TransformerEncoderLayer");
+  }
+  y = drop(*this, dropout_, y);
+  return linear_fused(y, l2.weight(), l2.bias(), residual, false);
+}
+
 Tensor TransformerEncoderLayer::forward(const Tensor& src, const Tensor& src_mask,
                                         const Tensor& kpm, bool is_causal) {
   check_input(src, d_model, "TransformerEncoderLayer", "src");
   auto& attn = child_as<MultiheadAttention>(self_attn_);
   auto& n1 = child_as<LayerNorm>(norm1_);
   auto& n2 = child_as<LayerNorm>(norm2_);
-  auto sa = [&](const Tensor& x) {
+  // residual + dropout1(self_attn(x)); the add fused into out_proj when dropout1 is a no-op.
+  auto sa_add = [&](const Tensor& x, const Tensor& residual) {
+    if (is_identity(*this, dropout1_))
+      return attn.forward_add(x, x, x, residual, kpm, src_mask, is_causal);
     Tensor y = attn.forward(x, x, x, kpm, /*need_weights=*/false, src_mask, true, is_causal).first;
-    return drop(*this, dropout1_, y);
+    return add(residual, drop(*this, dropout1_, y));
   };
   Tensor x = src;
   if (norm_first) {
-    x = add(x, sa(n1(x)));
-    x = add(x, ff_block(n2(x)));
+    x = sa_add(n1(x), x);
+    x = ff_add(n2(x), x);
   } else {
-    x = n1(add(x, sa(x)));
-    x = n2(add(x, ff_block(x)));
+    x = n1(sa_add(x, x));
+    x = n2(ff_add(x, x));
   }
   return x;
 }

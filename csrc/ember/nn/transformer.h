@@ -47,6 +47,7 @@ class TransformerEncoderLayer : public Module {
 
  private:
   Tensor ff_block(const Tensor& x);
+  Tensor ff_add(const Tensor& x, const Tensor& residual);
   size_t self_attn_, linear1_, dropout_, linear2_, norm1_, norm2_, dropout1_, dropout2_;
 };
 

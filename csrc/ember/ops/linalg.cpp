@@ -5,6 +5,7 @@
 
 #include "ember/autograd/function.h"
 #include "ember/cpu/gemm.h"
+#include "ember/cpu/linear_nt.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/view.h"
@@ -103,6 +104,27 @@ void run_matmul(const Tensor& a, const Tensor& b, Tensor& out, double alpha, dou
                            static_cast<T>(beta), cpu::MatView<T>{out.data<T>(), N, 1});
     }
   });
+}
+
+// float32 linear with few rows through cpu::linear_nt (the weight read in place, not packed):
+// out (rows, N) = x (rows, K; row stride rs) W^T + bias [+ residual] [relu]. Returns false,
+// doing nothing, when the operands or the shape do not suit it.
+bool linear_small_m(const Tensor& x, int64_t rows, int64_t rs, const Tensor& weight,
+                    const Tensor& bias, const Tensor& residual, bool relu, Tensor& out) {
+  const int64_t K = weight.size(1), N = weight.size(0);
+  if (x.dtype() != DType::Float32 || weight.stride(1) != 1 || rows == 0 || N == 0) return false;
+  if (bias.defined() && (bias.dtype() != DType::Float32 || bias.dim() != 1 ||
+                        bias.numel() != N || bias.stride(0) != 1))
+    return false;
+  if (residual.defined() && (residual.dtype() != DType::Float32 ||
+                             residual.shape() != out.shape() || !residual.is_contiguous()))
+    return false;
+  if (!cpu::linear_nt_suits(rows, N, K)) return false;
+  cpu::linear_nt(rows, N, K, x.data<float>(), rs, x.stride(-1), weight.data<float>(),
+                 weight.stride(0), bias.defined() ? bias.data<float>() : nullptr,
+                 residual.defined() ? residual.data<float>() : nullptr, N, relu,
+                 out.data<float>(), N);
+  return true;
 }
 
 // Differentiable product of two tensors of >= 2 dims with broadcast batch dims.
@@ -262,10 +284,12 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
       x = contiguous(input);
       fold_rows(x, rows, rs);
     }
-    Tensor x2 = as_strided(x, {rows, in_f}, {rs, x.stride(-1)}, x.offset());
-    Tensor o2 = as_strided(out, {rows, out_f}, {out_f, 1}, out.offset());
-    if (bias.defined()) copy_(o2, bias);
-    run_matmul(x2, transpose(weight, 0, 1), o2, 1.0, bias.defined() ? 1.0 : 0.0);
+    if (!linear_small_m(x, rows, rs, weight, bias, Tensor(), false, out)) {
+      Tensor x2 = as_strided(x, {rows, in_f}, {rs, x.stride(-1)}, x.offset());
+      Tensor o2 = as_strided(out, {rows, out_f}, {out_f, 1}, out.offset());
+      if (bias.defined()) copy_(o2, bias);
+      run_matmul(x2, transpose(weight, 0, 1), o2, 1.0, bias.defined() ? 1.0 : 0.0);
+    }
   }
   std::vector<Tensor> inputs{input, weight};
   if (bias.defined()) inputs.push_back(bias);
@@ -282,6 +306,28 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
              return r;
            });
   return out;
+}
+
+Tensor linear_fused(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                    const Tensor& residual, bool relu) {
+  std::vector<Tensor> inputs{input, weight, bias, residual};
+  const bool plain = autograd::any_requires_grad(inputs) || !input.defined() ||
+                     !weight.defined() || input.dtype() != DType::Float32 || weight.dim() != 2 ||
+                     input.dim() < 1 || input.size(-1) != weight.size(1);
+  if (!plain) {
+    int64_t rows = 0, rs = 0;
+    Shape shape(input.shape().begin(), input.shape().end() - 1);
+    shape.push_back(weight.size(0));
+    if (weight.dtype() == DType::Float32 && (!bias.defined() || bias.dtype() == DType::Float32) &&
+        fold_rows(input, rows, rs) && (!residual.defined() || residual.shape() == shape)) {
+      Tensor out = Tensor::empty(shape, DType::Float32);
+      if (linear_small_m(input, rows, rs, weight, bias, residual, relu, out)) return out;
+    }
+  }
+  // Any other case (autograd, other dtypes or shapes): the same maths op by op.
+  Tensor y = linear(input, weight, bias);
+  if (residual.defined()) y = add(y, residual);
+  return relu ? ember::relu(y) : y;
 }
 
 namespace {

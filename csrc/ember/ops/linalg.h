@@ -19,6 +19,11 @@ Tensor addmm(const Tensor& input, const Tensor& mat1, const Tensor& mat2,
              const Scalar& beta = Scalar(int64_t{1}), const Scalar& alpha = Scalar(int64_t{1}));
 // input (..., in) @ weight (out, in)^T + bias (out,); bias may be undefined.
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor());
+// linear(input, weight, bias) [+ residual] [then relu], fused into the product's epilogue when
+// nothing needs a gradient and the float32 small-M kernel applies (inference); otherwise the
+// same ops one by one (differentiable). residual must have the output's shape to be fused.
+Tensor linear_fused(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                    const Tensor& residual, bool relu);
 // The lower (tril) / upper (triu) triangle of the last two dims, other entries zero: tril
 // keeps (i, j) with j - i <= diagonal, triu those with j - i >= diagonal. Any dtype.
 Tensor tril(const Tensor& t, int64_t diagonal = 0);

@@ -15,6 +15,7 @@
 #endif
 
 #include "ember/cpu/attention.h"
+#include "ember/cpu/isa/transpose.h"
 #include "ember/cpu/isa/vec_math.h"
 
 namespace ember::cpu::EMBER_ISA {
@@ -356,6 +357,26 @@ void transpose_in(const T* src, int64_t rs, int64_t i0, int64_t nq, int64_t n, T
   }
 }
 
+#if defined(__AVX512F__)
+// float32: the same values (r[e] * s, exact transpose) with whole 16 x 16 blocks moved through
+// registers; the strided scalar stores cost more than the score product at L = S = E = 64.
+void transpose_in(const float* src, int64_t rs, int64_t i0, int64_t nq, int64_t n, float s,
+                  float* dst, int64_t ld) {
+  for (int64_t e = 0; e < n; ++e)
+    for (int64_t i = nq; i < ld; ++i) dst[e * ld + i] = 0;
+  const int64_t n16 = n / 16 * 16;
+  for (int64_t i = 0; i < nq; i += 16) {
+    const int64_t rows = nq - i < 16 ? nq - i : 16;
+    for (int64_t e = 0; e < n16; e += 16)
+      transpose_16(src + (i0 + i) * rs + e, rs, rows, dst + e * ld + i, ld);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t e = n16; e < n; ++e) dst[e * ld + i + r] = src[(i0 + i + r) * rs + e];
+  }
+  for (int64_t e = 0; e < n; ++e)
+    for (int64_t i = 0; i < nq; ++i) dst[e * ld + i] *= s;
+}
+#endif
+
 // One query row at a time (decode: L = 1): scores as dot products over the head dim.
 template <class T>
 void forward_rows(const AttnArgs<T>* a, int64_t i0, int64_t nq) {
@@ -422,7 +443,7 @@ void forward_tile(const AttnArgs<T>* a, int64_t i0, int64_t nq) {
       t.l[i] *= al;
     }
     for (int64_t jj = 0; jj < nk; ++jj) row_exp_sub_add(t.st + jj * ld, mx, t.l, ld);
-    if (rescale)
+    if (rescale && j0 > 0)  // before the first tile o is all zeros: nothing to rescale
       for (int64_t i = 0; i < nq; ++i)
         for (int64_t e = 0; e < Ev; ++e) o[i * Ev + e] *= t.al[i];
     mk_b(t.st, 1, ld, a->v + j0 * a->v_rs, a->v_rs, o, Ev, nq, Ev, nk);
