@@ -46,6 +46,10 @@ void bind_nn_activation(py::module_& m, TensorClass& cls); // activation_more op
 void bind_composite(py::module_& m, TensorClass& cls);   // ops/composite.h, Tensor.type_as
 void bind_norms(py::module_& m, TensorClass& cls);       // ember._C.linalg norms, distances
 
+// A dim argument: None (all dims, {}), an int, or a tuple / list of ints; TypeError naming op
+// otherwise. (reduce.cpp)
+std::vector<int64_t> dims_arg(const py::object& dim, const char* op);
+
 // Converts a Python int/float/bool to a Scalar (TypeError otherwise).
 Scalar to_scalar(const py::handle& obj, const char* op);
 

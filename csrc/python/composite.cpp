@@ -26,11 +26,6 @@ std::vector<Tensor> tensor_args(const py::args& args) {
   return args.cast<std::vector<Tensor>>();
 }
 
-std::vector<int64_t> dims_arg(const py::object& dim) {
-  if (dim.is_none()) return {};
-  if (py::isinstance<py::int_>(dim)) return {dim.cast<int64_t>()};
-  return dim.cast<std::vector<int64_t>>();
-}
 }  // namespace
 
 void bind_composite(py::module_& m, TensorClass& cls) {
@@ -78,7 +73,7 @@ void bind_composite(py::module_& m, TensorClass& cls) {
   m.def("hstack", &hstack, py::arg("tensors"), R());
   m.def("vstack", &vstack, py::arg("tensors"), R());
   m.def("dstack", &dstack, py::arg("tensors"), R());
-  auto count_any = [](const Tensor& t, const py::object& dim) { return count_nonzero(t, dims_arg(dim)); };
+  auto count_any = [](const Tensor& t, const py::object& dim) { return count_nonzero(t, dims_arg(dim, "count_nonzero")); };
   m.def("count_nonzero", count_any, py::arg("input"), py::arg("dim") = py::none());
   cls.def("count_nonzero", count_any, py::arg("dim") = py::none());
   m.def("tril_indices", &tril_indices, py::arg("row"), py::arg("col"), py::arg("offset") = 0);

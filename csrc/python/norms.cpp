@@ -11,19 +11,6 @@ namespace ember::python {
 
 namespace {
 
-std::vector<int64_t> dims_of(const py::object& dim, const char* op) {
-  if (dim.is_none()) return {};
-  if (py::isinstance<py::int_>(dim)) return {dim.cast<int64_t>()};
-  if (py::isinstance<py::tuple>(dim) || py::isinstance<py::list>(dim)) {
-    try {
-      return dim.cast<std::vector<int64_t>>();
-    } catch (const py::cast_error&) {
-    }
-  }
-  throw TypeError(std::string("[") + op + "] expected dim to be an int, a tuple or list of ints, "
-                  "or None, got " + std::string(py::str(py::type::of(dim).attr("__name__"))));
-}
-
 double number_of(const py::object& o, const char* op, const char* what) {
   if (py::isinstance<py::bool_>(o) || !(py::isinstance<py::int_>(o) || py::isinstance<py::float_>(o)))
     throw TypeError(std::string("[") + op + "] expected " + what + " to be a number" +
@@ -40,7 +27,7 @@ void bind_norms(py::module_& m, TensorClass& cls) {
          [](const Tensor& x, const py::object& ord, const py::object& dim, bool keepdim,
             std::optional<DType> dtype) {
            double p = number_of(ord, "vector_norm", "ord");
-           auto dims = dims_of(dim, "vector_norm");
+           auto dims = dims_arg(dim, "vector_norm");
            py::gil_scoped_release g;
            return linalg::vector_norm(x, p, dims, keepdim, dtype);
          },
@@ -50,7 +37,7 @@ void bind_norms(py::module_& m, TensorClass& cls) {
   la.def("matrix_norm",
          [](const Tensor& a, const py::object& ord, const py::object& dim, bool keepdim,
             std::optional<DType> dtype) {
-           auto dims = dims_of(dim, "matrix_norm");
+           auto dims = dims_arg(dim, "matrix_norm");
            if (py::isinstance<py::str>(ord)) {
              std::string s = ord.cast<std::string>();
              py::gil_scoped_release g;
@@ -68,7 +55,7 @@ void bind_norms(py::module_& m, TensorClass& cls) {
          [](const Tensor& a, const py::object& ord, const py::object& dim, bool keepdim,
             std::optional<DType> dtype) {
            std::optional<std::vector<int64_t>> dims;
-           if (!dim.is_none()) dims = dims_of(dim, "linalg.norm");
+           if (!dim.is_none()) dims = dims_arg(dim, "linalg.norm");
            if (py::isinstance<py::str>(ord)) {
              std::string s = ord.cast<std::string>();
              py::gil_scoped_release g;
@@ -85,7 +72,7 @@ void bind_norms(py::module_& m, TensorClass& cls) {
 
   auto norm_py = [](const Tensor& x, const py::object& p, const py::object& dim, bool keepdim,
                     std::optional<DType> dtype) {
-    auto dims = dims_of(dim, "norm");
+    auto dims = dims_arg(dim, "norm");
     if (py::isinstance<py::str>(p)) {
       std::string s = p.cast<std::string>();
       py::gil_scoped_release g;

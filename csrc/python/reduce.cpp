@@ -5,11 +5,7 @@
 
 namespace ember::python {
 
-namespace {
-
-using R = py::call_guard<py::gil_scoped_release>;
-
-std::vector<int64_t> to_dims(const py::object& dim, const char* op) {
+std::vector<int64_t> dims_arg(const py::object& dim, const char* op) {
   if (dim.is_none()) return {};
   if (py::isinstance<py::int_>(dim)) return {dim.cast<int64_t>()};
   if (py::isinstance<py::tuple>(dim) || py::isinstance<py::list>(dim)) {
@@ -21,6 +17,10 @@ std::vector<int64_t> to_dims(const py::object& dim, const char* op) {
   throw TypeError(std::string("[") + op + "] expected dim to be an int, a tuple or list of ints, "
                   "or None, got " + std::string(py::str(py::type::of(dim).attr("__name__"))));
 }
+
+namespace {
+
+using R = py::call_guard<py::gil_scoped_release>;
 
 std::optional<int64_t> to_dim(const py::object& dim, const char* op) {
   if (dim.is_none()) return std::nullopt;
@@ -63,7 +63,7 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
 
   both(m, cls, "sum",
        [](const Tensor& t, const py::object& dim, bool keepdim, std::optional<DType> dtype) {
-         auto dims = to_dims(dim, "sum");
+         auto dims = dims_arg(dim, "sum");
          py::gil_scoped_release g;
          return sum(t, dims, keepdim, dtype);
        },
@@ -71,7 +71,7 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
        py::arg("dtype") = py::none());
   both(m, cls, "mean",
        [](const Tensor& t, const py::object& dim, bool keepdim, std::optional<DType> dtype) {
-         auto dims = to_dims(dim, "mean");
+         auto dims = dims_arg(dim, "mean");
          py::gil_scoped_release g;
          return mean(t, dims, keepdim, dtype);
        },
@@ -82,7 +82,7 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     both(m, cls, name,
          [is_std](const Tensor& t, const py::object& dim, const py::object& unbiased, bool keepdim,
                   const py::object& correction) {
-           auto dims = to_dims(dim, is_std ? "std" : "var");
+           auto dims = dims_arg(dim, is_std ? "std" : "var");
            double c = correction_of(unbiased, correction, is_std ? "std" : "var");
            py::gil_scoped_release g;
            return is_std ? std_dev(t, dims, c, keepdim) : var(t, dims, c, keepdim);
@@ -115,14 +115,14 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
   }
   both(m, cls, "amax",
        [](const Tensor& t, const py::object& dim, bool keepdim) {
-         auto dims = to_dims(dim, "amax");
+         auto dims = dims_arg(dim, "amax");
          py::gil_scoped_release g;
          return amax(t, dims, keepdim);
        },
        py::arg("dim") = py::tuple(), py::arg("keepdim") = false);
   both(m, cls, "amin",
        [](const Tensor& t, const py::object& dim, bool keepdim) {
-         auto dims = to_dims(dim, "amin");
+         auto dims = dims_arg(dim, "amin");
          py::gil_scoped_release g;
          return amin(t, dims, keepdim);
        },
@@ -143,21 +143,21 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
        py::arg("dim") = py::none(), py::arg("keepdim") = false);
   both(m, cls, "any",
        [](const Tensor& t, const py::object& dim, bool keepdim) {
-         auto dims = to_dims(dim, "any");
+         auto dims = dims_arg(dim, "any");
          py::gil_scoped_release g;
          return any(t, dims, keepdim);
        },
        py::arg("dim") = py::none(), py::arg("keepdim") = false);
   both(m, cls, "all",
        [](const Tensor& t, const py::object& dim, bool keepdim) {
-         auto dims = to_dims(dim, "all");
+         auto dims = dims_arg(dim, "all");
          py::gil_scoped_release g;
          return all(t, dims, keepdim);
        },
        py::arg("dim") = py::none(), py::arg("keepdim") = false);
   both(m, cls, "logsumexp",
        [](const Tensor& t, const py::object& dim, bool keepdim) {
-         auto dims = to_dims(dim, "logsumexp");
+         auto dims = dims_arg(dim, "logsumexp");
          py::gil_scoped_release g;
          return logsumexp(t, dims, keepdim);
        },

@@ -62,21 +62,6 @@ const Blocking& blocking() {
   return b;
 }
 
-// Per-thread packing buffers, 64-byte aligned, grown on demand and reused across calls.
-struct PackBuffer {
-  float* p = nullptr;
-  size_t n = 0;
-  ~PackBuffer() { std::free(p); }
-  float* get(size_t want) {
-    if (want > n) {
-      std::free(p);
-      size_t bytes = (want * sizeof(float) + 63) / 64 * 64;
-      p = static_cast<float*>(std::aligned_alloc(64, bytes));
-      n = p ? want : 0;
-    }
-    return p;
-  }
-};
 thread_local PackBuffer tl_pack_a, tl_pack_b;
 
 // Work per parallel chunk below which threads cost more than they give (multiply-adds,

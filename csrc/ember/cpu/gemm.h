@@ -4,9 +4,31 @@
 // element strides, so transposed or permuted views need no copy. C must not overlap A or B.
 // Results are bitwise identical for any thread count: K is never split across threads.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 
 namespace ember::cpu {
+
+// A packing buffer for one thread (declare it thread_local): 64-byte aligned, grown on demand
+// and reused across calls; get returns null when the allocation fails.
+struct PackBuffer {
+  float* p = nullptr;
+  size_t n = 0;
+  PackBuffer() = default;
+  PackBuffer(const PackBuffer&) = delete;
+  PackBuffer& operator=(const PackBuffer&) = delete;
+  ~PackBuffer() { std::free(p); }
+  float* get(size_t want) {
+    if (want > n) {
+      std::free(p);
+      size_t bytes = (want * sizeof(float) + 63) / 64 * 64;
+      p = static_cast<float*>(std::aligned_alloc(64, bytes));
+      n = p ? want : 0;
+    }
+    return p;
+  }
+};
 
 // A matrix operand: element (i, j) lives at p[i * rs + j * cs].
 template <class T>

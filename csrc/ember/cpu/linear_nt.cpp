@@ -8,6 +8,7 @@
 
 #include "ember/core/error.h"
 #include "ember/core/parallel.h"
+#include "ember/cpu/gemm.h"
 #include "ember/cpu/isa.h"
 
 namespace ember::cpu {
@@ -23,21 +24,7 @@ EMBER_ISA_DECLARE(void, linear_nt_block, (int64_t n0, int64_t n1, int64_t M, int
 
 namespace {
 
-// Packed-A buffer of the calling thread, 64-byte aligned, grown on demand and reused.
-struct PackBuffer {
-  float* p = nullptr;
-  size_t n = 0;
-  ~PackBuffer() { std::free(p); }
-  float* get(size_t want) {
-    if (want > n) {
-      std::free(p);
-      size_t bytes = (want * sizeof(float) + 63) / 64 * 64;
-      p = static_cast<float*>(std::aligned_alloc(64, bytes));
-      n = p ? want : 0;
-    }
-    return p;
-  }
-};
+// Packed A of the calling thread.
 thread_local PackBuffer tl_pack;
 
 // Multiply-adds per thread below which a second thread costs more than it gives.
