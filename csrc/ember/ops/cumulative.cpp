@@ -1,5 +1,6 @@
-// cumprod, cummax / cummin, logcumsumexp (see cumulative.h). The scan moves dim last and
-// runs one serial loop per row; backward formulas are ember ops (cummax/cummin: scatter_add;
+// cumsum (cumsum.h), cumprod, cummax / cummin, logcumsumexp (cumulative.h). The scan moves
+// dim last and runs one serial loop per row; cumsum's gradient is the reversed cumsum of the
+// incoming gradient (cumsum and flip, so double backward works); backward formulas are ember ops (cummax/cummin: scatter_add;
 // logcumsumexp: PyTorch's log-domain formula), except cumprod's first-order backward, an
 // exact O(n) kernel with zeros; under create_graph it differentiates a composite instead.
 #include "ember/ops/cumulative.h"
@@ -93,34 +94,58 @@ Tensor cumprod_composite(const Tensor& x, int64_t dim) {
   return movedim(prod(where(upper, Scalar(1.0), grid), -1), {-1}, {dim});
 }
 
+// The result dtype of cumsum / cumprod: dtype, else a floating input's, else int64.
+DType scan_dtype(const Tensor& t, std::optional<DType> dtype, const char* op) {
+  DType out = dtype ? *dtype : is_floating(t.dtype()) ? t.dtype() : DType::Int64;
+  EMBER_CHECK(out != DType::Bool, TypeError, "[", op, "] expected a numeric result dtype, "
+              "got bool");
+  return out;
+}
+
+// Running sums (or products) of t's rows along dim in dtype, accumulated in Acc<T>.
+Tensor running(const Tensor& t, int64_t dim, DType dtype, bool product) {
+  autograd::NoGradGuard guard;
+  Tensor x = rows_of(t, dim, dtype);
+  Tensor rows = Tensor::empty(x.shape(), dtype);
+  const int64_t len = x.shape().back();
+  dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    const T* in = x.data<T>();
+    T* o = rows.data<T>();
+    for_rows(x, len, [&](int64_t r) {
+      Acc<T> acc = product ? 1 : 0;
+      for (int64_t i = r * len; i < (r + 1) * len; ++i) {
+        const Acc<T> v = static_cast<Acc<T>>(in[i]);
+        acc = product ? acc * v : acc + v;
+        o[i] = static_cast<T>(acc);
+      }
+    });
+  });
+  return unrows(rows, t, dim);
+}
+
 }  // namespace
+
+Tensor cumsum(const Tensor& t, int64_t dim_in, std::optional<DType> dtype) {
+  check_defined(t, "cumsum");
+  const int64_t dim = normalize_dim(dim_in, t.dim(), "cumsum");
+  const DType out_dtype = scan_dtype(t, dtype, "cumsum");
+  Tensor out = running(t, dim, out_dtype, false);
+  if (autograd::any_requires_grad({t}) && is_floating(t.dtype()) && is_floating(out_dtype))
+    autograd::record("CumsumBackward", {t}, {out},
+                     [dim, in_dtype = t.dtype(), scalar = t.dim() == 0](const Grads& g,
+                                                                        const auto&) {
+                       Tensor r = scalar ? g[0] : flip(cumsum(flip(g[0], {dim}), dim), {dim});
+                       return Grads{to_dtype(r, in_dtype)};
+                     });
+  return out;
+}
 
 Tensor cumprod(const Tensor& t, int64_t dim_in, std::optional<DType> dtype) {
   check_defined(t, "cumprod");
   const int64_t dim = normalize_dim(dim_in, t.dim(), "cumprod");
-  DType out_dtype = dtype ? *dtype : is_floating(t.dtype()) ? t.dtype() : DType::Int64;
-  EMBER_CHECK(out_dtype != DType::Bool, TypeError, "[cumprod] expected a numeric result dtype, "
-              "got bool");
-  Tensor out;
-  {
-    autograd::NoGradGuard guard;
-    Tensor x = rows_of(t, dim, out_dtype);
-    Tensor rows = Tensor::empty(x.shape(), out_dtype);
-    const int64_t len = x.shape().back();
-    dispatch(out_dtype, [&](auto tag) {
-      using T = decltype(tag);
-      const T* in = x.data<T>();
-      T* o = rows.data<T>();
-      for_rows(x, len, [&](int64_t r) {
-        Acc<T> acc = 1;
-        for (int64_t i = r * len; i < (r + 1) * len; ++i) {
-          acc *= static_cast<Acc<T>>(in[i]);
-          o[i] = static_cast<T>(acc);
-        }
-      });
-    });
-    out = unrows(rows, t, dim);
-  }
+  const DType out_dtype = scan_dtype(t, dtype, "cumprod");
+  Tensor out = running(t, dim, out_dtype, true);
   if (autograd::any_requires_grad({t}) && is_floating(t.dtype()) && is_floating(out_dtype)) {
     Tensor xin = to_dtype(t, out_dtype);
     autograd::record("CumprodBackward", {xin}, {out},
