@@ -1,6 +1,7 @@
 // The ember._C extension: registers every binding file and maps ember's C++ exceptions
 // to Python's.
 #include "bind.h"
+#include "nn.h"
 
 namespace ember::python {
 
@@ -92,4 +93,5 @@ PYBIND11_MODULE(_C, m) {
   python::bind_nn_activation(m, cls);
   python::bind_composite(m, cls);
   python::bind_norms(m, cls);
+  python::enable_module_gc(m.attr("nn").attr("Module"));
 }

@@ -224,6 +224,14 @@ int64_t seq_index(const py::handle& idx, const char* op) {
 
 }  // namespace
 
+namespace {
+// The deleter of module_ptr's owner, which also finds its PyRef (python_owner).
+struct PyOwner {
+  PyRef* ref;
+  void operator()(PyRef* p) const { delete p; }
+};
+}  // namespace
+
 nn::ModulePtr module_ptr(const py::handle& obj, const char* op) {
   if (!py::isinstance<Module>(obj))
     throw py::type_error(std::string("[") + op + "] expected an ember.nn.Module, got " +
@@ -234,17 +242,23 @@ nn::ModulePtr module_ptr(const py::handle& obj, const char* op) {
                          " instance is not initialised: its __init__ must call "
                          "super().__init__()");
   // Aliasing pointer: owns a reference to the Python object, which owns the C++ module.
-  auto keep = std::shared_ptr<py::object>(
-      new py::object(py::reinterpret_borrow<py::object>(obj)), [](py::object* o) {
-        if (!Py_IsInitialized()) {
-          o->release();
-          delete o;
-          return;
-        }
-        py::gil_scoped_acquire gil;
-        delete o;
-      });
-  return ModulePtr(keep, raw);
+  auto* ref = new PyRef(py::reinterpret_borrow<py::object>(obj));
+  return ModulePtr(std::shared_ptr<PyRef>(ref, PyOwner{ref}), raw);
+}
+
+const PyRef* python_owner(const ModulePtr& module) {
+  const PyOwner* owner = std::get_deleter<PyOwner>(module);
+  return owner ? owner->ref : nullptr;
+}
+
+void PyRef::reset() {
+  if (!obj_) return;
+  if (!Py_IsInitialized()) {  // interpreter gone: nothing left to release
+    obj_.release();
+    return;
+  }
+  py::gil_scoped_acquire gil;
+  obj_ = py::object();
 }
 
 namespace {

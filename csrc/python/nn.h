@@ -2,7 +2,7 @@
 // override forward / extra_repr when a module is called from C++ (inside Sequential), make
 // and factory for layer constructors, and module_ptr, which turns a Python module into a
 // shared_ptr that keeps the Python object (its __dict__ and Python forward) alive while C++
-// holds it.
+// holds it; PyRef, every strong reference C++ keeps to a Python object.
 #pragma once
 #include <memory>
 #include <string>
@@ -12,6 +12,33 @@
 #include "ember/nn/module.h"
 
 namespace ember::python {
+
+// A strong reference to a Python object held by C++ (a hook's callable, the Python module
+// behind a child registered from Python, a callable activation): dropped under the GIL.
+// Modules report the ones they own to Python's garbage collector (module_gc.cpp), so that
+// cycles through them are collected.
+class PyRef {
+ public:
+  explicit PyRef(py::object obj) : obj_(std::move(obj)) {}
+  ~PyRef() { reset(); }
+  PyRef(const PyRef&) = delete;
+  PyRef& operator=(const PyRef&) = delete;
+  const py::object& get() const { return obj_; }
+  void reset();
+
+ private:
+  py::object obj_;
+};
+
+// What every Python module hook is (nn_hooks.cpp): module_gc.cpp finds its callable.
+struct PyHookBase {
+  virtual ~PyHookBase() = default;
+  virtual PyRef& callable() = 0;
+};
+
+// The PyRef keeping a module alive when it was registered from Python (module_ptr), else
+// nullptr.
+const PyRef* python_owner(const nn::ModulePtr& module);
 
 template <class Base = nn::Module>
 class PyModule : public Base {
@@ -54,6 +81,10 @@ using ModuleClass = py::class_<nn::Module, PyModule<nn::Module>, std::shared_ptr
 
 // Adds register_forward_pre_hook / register_forward_hook to Module (nn_hooks.cpp).
 void bind_module_hooks(ModuleClass& mod);
+
+// Lets Python's garbage collector see the references modules of type module_type (and its
+// subclasses bound so far) hold through C++ (module_gc.cpp).
+void enable_module_gc(const py::handle& module_type);
 
 // Module.__call__: forward between the module's forward hooks (csrc/python/nn_hooks.cpp).
 py::object call_module(const py::handle& self, py::args args, py::kwargs kwargs);

@@ -27,20 +27,14 @@ py::object self_of(nn::Module& m) {
   return py::cast(&m, py::return_value_policy::reference);
 }
 
-// A Python callable that outlives the GIL-holding code that made it: released under the GIL.
-class PyCallable {
+// The callable of a Python hook, and whether it takes the call's kwargs.
+class PyCallable : public PyHookBase {
  public:
   PyCallable(py::function fn, bool with_kwargs) : fn_(std::move(fn)), with_kwargs_(with_kwargs) {}
-  ~PyCallable() {
-    if (!Py_IsInitialized()) return;  // interpreter gone: nothing left to release
-    py::gil_scoped_acquire gil;
-    fn_ = py::object();
-  }
-  PyCallable(const PyCallable&) = delete;
-  PyCallable& operator=(const PyCallable&) = delete;
+  PyRef& callable() override { return fn_; }
 
  protected:
-  py::object fn_;
+  PyRef fn_;
   bool with_kwargs_;
 };
 
@@ -54,14 +48,14 @@ Tensor single_tensor(const py::tuple& args, const py::dict& kwargs, const py::ha
   return args[0].cast<Tensor>();
 }
 
-class PyPreHook : public nn::ForwardPreHook, PyCallable {
+class PyPreHook : public nn::ForwardPreHook, public PyCallable {
  public:
   using PyCallable::PyCallable;
   // hook(module, args) -> None | new args (a non-tuple becomes a 1-tuple);
   // with_kwargs: hook(module, args, kwargs) -> None | (new_args, new_kwargs).
   void run(const py::handle& self, py::tuple& args, py::dict& kwargs) const {
     if (with_kwargs_) {
-      py::object r = fn_(self, args, kwargs);
+      py::object r = fn_.get()(self, args, kwargs);
       if (r.is_none()) return;
       if (!py::isinstance<py::tuple>(r) || py::len(r) != 2 || !py::isinstance<py::dict>(r[py::int_(1)]))
         throw std::runtime_error("forward pre-hook must return None or a tuple of (new_args, "
@@ -71,7 +65,7 @@ class PyPreHook : public nn::ForwardPreHook, PyCallable {
       kwargs = r[py::int_(1)];
       return;
     }
-    py::object r = fn_(self, args);
+    py::object r = fn_.get()(self, args);
     if (!r.is_none()) args = py::isinstance<py::tuple>(r) ? py::tuple(r) : py::make_tuple(r);
   }
   Tensor operator()(nn::Module& m, const Tensor& input) override {
@@ -84,14 +78,15 @@ class PyPreHook : public nn::ForwardPreHook, PyCallable {
   }
 };
 
-class PyHook : public nn::ForwardHook, PyCallable {
+class PyHook : public nn::ForwardHook, public PyCallable {
  public:
   using PyCallable::PyCallable;
   // hook(module, args, output) or, with_kwargs, hook(module, args, kwargs, output) ->
   // None | new output.
   void run(const py::handle& self, const py::tuple& args, const py::dict& kwargs,
            py::object& output) const {
-    py::object r = with_kwargs_ ? fn_(self, args, kwargs, output) : fn_(self, args, output);
+    const py::object& f = fn_.get();
+    py::object r = with_kwargs_ ? f(self, args, kwargs, output) : f(self, args, output);
     if (!r.is_none()) output = r;
   }
   Tensor operator()(nn::Module& m, const Tensor& input, const Tensor& output) override {
@@ -132,22 +127,22 @@ std::vector<Tensor> grads_result(const py::object& r, const char* what) {
   return out;
 }
 
-class PyBackwardPreHook : public nn::BackwardPreHook, PyCallable {
+class PyBackwardPreHook : public nn::BackwardPreHook, public PyCallable {
  public:
   explicit PyBackwardPreHook(py::function fn) : PyCallable(std::move(fn), false) {}
   std::vector<Tensor> operator()(nn::Module& m, const std::vector<Tensor>& grad_output) override {
     py::gil_scoped_acquire gil;
-    return grads_result(fn_(self_of(m), grads_tuple(grad_output)), "a backward pre-hook");
+    return grads_result(fn_.get()(self_of(m), grads_tuple(grad_output)), "a backward pre-hook");
   }
 };
 
-class PyBackwardHook : public nn::BackwardHook, PyCallable {
+class PyBackwardHook : public nn::BackwardHook, public PyCallable {
  public:
   explicit PyBackwardHook(py::function fn) : PyCallable(std::move(fn), false) {}
   std::vector<Tensor> operator()(nn::Module& m, const std::vector<Tensor>& grad_input,
                                  const std::vector<Tensor>& grad_output) override {
     py::gil_scoped_acquire gil;
-    return grads_result(fn_(self_of(m), grads_tuple(grad_input), grads_tuple(grad_output)),
+    return grads_result(fn_.get()(self_of(m), grads_tuple(grad_input), grads_tuple(grad_output)),
                         "a backward hook");
   }
 };

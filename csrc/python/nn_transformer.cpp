@@ -28,19 +28,10 @@ nn::Activation activation_arg(const py::object& obj, const char* op) {
     throw py::type_error(std::string("[") + op +
                          "] expected activation 'relu', 'gelu' or a callable, got " +
                          std::string(py::str(py::type::of(obj).attr("__name__"))));
-  // The Python callable is released with the GIL held (C++ may drop the last copy).
-  auto keep = std::shared_ptr<py::object>(new py::object(obj), [](py::object* o) {
-    if (!Py_IsInitialized()) {
-      o->release();
-      delete o;
-      return;
-    }
-    py::gil_scoped_acquire gil;
-    delete o;
-  });
+  auto keep = std::make_shared<PyRef>(obj);  // C++ may drop the last copy
   return nn::Activation(std::function<Tensor(const Tensor&)>([keep](const Tensor& x) {
     py::gil_scoped_acquire gil;
-    return (*keep)(x).cast<Tensor>();
+    return keep->get()(x).cast<Tensor>();
   }));
 }
 
