@@ -48,6 +48,41 @@ Tensor single_tensor(const py::tuple& args, const py::dict& kwargs, const py::ha
   return args[0].cast<Tensor>();
 }
 
+// Tensors as a tuple, None for the undefined ones.
+py::tuple tensors_tuple(const std::vector<Tensor>& ts) {
+  py::tuple t(ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) t[i] = ts[i].defined() ? py::cast(ts[i]) : py::none();
+  return t;
+}
+
+// A hook's replacement for n tensors of a call from C++: one tensor when n is 1, else a tuple
+// or list of n tensors or None.
+std::vector<Tensor> tensors_for_cpp(const py::object& r, size_t n, const py::handle& self,
+                                    const char* what) {
+  auto fail = [&] {
+    return py::type_error("[" + type_name(self) + "] " + what + " returned " + type_name(r) +
+                          (py::isinstance<py::sequence>(r) ? " of length " +
+                           std::to_string(py::len(r)) : std::string()) +
+                          " where C++ code (a container or layer) expects " +
+                          (n == 1 ? std::string("one tensor") :
+                           "a tuple of " + std::to_string(n) + " tensors or None"));
+  };
+  if (n == 1) {
+    py::object x = r;
+    if (py::isinstance<py::tuple>(r) && py::len(r) == 1) x = r[py::int_(0)];
+    if (!py::isinstance<Tensor>(x)) throw fail();
+    return {x.cast<Tensor>()};
+  }
+  if (!(py::isinstance<py::tuple>(r) || py::isinstance<py::list>(r)) || py::len(r) != n)
+    throw fail();
+  std::vector<Tensor> out;
+  for (const py::handle& h : r) {
+    if (!h.is_none() && !py::isinstance<Tensor>(h)) throw fail();
+    out.push_back(h.is_none() ? Tensor() : h.cast<Tensor>());
+  }
+  return out;
+}
+
 class PyPreHook : public nn::ForwardPreHook, public PyCallable {
  public:
   using PyCallable::PyCallable;
@@ -68,14 +103,19 @@ class PyPreHook : public nn::ForwardPreHook, public PyCallable {
     py::object r = fn_.get()(self, args);
     if (!r.is_none()) args = py::isinstance<py::tuple>(r) ? py::tuple(r) : py::make_tuple(r);
   }
-  Tensor operator()(nn::Module& m, const Tensor& input) override {
+  // A call from C++: args are its positional tensors, kwargs empty.
+  std::vector<Tensor> call(nn::Module& m, const std::vector<Tensor>& inputs) override {
     py::gil_scoped_acquire gil;
     py::object self = self_of(m);
-    py::tuple args = py::make_tuple(input);
+    py::tuple args = tensors_tuple(inputs);
     py::dict kwargs;
     run(self, args, kwargs);
-    return single_tensor(args, kwargs, self, "a forward pre-hook's result");
+    if (kwargs.size() != 0)
+      throw py::type_error("[" + type_name(self) + "] a forward pre-hook returned keyword "
+                           "arguments for a call from C++ code, which takes none");
+    return tensors_for_cpp(args, inputs.size(), self, "a forward pre-hook");
   }
+  Tensor operator()(nn::Module& m, const Tensor& input) override { return call(m, {input})[0]; }
 };
 
 class PyHook : public nn::ForwardHook, public PyCallable {
@@ -89,26 +129,25 @@ class PyHook : public nn::ForwardHook, public PyCallable {
     py::object r = with_kwargs_ ? f(self, args, kwargs, output) : f(self, args, output);
     if (!r.is_none()) output = r;
   }
-  Tensor operator()(nn::Module& m, const Tensor& input, const Tensor& output) override {
+  // A call from C++: the output is one tensor, or a tuple for several (None for undefined);
+  // none after a failed forward (always_call).
+  std::vector<Tensor> call(nn::Module& m, const std::vector<Tensor>& inputs,
+                           const std::vector<Tensor>& outputs) override {
     py::gil_scoped_acquire gil;
     py::object self = self_of(m);
-    py::object out = output.defined() ? py::cast(output) : py::none();
-    run(self, py::make_tuple(input), py::dict(), out);
-    if (!output.defined()) return Tensor();  // an always_call hook after a failed forward
-    if (!py::isinstance<Tensor>(out))
-      throw py::type_error("[" + type_name(self) + "] a forward hook returned " +
-                           type_name(out) + " where C++ code (a container or layer) expects "
-                           "one tensor");
-    return out.cast<Tensor>();
+    py::tuple outs = tensors_tuple(outputs);
+    py::object out = outputs.empty() ? py::none()
+                     : outputs.size() == 1 ? py::object(outs[0]) : py::object(outs);
+    run(self, tensors_tuple(inputs), py::dict(), out);
+    if (outputs.empty()) return {};
+    return tensors_for_cpp(out, outputs.size(), self, "a forward hook");
+  }
+  Tensor operator()(nn::Module& m, const Tensor& input, const Tensor& output) override {
+    std::vector<Tensor> r = call(m, {input}, output.defined() ? std::vector<Tensor>{output}
+                                                              : std::vector<Tensor>{});
+    return r.empty() ? Tensor() : r[0];
   }
 };
-
-py::tuple grads_tuple(const std::vector<Tensor>& grads) {
-  py::tuple t(grads.size());
-  for (size_t i = 0; i < grads.size(); ++i)
-    t[i] = grads[i].defined() ? py::cast(grads[i]) : py::none();
-  return t;
-}
 
 // A hook's result: None keeps the gradients (empty), else a tuple or list of tensors / None.
 std::vector<Tensor> grads_result(const py::object& r, const char* what) {
@@ -132,7 +171,7 @@ class PyBackwardPreHook : public nn::BackwardPreHook, public PyCallable {
   explicit PyBackwardPreHook(py::function fn) : PyCallable(std::move(fn), false) {}
   std::vector<Tensor> operator()(nn::Module& m, const std::vector<Tensor>& grad_output) override {
     py::gil_scoped_acquire gil;
-    return grads_result(fn_.get()(self_of(m), grads_tuple(grad_output)), "a backward pre-hook");
+    return grads_result(fn_.get()(self_of(m), tensors_tuple(grad_output)), "a backward pre-hook");
   }
 };
 
@@ -142,8 +181,8 @@ class PyBackwardHook : public nn::BackwardHook, public PyCallable {
   std::vector<Tensor> operator()(nn::Module& m, const std::vector<Tensor>& grad_input,
                                  const std::vector<Tensor>& grad_output) override {
     py::gil_scoped_acquire gil;
-    return grads_result(fn_.get()(self_of(m), grads_tuple(grad_input), grads_tuple(grad_output)),
-                        "a backward hook");
+    py::object r = fn_.get()(self_of(m), tensors_tuple(grad_input), tensors_tuple(grad_output));
+    return grads_result(r, "a backward hook");
   }
 };
 

@@ -308,4 +308,16 @@ AttnResult MultiheadAttention::attend(const Tensor& query, const Tensor& key, co
   return {merged, weights};
 }
 
+AttnResult MultiheadAttention::operator()(const Tensor& query, const Tensor& key,
+                                          const Tensor& value, const Tensor& key_padding_mask,
+                                          bool need_weights, const Tensor& attn_mask,
+                                          bool average_attn_weights, bool is_causal) {
+  std::vector<Tensor> out = call({query, key, value}, [&](const std::vector<Tensor>& a) {
+    AttnResult r = forward(a[0], a[1], a[2], key_padding_mask, need_weights, attn_mask,
+                           average_attn_weights, is_causal);
+    return std::vector<Tensor>{r.first, r.second};
+  });
+  return {out[0], out[1]};
+}
+
 }  // namespace ember::nn

@@ -47,6 +47,13 @@ class MultiheadAttention : public Module {
                      const Tensor& key_padding_mask = Tensor(), bool need_weights = true,
                      const Tensor& attn_mask = Tensor(), bool average_attn_weights = true,
                      bool is_causal = false);
+  // forward between the module's hooks (which see (query, key, value) and the result pair):
+  // how the transformer layers call their attention.
+  using Module::operator();
+  AttnResult operator()(const Tensor& query, const Tensor& key, const Tensor& value,
+                        const Tensor& key_padding_mask = Tensor(), bool need_weights = true,
+                        const Tensor& attn_mask = Tensor(), bool average_attn_weights = true,
+                        bool is_causal = false);
   // residual + forward(query, key, value, key_padding_mask, need_weights=false, attn_mask,
   // true, is_causal).first, with the add fused into out_proj's epilogue when nothing needs a
   // gradient (the transformer layers' residual connections); residual has the output's shape.

@@ -1,7 +1,9 @@
-// Backward hooks of one module call; see hooks.h.
+// Running a module call between its hooks (Module::operator(), Module::call), and the
+// backward hooks of one call; see hooks.h.
 #include "ember/nn/hooks.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -124,6 +126,76 @@ std::vector<Tensor> BackwardHookCall::wrap_outputs(const std::vector<Tensor>& ou
     }
     return grad_output;
   });
+}
+
+// ---- forward hooks
+
+std::vector<Tensor> ForwardPreHook::call(Module& module, const std::vector<Tensor>& inputs) {
+  Tensor r = (*this)(module, inputs.at(0));
+  if (!r.defined()) return {};
+  std::vector<Tensor> out = inputs;
+  out[0] = r;
+  return out;
+}
+
+std::vector<Tensor> ForwardHook::call(Module& module, const std::vector<Tensor>& inputs,
+                                      const std::vector<Tensor>& outputs) {
+  Tensor r = (*this)(module, inputs.at(0), outputs.empty() ? Tensor() : outputs[0]);
+  if (!r.defined() || outputs.empty()) return {};
+  std::vector<Tensor> out = outputs;
+  out[0] = r;
+  return out;
+}
+
+namespace {
+
+// A hook's replacement tensors: as many as it was given.
+std::vector<Tensor> replacement(std::vector<Tensor> r, size_t n, const Module& m,
+                                const char* what) {
+  EMBER_CHECK(r.size() == n, ValueError, "[", m.name(), "] a ", what, " returned ", r.size(),
+              " tensors for a call with ", n);
+  return r;
+}
+
+}  // namespace
+
+Tensor Module::operator()(const Tensor& input) {
+  if (!hooks_.lists || hooks_.lists->empty()) return forward(input);
+  return call({input}, [this](const std::vector<Tensor>& a) {
+    return std::vector<Tensor>{forward(a[0])};
+  })[0];
+}
+
+std::vector<Tensor> Module::call(std::vector<Tensor> args, const Forward& forward) {
+  if (!hooks_.lists || hooks_.lists->empty()) return forward(args);
+  EMBER_CHECK(!args.empty(), ValueError, "[", name(), "] a hooked call needs an input tensor");
+  const ModuleHooks hooks = *hooks_.lists;  // a hook may add or remove hooks
+  for (const auto& h : hooks.pre)
+    if (auto r = h.fn->call(*this, args); !r.empty())
+      args = replacement(std::move(r), args.size(), *this, "forward pre-hook");
+  std::optional<BackwardHookCall> backward_hooks;
+  if (hooks.has_backward() && autograd::GradMode::is_enabled()) {
+    backward_hooks.emplace(*this, hooks_.lists);
+    args = backward_hooks->wrap_inputs(args);
+  }
+  std::vector<Tensor> out;
+  try {
+    out = forward(args);
+  } catch (...) {
+    for (const auto& h : hooks.post) {
+      if (!h.always_call) continue;
+      try {
+        h.fn->call(*this, args, {});
+      } catch (...) {  // forward's exception is the one to report
+      }
+    }
+    throw;
+  }
+  for (const auto& h : hooks.post)
+    if (auto r = h.fn->call(*this, args, out); !r.empty())
+      out = replacement(std::move(r), out.size(), *this, "forward hook");
+  if (backward_hooks) out = backward_hooks->wrap_outputs(out);
+  return out;
 }
 
 }  // namespace ember::nn

@@ -19,6 +19,10 @@ class Module;
 struct ForwardPreHook {
   virtual ~ForwardPreHook() = default;
   virtual Tensor operator()(Module& module, const Tensor& input) = 0;
+  // A call with the positional tensors inputs (an undefined one stands for None): returns
+  // replacements (as many) or an empty vector to keep them. The default runs the
+  // single-tensor form on the first input.
+  virtual std::vector<Tensor> call(Module& module, const std::vector<Tensor>& inputs);
 };
 
 // Runs after forward; returns a replacement output, or an undefined tensor to keep it.
@@ -27,6 +31,11 @@ struct ForwardPreHook {
 struct ForwardHook {
   virtual ~ForwardHook() = default;
   virtual Tensor operator()(Module& module, const Tensor& input, const Tensor& output) = 0;
+  // A call with several tensors: returns replacement outputs (as many) or an empty vector to
+  // keep them; outputs is empty for an always_call hook after a failed forward. The default
+  // runs the single-tensor form on the first input and output.
+  virtual std::vector<Tensor> call(Module& module, const std::vector<Tensor>& inputs,
+                                   const std::vector<Tensor>& outputs);
 };
 
 // Runs once the gradients of the module's outputs are known, before the module's own

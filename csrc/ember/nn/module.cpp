@@ -6,11 +6,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
-
 #include <set>
-#include <typeinfo>
 #include <sstream>
+#include <typeinfo>
 #include <unordered_set>
 
 #include "ember/autograd/grad_mode.h"
@@ -66,36 +64,6 @@ std::string join(const std::string& prefix, const std::string& name) {
 Tensor Module::forward(const Tensor&) {
   EMBER_THROW(NotImplementedError, "[Module] forward is not implemented for ", name(),
               "; define forward() in the subclass");
-}
-
-Tensor Module::operator()(const Tensor& input) {
-  if (!hooks_.lists || hooks_.lists->empty()) return forward(input);
-  const ModuleHooks hooks = *hooks_.lists;  // a hook may add or remove hooks
-  Tensor x = input;
-  for (const auto& h : hooks.pre)
-    if (Tensor r = (*h.fn)(*this, x); r.defined()) x = r;
-  std::optional<BackwardHookCall> backward_hooks;
-  if (hooks.has_backward() && autograd::GradMode::is_enabled()) {
-    backward_hooks.emplace(*this, hooks_.lists);
-    x = backward_hooks->wrap_inputs({x})[0];
-  }
-  Tensor y;
-  try {
-    y = forward(x);
-  } catch (...) {
-    for (const auto& h : hooks.post) {
-      if (!h.always_call) continue;
-      try {
-        (*h.fn)(*this, x, Tensor());
-      } catch (...) {  // forward's exception is the one to report
-      }
-    }
-    throw;
-  }
-  for (const auto& h : hooks.post)
-    if (Tensor r = (*h.fn)(*this, x, y); r.defined()) y = r;
-  if (backward_hooks) y = backward_hooks->wrap_outputs({y})[0];
-  return y;
 }
 
 const std::shared_ptr<ModuleHooks>& Module::hook_lists() {

@@ -98,6 +98,11 @@ class Module : public std::enable_shared_from_this<Module> {
   // Calls forward between the forward hooks (nn/hooks.h): how containers and layers call
   // their children, so that hooks fire as in PyTorch.
   Tensor operator()(const Tensor& input);
+  // The same for a forward of several tensors: forward(args) runs between the hooks, which see
+  // args (the positional tensors; undefined for None) and forward's outputs. Layers with such
+  // a forward give it an operator() of the same signature built on this.
+  using Forward = std::function<std::vector<Tensor>(const std::vector<Tensor>& args)>;
+  std::vector<Tensor> call(std::vector<Tensor> args, const Forward& forward);
 
   // ---- hooks (nn/hooks.h), in registration order (prepend: before the others of its kind).
   // The handle removes the hook from this module only (a copy keeps its own hooks).

@@ -146,9 +146,9 @@ Tensor TransformerEncoderLayer::forward(const Tensor& src, const Tensor& src_mas
   auto& n2 = child_as<LayerNorm>(norm2_);
   // residual + dropout1(self_attn(x)); the add fused into out_proj when dropout1 is a no-op.
   auto sa_add = [&](const Tensor& x, const Tensor& residual) {
-    if (is_identity(*this, dropout1_))
+    if (is_identity(*this, dropout1_) && fusable_child(attn))
       return attn.forward_add(x, x, x, residual, kpm, src_mask, is_causal);
-    Tensor y = attn.forward(x, x, x, kpm, /*need_weights=*/false, src_mask, true, is_causal).first;
+    Tensor y = attn(x, x, x, kpm, /*need_weights=*/false, src_mask, true, is_causal).first;
     return add(residual, drop(*this, dropout1_, y));
   };
   Tensor x = src;
@@ -219,12 +219,12 @@ Tensor TransformerDecoderLayer::forward(const Tensor& tgt, const Tensor& memory,
   auto& n2 = child_as<LayerNorm>(norm2_);
   auto& n3 = child_as<LayerNorm>(norm3_);
   auto sa = [&](const Tensor& x) {
-    Tensor y = sa_m.forward(x, x, x, tgt_kpm, false, tgt_mask, true, tgt_is_causal).first;
+    Tensor y = sa_m(x, x, x, tgt_kpm, false, tgt_mask, true, tgt_is_causal).first;
     return drop(*this, dropout1_, y);
   };
   auto ca = [&](const Tensor& x) {
-    Tensor y = ca_m.forward(x, memory, memory, memory_kpm, false, memory_mask, true,
-                            memory_is_causal).first;
+    Tensor y = ca_m(x, memory, memory, memory_kpm, false, memory_mask, true, memory_is_causal)
+                   .first;
     return drop(*this, dropout2_, y);
   };
   Tensor x = tgt;
@@ -274,7 +274,7 @@ Tensor TransformerEncoder::forward(const Tensor& src, const Tensor& mask, const 
     EMBER_CHECK(layer != nullptr, TypeError, "[TransformerEncoder] expected layers.", i,
                 " to be a TransformerEncoderLayer");
     if (i == 0) causal = detect_causal_mask(mask, is_causal, seq_len(src, layer->batch_first));
-    x = layer->forward(x, mask, kpm, causal);
+    x = (*layer)(x, mask, kpm, causal);
   }
   if (Module* norm = child(norm_)) x = (*norm)(x);
   return x;
@@ -310,8 +310,8 @@ Tensor TransformerDecoder::forward(const Tensor& tgt, const Tensor& memory, cons
     EMBER_CHECK(layer != nullptr, TypeError, "[TransformerDecoder] expected layers.", i,
                 " to be a TransformerDecoderLayer");
     if (i == 0) causal = detect_causal_mask(tgt_mask, tgt_is_causal, seq_len(tgt, layer->batch_first));
-    x = layer->forward(x, memory, tgt_mask, memory_mask, tgt_kpm, memory_kpm, causal,
-                       memory_is_causal);
+    x = (*layer)(x, memory, tgt_mask, memory_mask, tgt_kpm, memory_kpm, causal,
+                 memory_is_causal);
   }
   if (Module* norm = child(norm_)) x = (*norm)(x);
   return x;
@@ -372,11 +372,45 @@ Tensor Transformer::forward(const Tensor& src, const Tensor& tgt, const Tensor& 
   EMBER_CHECK(src.size(-1) == d_model && tgt.size(-1) == d_model, ValueError,
               "[Transformer] expected src and tgt with d_model=", d_model, " features, got src ",
               shape_str(src.shape()), " and tgt ", shape_str(tgt.shape()));
-  Tensor memory = child_as<TransformerEncoder>(encoder_).forward(src, src_mask, src_kpm,
-                                                                 src_is_causal);
-  return child_as<TransformerDecoder>(decoder_).forward(tgt, memory, tgt_mask, memory_mask,
-                                                        tgt_kpm, memory_kpm, tgt_is_causal,
-                                                        memory_is_causal);
+  Tensor memory = child_as<TransformerEncoder>(encoder_)(src, src_mask, src_kpm, src_is_causal);
+  return child_as<TransformerDecoder>(decoder_)(tgt, memory, tgt_mask, memory_mask, tgt_kpm,
+                                                memory_kpm, tgt_is_causal, memory_is_causal);
+}
+
+// ---------------------------------------------------------------- calls between hooks
+
+Tensor TransformerEncoderLayer::operator()(const Tensor& src, const Tensor& src_mask,
+                                           const Tensor& kpm, bool is_causal) {
+  return call({src}, [&](const std::vector<Tensor>& a) {
+    return std::vector<Tensor>{forward(a[0], src_mask, kpm, is_causal)};
+  })[0];
+}
+
+Tensor TransformerDecoderLayer::operator()(const Tensor& tgt, const Tensor& memory,
+                                           const Tensor& tgt_mask, const Tensor& memory_mask,
+                                           const Tensor& tgt_kpm, const Tensor& memory_kpm,
+                                           bool tgt_is_causal, bool memory_is_causal) {
+  return call({tgt, memory}, [&](const std::vector<Tensor>& a) {
+    return std::vector<Tensor>{forward(a[0], a[1], tgt_mask, memory_mask, tgt_kpm, memory_kpm,
+                                       tgt_is_causal, memory_is_causal)};
+  })[0];
+}
+
+Tensor TransformerEncoder::operator()(const Tensor& src, const Tensor& mask, const Tensor& kpm,
+                                      std::optional<bool> is_causal) {
+  return call({src}, [&](const std::vector<Tensor>& a) {
+    return std::vector<Tensor>{forward(a[0], mask, kpm, is_causal)};
+  })[0];
+}
+
+Tensor TransformerDecoder::operator()(const Tensor& tgt, const Tensor& memory,
+                                      const Tensor& tgt_mask, const Tensor& memory_mask,
+                                      const Tensor& tgt_kpm, const Tensor& memory_kpm,
+                                      std::optional<bool> tgt_is_causal, bool memory_is_causal) {
+  return call({tgt, memory}, [&](const std::vector<Tensor>& a) {
+    return std::vector<Tensor>{forward(a[0], a[1], tgt_mask, memory_mask, tgt_kpm, memory_kpm,
+                                       tgt_is_causal, memory_is_causal)};
+  })[0];
 }
 
 }  // namespace ember::nn

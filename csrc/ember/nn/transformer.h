@@ -39,6 +39,10 @@ class TransformerEncoderLayer : public Module {
   // src (S, N, E) / (N, S, E) with batch_first / (S, E); masks as MultiheadAttention's.
   Tensor forward(const Tensor& src, const Tensor& src_mask, const Tensor& src_key_padding_mask,
                  bool is_causal = false);
+  // forward between the module's hooks, which see (src,) as torch's do.
+  using Module::operator();
+  Tensor operator()(const Tensor& src, const Tensor& src_mask, const Tensor& src_key_padding_mask,
+                    bool is_causal = false);
   std::shared_ptr<TransformerEncoderLayer> clone() const;
   int64_t d_model, nhead, dim_feedforward;
   double dropout_p, layer_norm_eps;
@@ -65,6 +69,13 @@ class TransformerDecoderLayer : public Module {
                  const Tensor& tgt_key_padding_mask = Tensor(),
                  const Tensor& memory_key_padding_mask = Tensor(), bool tgt_is_causal = false,
                  bool memory_is_causal = false);
+  // forward between the module's hooks, which see (tgt, memory) as torch's do.
+  using Module::operator();
+  Tensor operator()(const Tensor& tgt, const Tensor& memory, const Tensor& tgt_mask = Tensor(),
+                    const Tensor& memory_mask = Tensor(),
+                    const Tensor& tgt_key_padding_mask = Tensor(),
+                    const Tensor& memory_key_padding_mask = Tensor(), bool tgt_is_causal = false,
+                    bool memory_is_causal = false);
   std::shared_ptr<TransformerDecoderLayer> clone() const;
   int64_t d_model, nhead, dim_feedforward;
   double dropout_p, layer_norm_eps;
@@ -87,6 +98,10 @@ class TransformerEncoder : public Module {
   Tensor forward(const Tensor& src) override { return forward(src, Tensor(), Tensor()); }
   Tensor forward(const Tensor& src, const Tensor& mask, const Tensor& src_key_padding_mask,
                  std::optional<bool> is_causal = std::nullopt);
+  // forward between the module's hooks, which see (src,).
+  using Module::operator();
+  Tensor operator()(const Tensor& src, const Tensor& mask, const Tensor& src_key_padding_mask,
+                    std::optional<bool> is_causal = std::nullopt);
   int64_t num_layers;
 
  private:
@@ -105,6 +120,14 @@ class TransformerDecoder : public Module {
                  const Tensor& tgt_key_padding_mask = Tensor(),
                  const Tensor& memory_key_padding_mask = Tensor(),
                  std::optional<bool> tgt_is_causal = std::nullopt, bool memory_is_causal = false);
+  // forward between the module's hooks, which see (tgt, memory).
+  using Module::operator();
+  Tensor operator()(const Tensor& tgt, const Tensor& memory, const Tensor& tgt_mask = Tensor(),
+                    const Tensor& memory_mask = Tensor(),
+                    const Tensor& tgt_key_padding_mask = Tensor(),
+                    const Tensor& memory_key_padding_mask = Tensor(),
+                    std::optional<bool> tgt_is_causal = std::nullopt,
+                    bool memory_is_causal = false);
   int64_t num_layers;
 
  private:
