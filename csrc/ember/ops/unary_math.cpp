@@ -79,6 +79,16 @@ Tensor reciprocal(const Tensor& a) {
 
 Tensor& log1p_(Tensor& a) { return float_inplace(UnaryOp::Log1p, a, "log1p_", log1p); }
 Tensor& expm1_(Tensor& a) { return float_inplace(UnaryOp::Expm1, a, "expm1_", expm1); }
+Tensor& asin_(Tensor& a) { return float_inplace(UnaryOp::Asin, a, "asin_", asin); }
+Tensor& acos_(Tensor& a) { return float_inplace(UnaryOp::Acos, a, "acos_", acos); }
+Tensor& atan_(Tensor& a) { return float_inplace(UnaryOp::Atan, a, "atan_", atan); }
+Tensor positive(const Tensor& a) {
+  check_defined(a, "positive");
+  EMBER_CHECK(a.dtype() != DType::Bool, TypeError, "[positive] expected a numeric tensor, got "
+              "bool");
+  return a;
+}
+
 Tensor& floor_(Tensor& a) {
   return detail::inplace(a, [](const Tensor& x) { return floor(x); }, "floor_");
 }
