@@ -134,11 +134,6 @@ Tensor& floor_(Tensor& a);
 Tensor& ceil_(Tensor& a);
 Tensor& trunc_(Tensor& a);
 Tensor& round_(Tensor& a, int64_t decimals = 0);
-Tensor& asin_(Tensor& a);
-Tensor& acos_(Tensor& a);
-Tensor& atan_(Tensor& a);
-// a itself (PyTorch's positive); TypeError for bool.
-Tensor positive(const Tensor& a);
 
 // ---- comparisons, logical and bitwise ops (compare.cpp); never differentiable ----
 Tensor eq(const Tensor& a, const Tensor& b);

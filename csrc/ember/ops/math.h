@@ -101,6 +101,11 @@ Tensor& deg2rad_(Tensor& a);
 Tensor& rad2deg_(Tensor& a);
 Tensor& sgn_(Tensor& a);
 Tensor& i0_(Tensor& a);
+// In-place forms of unary_math.cpp's inverse trigonometric ops (there for the arc* aliases).
+Tensor& asin_(Tensor& a);
+Tensor& acos_(Tensor& a);
+Tensor& atan_(Tensor& a);
+Tensor positive(const Tensor& a);  // a itself (PyTorch's positive); TypeError for bool
 
 // ---- predicates (math_compare.cpp); bool results, not differentiable
 // |a - b| <= atol + rtol |b| elementwise (or equal); NaNs match when equal_nan.

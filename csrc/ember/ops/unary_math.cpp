@@ -7,6 +7,7 @@
 
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise_impl.h"
+#include "ember/ops/math.h"
 #include "ember/ops/view.h"
 
 namespace ember {
