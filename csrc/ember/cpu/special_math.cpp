@@ -170,11 +170,13 @@ double ndtri(double p) {
   if (std::isnan(p) || p < 0.0 || p > 1.0) return kNaN;
   if (p == 0.0) return -kInf;
   if (p == 1.0) return kInf;
+  // 2p - 1 is exact for p >= 0.25, and erfinv keeps relative precision near p = 0.5,
+  // where Phi(x) - p below would cancel.
+  if (p >= 0.25) return kSqrt2 * erfinv(2.0 * p - 1.0);
   double x = ndtri_guess(p);
   for (int it = 0; it < 3; ++it) {
-    // Phi(x) - p, from the tail that keeps relative precision; then a Halley step.
-    const double e = p < 0.5 ? 0.5 * std::erfc(-x / kSqrt2) - p
-                             : (1.0 - p) - 0.5 * std::erfc(x / kSqrt2);
+    // Phi(x) - p through erfc (relative precision in the lower tail); then a Halley step.
+    const double e = 0.5 * std::erfc(-x / kSqrt2) - p;
     const double u = e * kSqrt2Pi * std::exp(0.5 * x * x);
     if (!std::isfinite(u)) break;
     const double step = u / (1.0 + 0.5 * x * u);
