@@ -80,12 +80,16 @@ def test_torch_parity_values_and_grads(name):
 EDGE = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.5, -2.0, 3.0])
 
 
-def _same_bits_or_nan(actual, expected):
+def _same_specials(actual, expected):
+    """NaN, inf and the sign of zeros and infinities exactly; finite values to a few ulp
+    (torch's vectorised transcendental kernels may round differently from the C library)."""
     assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
     nan = np.isnan(expected)
     np.testing.assert_array_equal(np.isnan(actual), nan)
-    np.testing.assert_array_equal(actual[~nan], expected[~nan])
-    np.testing.assert_array_equal(np.signbit(actual[~nan]), np.signbit(expected[~nan]))
+    rtol = 1e-6 if actual.dtype == np.float32 else 1e-15
+    np.testing.assert_allclose(actual[~nan], expected[~nan], rtol=rtol, atol=0)
+    special = ~nan & ((expected == 0) | np.isinf(expected))
+    np.testing.assert_array_equal(np.signbit(actual[special]), np.signbit(expected[special]))
 
 
 @pytest.mark.parametrize("name", ["atan2", "hypot", "logaddexp", "logaddexp2", "fmod", "remainder",
@@ -97,9 +101,9 @@ def test_nan_inf_signed_zero_like_torch(name, dtype):
     b = np.tile(EDGE, EDGE.size).astype(dtype)
     out = to_np(getattr(ember, name)(tensor(a), tensor(b)))
     expected = getattr(torch, name)(torch.from_numpy(a), torch.from_numpy(b)).numpy()
-    if name in ("logaddexp", "logaddexp2"):  # torch's -0.0 / +0.0 choice is not part of the contract
+    if name in ("logaddexp", "logaddexp2", "fmax", "fmin"):  # the sign of a zero tie is unspecified
         out, expected = out + 0.0, expected + 0.0
-    _same_bits_or_nan(out, expected)
+    _same_specials(out, expected)
 
 
 @pytest.mark.parametrize("name", ["fmod", "remainder"])

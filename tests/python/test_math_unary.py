@@ -95,7 +95,11 @@ def test_edge_values_like_torch(name, dtype):
     expected = getattr(torch, name)(torch.from_numpy(x)).numpy()
     assert out.dtype == expected.dtype
     rtol = 1e-12 if dtype == np.float64 else 2e-6
-    np.testing.assert_allclose(out, expected, rtol=rtol, atol=0, equal_nan=True)
+    # float32 sinc at integers: torch rounds pi x in float32 (sin gives ~1e-8, not 0); ember
+    # computes in double, so only an absolute tolerance makes sense there.
+    atol = 1e-7 if (name == "sinc" and dtype == np.float32) else 0
+    np.testing.assert_allclose(out, expected, rtol=rtol, atol=atol, equal_nan=True)
+    np.testing.assert_array_equal(np.isinf(out), np.isinf(expected))
 
 
 def test_integer_inputs_compute_in_float32():
