@@ -17,6 +17,7 @@ using Grads = std::vector<Tensor>;
 namespace {
 
 constexpr double kPi = 3.14159265358979323846264338327950288;
+constexpr double kSqrt1_2 = 0.707106781186547524400844362104849;
 const Scalar kZero(int64_t{0});
 
 Tensor d_ndtri(const Tensor&, const Tensor& y) {
@@ -41,7 +42,7 @@ Grads d_xlog1py(const Tensor& g, const Tensor& x, const Tensor& y, const Tensor&
 
 Tensor ndtr(const Tensor& a) {
   check_defined(a, "ndtr");
-  return mul(erfc(mul(a, Scalar(-1.0 / std::sqrt(2.0)))), Scalar(0.5));
+  return mul(erfc(mul(a, Scalar(-kSqrt1_2))), Scalar(0.5));
 }
 Tensor ndtri(const Tensor& a) {
   return float_unary(UnaryOp::Ndtri, a, "ndtri", "NdtriBackward", d_ndtri, false, true);
