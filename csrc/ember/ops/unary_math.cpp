@@ -1,8 +1,8 @@
 // More unary maths with PyTorch semantics: log1p, expm1, log2, log10, tan, atan, asin, acos,
 // sinh, cosh (floating results; integer inputs compute in float32), the rounding family
 // floor, ceil, round (half to even, optional decimals), trunc (integer inputs are returned
-// as copies; gradient zero), and the composites square and reciprocal. Backward in ember
-// ops, so double backward works.
+// as copies; gradient zero), the composites square and reciprocal, and (declared in math.h)
+// asin_ / acos_ / atan_ and positive. Backward in ember ops, so double backward works.
 #include <cmath>
 
 #include "ember/ops/creation.h"
