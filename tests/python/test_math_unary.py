@@ -110,7 +110,8 @@ def test_integer_inputs_compute_in_float32():
         out = getattr(ember, name)(tensor(a))
         tout = getattr(torch, name)(torch.from_numpy(a))
         assert out.dtype == ember.float32 and tout.dtype == torch.float32, name
-        np.testing.assert_allclose(to_np(out), tout.numpy(), rtol=2e-6, equal_nan=True)
+        # atol: torch's float32 sinc(integer) is ~1e-8 (pi x rounded in float32), ours ~1e-17
+        np.testing.assert_allclose(to_np(out), tout.numpy(), rtol=2e-6, atol=1e-7, equal_nan=True)
 
 
 def test_digamma_polygamma_accuracy():
