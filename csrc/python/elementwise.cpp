@@ -81,8 +81,12 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
     if (!py::isinstance<Tensor>(input)) {
       Scalar base = to_scalar(input, "pow");
       const Tensor& e = exponent.cast<const Tensor&>();
-      py::gil_scoped_release release;
-      return py::cast(pow(base, e));
+      Tensor r;
+      {
+        py::gil_scoped_release release;
+        r = pow(base, e);
+      }
+      return py::cast(std::move(r));  // with the GIL held
     }
     return dispatch_other(input.cast<const Tensor&>(), exponent, "pow", false,
         [](const Tensor& x, const Tensor& y) { return pow(x, y); },

@@ -45,8 +45,12 @@ void scalar_first(py::module_& m, const char* name, const char* other, FT ft, FS
     if (!py::isinstance<Tensor>(input)) {
       Scalar s = to_scalar(input, name);
       const Tensor& t = b.cast<const Tensor&>();
-      py::gil_scoped_release release;
-      return py::cast(fr(s, t));
+      Tensor r;
+      {
+        py::gil_scoped_release release;
+        r = fr(s, t);
+      }
+      return py::cast(std::move(r));  // with the GIL held
     }
     return dispatch_other(input.cast<const Tensor&>(), b, name, false, ft, fs);
   }, py::arg("input"), py::arg(other));

@@ -85,12 +85,17 @@ def test_torch_parity_values_and_grads(name):
 EDGE = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -2.0, -2.5, 3.0, 1e-30, 40.0])
 
 
+# Not sgn: ember's sign keeps NaN (like NumPy) where torch's gives 0. i0(+-inf) is inf here
+# (NumPy, SciPy); torch returns NaN there, so infinities are checked separately.
 @pytest.mark.parametrize("name", ["asinh", "acosh", "atanh", "erfc", "erfinv", "exp2", "lgamma",
-                                  "digamma", "sinc", "i0", "frac", "deg2rad", "sgn"])
+                                  "digamma", "sinc", "i0", "frac", "deg2rad"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_edge_values_like_torch(name, dtype):
     torch = pytest.importorskip("torch")
     x = EDGE.astype(dtype)
+    if name == "i0":
+        assert (to_np(ember.i0(tensor(np.array([np.inf, -np.inf], dtype=dtype)))) == np.inf).all()
+        x = x[np.isfinite(x) | np.isnan(x)]
     out = to_np(getattr(ember, name)(tensor(x)))
     expected = getattr(torch, name)(torch.from_numpy(x)).numpy()
     assert out.dtype == expected.dtype
@@ -133,11 +138,13 @@ def test_polygamma_grad_method_inplace():
     for n in (0, 1, 2):
         assert gradcheck(lambda t: ember.polygamma(n, t), (x,))
         assert gradgradcheck(lambda t: ember.polygamma(n, t), (x,))
+        # torch's trigamma and higher orders are good to ~1e-9 (accuracy against SciPy is
+        # checked in test_digamma_polygamma_accuracy)
         tp = torch.polygamma(n, torch.from_numpy(a)).numpy()
-        np.testing.assert_allclose(to_np(tensor(a).polygamma(n)), tp, rtol=1e-12)
+        np.testing.assert_allclose(to_np(tensor(a).polygamma(n)), tp, rtol=1e-8)
     t = tensor(a)
     assert t.polygamma_(1) is t
-    np.testing.assert_allclose(to_np(t), torch.polygamma(1, torch.from_numpy(a)).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(to_np(t), to_np(ember.polygamma(1, tensor(a))), rtol=0)
     with pytest.raises(ValueError, match=r"\[polygamma\] expected a non-negative order n, got -1"):
         ember.polygamma(-1, tensor(a))
 
