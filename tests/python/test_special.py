@@ -45,7 +45,8 @@ def test_accuracy_against_scipy():
     sp = pytest.importorskip("scipy.special")
     x = np.concatenate([np.linspace(-40, 40, 801), [-1e3, -300, -38.5, 1e-300, 0.0, -0.0]])
     np.testing.assert_allclose(to_np(es.ndtr(tensor(x))), sp.ndtr(x), rtol=1e-13, atol=1e-300)
-    np.testing.assert_allclose(to_np(es.log_ndtr(tensor(x))), sp.log_ndtr(x), rtol=1e-13, atol=1e-300)
+    # rtol: for x >> 0 the value is -erfc(x / sqrt 2) / 2, and C libraries differ there by ~1e-13
+    np.testing.assert_allclose(to_np(es.log_ndtr(tensor(x))), sp.log_ndtr(x), rtol=1e-12, atol=1e-300)
     p = np.concatenate([np.linspace(1e-6, 1 - 1e-6, 501), [1e-300, 1e-100, 1e-20, 1 - 1e-12, 0.5]])
     np.testing.assert_allclose(to_np(es.ndtri(tensor(p))), sp.ndtri(p), rtol=1e-13, atol=1e-15)
     b = np.concatenate([np.linspace(-700, 700, 1401), np.linspace(-35, 35, 701), [1e-12, -1e-200]])
