@@ -1,77 +1,11 @@
 // Bindings for elementwise ops: module functions and Tensor methods with PyTorch's names
 // and arguments, their in-place forms (returning self), and the Tensor arithmetic,
 // comparison and bitwise operators. `other` operands may be tensors or Python numbers.
-#include <cstring>
-
-#include "bind.h"
+#include "bind_elementwise.h"
 
 namespace ember::python {
 
 namespace {
-
-using Release = py::call_guard<py::gil_scoped_release>;
-
-// NumPy scalars (np.float32(2), np.int64(3)) count as numbers too; arrays do not.
-bool is_numpy_scalar(PyObject* o) {
-  const char* name = Py_TYPE(o)->tp_name;
-  return std::strncmp(name, "numpy.", 6) == 0 && std::strcmp(name, "numpy.ndarray") != 0 &&
-         (PyIndex_Check(o) || (Py_TYPE(o)->tp_as_number && Py_TYPE(o)->tp_as_number->nb_float));
-}
-
-bool is_number(py::handle h) {
-  PyObject* o = h.ptr();
-  return PyBool_Check(o) || PyLong_Check(o) || PyFloat_Check(o) || is_numpy_scalar(o);
-}
-
-Scalar number(py::handle h, const char* op) {
-  PyObject* o = h.ptr();
-  if (!PyBool_Check(o) && !PyLong_Check(o) && !PyFloat_Check(o) && is_numpy_scalar(o)) {
-    if (PyIndex_Check(o)) return Scalar(py::reinterpret_steal<py::int_>(PyNumber_Index(o)).cast<int64_t>());
-    return Scalar(py::reinterpret_steal<py::float_>(PyNumber_Float(o)).cast<double>());
-  }
-  return to_scalar(h, op);
-}
-
-py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotImplemented); }
-
-// Calls ft(a, tensor) or fs(a, scalar) by other's type, GIL released. Anything else
-// returns NotImplemented (operators, so Python can try the reflected method) or raises
-// TypeError naming op (functions).
-template <class FT, class FS>
-py::object dispatch_other(const Tensor& a, py::handle other, const char* op, bool operator_form,
-                          FT ft, FS fs) {
-  Tensor r;
-  if (py::isinstance<Tensor>(other)) {
-    const Tensor& b = other.cast<const Tensor&>();
-    py::gil_scoped_release release;
-    r = ft(a, b);
-  } else if (is_number(other)) {
-    Scalar s = number(other, op);
-    py::gil_scoped_release release;
-    r = fs(a, s);
-  } else if (operator_form) {
-    return not_implemented();
-  } else {
-    to_scalar(other, op);  // raises TypeError naming the type
-  }
-  return py::cast(std::move(r));
-}
-
-// Same for in-place forms: the result is self (the same Python object).
-template <class FT, class FS>
-py::object dispatch_inplace(py::object self, py::handle other, const char* op, FT ft, FS fs) {
-  Tensor& a = self.cast<Tensor&>();
-  if (py::isinstance<Tensor>(other)) {
-    const Tensor& b = other.cast<const Tensor&>();
-    py::gil_scoped_release release;
-    ft(a, b);
-  } else {
-    Scalar s = number(other, op);
-    py::gil_scoped_release release;
-    fs(a, s);
-  }
-  return self;
-}
 
 std::string mode_of(py::handle rounding_mode) {
   return rounding_mode.is_none() ? std::string() : rounding_mode.cast<std::string>();
@@ -97,30 +31,6 @@ Tensor clamp_any(const Tensor& a, py::handle min, py::handle max) {
   if (lo.scalar) lo.tensor = scalar_tensor(*lo.scalar, lo.scalar->dtype());
   if (hi.scalar) hi.tensor = scalar_tensor(*hi.scalar, hi.scalar->dtype());
   return clamp(a, lo.tensor, hi.tensor);
-}
-
-// Binds f as module function `name` (first argument "input") and as a Tensor method.
-template <class F, class... Extra>
-void both(py::module_& m, TensorClass& cls, const char* name, F f, const Extra&... extra) {
-  m.def(name, f, py::arg("input"), extra...);
-  cls.def(name, f, extra...);
-}
-
-template <class F>
-void unary(py::module_& m, TensorClass& cls, const char* name, F f) {
-  both(m, cls, name, [f](const Tensor& a) { return f(a); }, Release());
-}
-
-template <class F>
-void unary_inplace(TensorClass& cls, const char* name, F f) {
-  cls.def(name, [f](py::object self) {
-    Tensor& a = self.cast<Tensor&>();
-    {
-      py::gil_scoped_release release;
-      f(a);
-    }
-    return self;
-  });
 }
 
 }  // namespace
@@ -171,8 +81,12 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
     if (!py::isinstance<Tensor>(input)) {
       Scalar base = to_scalar(input, "pow");
       const Tensor& e = exponent.cast<const Tensor&>();
-      py::gil_scoped_release release;
-      return py::cast(pow(base, e));
+      Tensor r;
+      {
+        py::gil_scoped_release release;
+        r = pow(base, e);
+      }
+      return py::cast(std::move(r));  // with the GIL held
     }
     return dispatch_other(input.cast<const Tensor&>(), exponent, "pow", false,
         [](const Tensor& x, const Tensor& y) { return pow(x, y); },

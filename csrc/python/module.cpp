@@ -93,5 +93,6 @@ PYBIND11_MODULE(_C, m) {
   python::bind_nn_activation(m, cls);
   python::bind_composite(m, cls);
   python::bind_norms(m, cls);
+  python::bind_math(m, cls);
   python::enable_module_gc(m.attr("nn").attr("Module"));
 }

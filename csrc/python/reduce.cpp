@@ -90,6 +90,49 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
          py::arg("dim") = py::none(), py::arg("unbiased") = py::none(),
          py::arg("keepdim") = false, py::kw_only(), py::arg("correction") = py::none());
   }
+  for (const char* name : {"nansum", "nanmean"}) {
+    bool is_sum = name[3] == 's';
+    both(m, cls, name,
+         [is_sum](const Tensor& t, const py::object& dim, bool keepdim, std::optional<DType> dtype) {
+           auto dims = dims_arg(dim, is_sum ? "nansum" : "nanmean");
+           py::gil_scoped_release g;
+           return is_sum ? nansum(t, dims, keepdim, dtype) : nanmean(t, dims, keepdim, dtype);
+         },
+         py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+         py::arg("dtype") = py::none());
+  }
+  for (const char* name : {"var_mean", "std_mean"}) {
+    bool is_std = name[0] == 's';
+    both(m, cls, name,
+         [is_std](const Tensor& t, const py::object& dim, const py::object& unbiased, bool keepdim,
+                  const py::object& correction) {
+           const char* op = is_std ? "std_mean" : "var_mean";
+           auto dims = dims_arg(dim, op);
+           double c = correction_of(unbiased, correction, op);
+           TensorPair r;
+           {
+             py::gil_scoped_release g;
+             r = is_std ? std_mean(t, dims, c, keepdim) : var_mean(t, dims, c, keepdim);
+           }
+           return py::make_tuple(r.first, r.second);
+         },
+         py::arg("dim") = py::none(), py::arg("unbiased") = py::none(),
+         py::arg("keepdim") = false, py::kw_only(), py::arg("correction") = py::none());
+  }
+  py::object aminmax_t = namedtuple("aminmax", py::make_tuple("min", "max"));
+  aminmax_t.attr("__module__") = "ember.return_types";
+  m.attr("_aminmax_result") = aminmax_t;
+  both(m, cls, "aminmax",
+       [aminmax_t](const Tensor& t, const py::object& dim, bool keepdim) {
+         std::optional<int64_t> d = to_dim(dim, "aminmax");
+         TensorPair r;
+         {
+           py::gil_scoped_release g;
+           r = aminmax(t, d, keepdim);
+         }
+         return aminmax_t(r.first, r.second);
+       },
+       py::kw_only(), py::arg("dim") = py::none(), py::arg("keepdim") = false);
   for (const char* name : {"max", "min"}) {
     bool is_max = name[1] == 'a';
     py::object tuple_t = is_max ? max_t : min_t;

@@ -62,10 +62,24 @@ def is_nonzero(input):
     return _builtins.bool(input)
 
 
+def is_same_size(input, other):
+    """True when input and other have the same shape."""
+    return input.shape == other.shape
+
+
+# numpy-style comparison aliases PyTorch has (Tensor methods of the same names: _tensor.py).
+greater = _C.gt
+greater_equal = _C.ge
+less = _C.lt
+less_equal = _C.le
+not_equal = _C.ne
+
+
 # Subpackages (these replace the bare C++ submodules that the star import brought in).
 from .serialization import save, load  # noqa: E402
 import ember.nn as nn  # noqa: E402 - the Python package (replaces ember._C.nn from the star import)
 from . import optim  # noqa: E402 - the Python package (replaces ember._C.optim)
 from . import utils  # noqa: E402
 import ember.linalg as linalg  # noqa: E402 - the Python module (replaces ember._C.linalg)
+import ember.special as special  # noqa: E402 - the Python module (replaces ember._C.special)
 from ._paths import cmake_dir, include_dir, lib_dir  # noqa: E402,F401

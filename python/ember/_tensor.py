@@ -419,6 +419,12 @@ def _attach():
     }
     for name, fn in methods.items():
         setattr(Tensor, name, fn)
+    # numpy-style comparison aliases, as PyTorch's Tensor has them
+    for alias, name in (("greater", "gt"), ("greater_equal", "ge"), ("less", "lt"),
+                        ("less_equal", "le"), ("not_equal", "ne")):
+        setattr(Tensor, alias, getattr(Tensor, name))
+    Tensor.is_nonzero = _bool
+    Tensor.is_same_size = lambda self, other: self.shape == other.shape
     Tensor.__array_priority__ = 1000
     Tensor.is_cpu = property(lambda self: self.device == "cpu")
 

@@ -85,6 +85,104 @@ T floor_div(T a, T b) {
   return q - f > T(0.5) ? f + 1 : f;
 }
 
+// PyTorch's remainder: the sign follows the divisor (Python's %).
+template <class T>
+T remainder(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    if (b == 0 || b == -1) return T(0);  // x % 0 is checked by the op; x % -1 may overflow
+    T r = a % b;
+    return (r != 0 && ((r < 0) != (b < 0))) ? T(r + b) : r;
+  } else {
+    T r = std::fmod(a, b);
+    return (r != 0 && ((b < 0) != (r < 0))) ? r + b : r;
+  }
+}
+
+template <class T>
+T log_add_exp(T a, T b, bool base2) {
+  if (std::isinf(a) && a == b) return a;  // inf - inf would give NaN below
+  const T m = a > b ? a : b;
+  const T d = -std::fabs(a - b);
+  return base2 ? m + std::log1p(std::exp2(d)) / T(0.693147180559945309417232121458176568)
+               : m + std::log1p(std::exp(d));
+}
+
+// x * f(y), 0 where x == 0 unless y is NaN (xlogy, xlog1py).
+template <class T, class F>
+T x_times(T x, T y, F f) {
+  if (y != y) return y;
+  return x == 0 ? T(0) : x * f(y);
+}
+
+int64_t gcd64(int64_t x, int64_t y) {
+  uint64_t a = x < 0 ? uint64_t(0) - uint64_t(x) : uint64_t(x);
+  uint64_t b = y < 0 ? uint64_t(0) - uint64_t(y) : uint64_t(y);
+  while (a != 0) {
+    uint64_t c = a;
+    a = b % a;
+    b = c;
+  }
+  return static_cast<int64_t>(b);
+}
+
+// Ops of ops/math_binary.cpp in T (float, double or int64); false when op is not one.
+template <class T>
+bool math_binary(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b) {
+  switch (op) {
+    case BinaryOp::Fmod:
+      if constexpr (std::is_integral_v<T>)
+        run<T, T>(out, a, b, [](T x, T y) { return (y == 0 || y == -1) ? T(0) : T(x % y); });
+      else
+        run<T, T>(out, a, b, [](T x, T y) { return std::fmod(x, y); });
+      return true;
+    case BinaryOp::Remainder: run<T, T>(out, a, b, [](T x, T y) { return remainder(x, y); }); return true;
+    case BinaryOp::Fmax:  // NaN-ignoring; ints have no NaN
+      run<T, T>(out, a, b, [](T x, T y) { return x != x ? y : y != y ? x : x < y ? y : x; });
+      return true;
+    case BinaryOp::Fmin:
+      run<T, T>(out, a, b, [](T x, T y) { return x != x ? y : y != y ? x : y < x ? y : x; });
+      return true;
+    case BinaryOp::Heaviside:
+      run<T, T>(out, a, b, [](T x, T y) { return x == 0 ? y : T(x > 0); });
+      return true;
+    default: break;
+  }
+  if constexpr (std::is_integral_v<T>) {
+    switch (op) {
+      case BinaryOp::Gcd: run<T, T>(out, a, b, [](T x, T y) { return gcd64(x, y); }); return true;
+      case BinaryOp::Lcm:
+        run<T, T>(out, a, b, [](T x, T y) {
+          const T g = gcd64(x, y);
+          if (g == 0) return T(0);
+          const uint64_t r = uint64_t(x / g) * uint64_t(y);
+          return T(int64_t(r) < 0 ? uint64_t(0) - r : r);
+        });
+        return true;
+      default: return false;
+    }
+  } else {
+    switch (op) {
+      case BinaryOp::Atan2: run<T, T>(out, a, b, [](T x, T y) { return std::atan2(x, y); }); return true;
+      case BinaryOp::Hypot: run<T, T>(out, a, b, [](T x, T y) { return std::hypot(x, y); }); return true;
+      case BinaryOp::LogAddExp:
+        run<T, T>(out, a, b, [](T x, T y) { return log_add_exp(x, y, false); });
+        return true;
+      case BinaryOp::LogAddExp2:
+        run<T, T>(out, a, b, [](T x, T y) { return log_add_exp(x, y, true); });
+        return true;
+      case BinaryOp::CopySign: run<T, T>(out, a, b, [](T x, T y) { return std::copysign(x, y); }); return true;
+      case BinaryOp::NextAfter: run<T, T>(out, a, b, [](T x, T y) { return std::nextafter(x, y); }); return true;
+      case BinaryOp::Xlogy:
+        run<T, T>(out, a, b, [](T x, T y) { return x_times(x, y, [](T v) { return std::log(v); }); });
+        return true;
+      case BinaryOp::Xlog1py:
+        run<T, T>(out, a, b, [](T x, T y) { return x_times(x, y, [](T v) { return std::log1p(v); }); });
+        return true;
+      default: return false;
+    }
+  }
+}
+
 template <class T>
 void compare(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b) {
   switch (op) {
@@ -100,6 +198,7 @@ void compare(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b) {
 
 template <class T>
 void floating(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b) {
+  if (math_binary<T>(op, out, a, b)) return;
   auto arith = [&](auto f) {
     if constexpr (std::is_same_v<T, float>) run_f32(op, out, a, b, f);
     else run<T, T>(out, a, b, f);
@@ -124,6 +223,7 @@ void floating(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b) {
 void integer(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b) {
   using T = int64_t;
   using U = uint64_t;  // wrap-around arithmetic without signed-overflow UB
+  if (math_binary<T>(op, out, a, b)) return;
   switch (op) {
     case BinaryOp::Add: return run<T, T>(out, a, b, [](T x, T y) { return T(U(x) + U(y)); });
     case BinaryOp::Sub: return run<T, T>(out, a, b, [](T x, T y) { return T(U(x) - U(y)); });

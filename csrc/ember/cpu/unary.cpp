@@ -9,6 +9,7 @@
 
 #include "ember/cpu/elementwise_loop.h"
 #include "ember/cpu/isa.h"
+#include "ember/cpu/special_math.h"
 
 namespace ember::cpu {
 
@@ -41,11 +42,41 @@ T erfc_based_gelu(T x) {
   return T(0.5) * x * std::erfc(-x * T(0.707106781186547524400844362104849));
 }
 
+// Special functions: float32 computes in double and rounds once.
+template <class T>
+bool special_fn(UnaryOp op, Tensor& out, const Tensor& in, double p0) {
+  auto via = [&](double (*f)(double)) { run<T>(out, in, [f](T x) { return T(f(double(x))); }); };
+  switch (op) {
+    case UnaryOp::Erfinv: via(special::erfinv); return true;
+    case UnaryOp::Digamma: via(special::digamma); return true;
+    case UnaryOp::I0: via(special::i0); return true;
+    case UnaryOp::I0e: via(special::i0e); return true;
+    case UnaryOp::I1: via(special::i1); return true;
+    case UnaryOp::I1e: via(special::i1e); return true;
+    case UnaryOp::Ndtri: via(special::ndtri); return true;
+    case UnaryOp::LogNdtr: via(special::log_ndtr); return true;
+    case UnaryOp::Sinc: via(special::sinc); return true;
+    case UnaryOp::Polygamma: {
+      const int64_t n = static_cast<int64_t>(p0);
+      run<T>(out, in, [n](T x) { return T(special::polygamma(n, double(x))); });
+      return true;
+    }
+    default: return false;
+  }
+}
+
 // Ops computed with the C library in both float widths (the SIMD kernel lacks them);
 // false when op is not one of them.
 template <class T>
-bool libm(UnaryOp op, Tensor& out, const Tensor& in) {
+bool libm(UnaryOp op, Tensor& out, const Tensor& in, double p0) {
+  if (special_fn<T>(op, out, in, p0)) return true;
   switch (op) {
+    case UnaryOp::Asinh: run<T>(out, in, [](T x) { return std::asinh(x); }); return true;
+    case UnaryOp::Acosh: run<T>(out, in, [](T x) { return std::acosh(x); }); return true;
+    case UnaryOp::Atanh: run<T>(out, in, [](T x) { return std::atanh(x); }); return true;
+    case UnaryOp::Erfc: run<T>(out, in, [](T x) { return std::erfc(x); }); return true;
+    case UnaryOp::Exp2: run<T>(out, in, [](T x) { return std::exp2(x); }); return true;
+    case UnaryOp::Lgamma: run<T>(out, in, [](T x) { return std::lgamma(x); }); return true;
     case UnaryOp::Sin: run<T>(out, in, [](T x) { return std::sin(x); }); return true;
     case UnaryOp::Cos: run<T>(out, in, [](T x) { return std::cos(x); }); return true;
     case UnaryOp::Log1p: run<T>(out, in, [](T x) { return std::log1p(x); }); return true;
@@ -65,7 +96,7 @@ bool libm(UnaryOp op, Tensor& out, const Tensor& in) {
 
 void float64(UnaryOp op, Tensor& out, const Tensor& in, double p0, double p1) {
   using T = double;
-  if (libm<T>(op, out, in)) return;
+  if (libm<T>(op, out, in, p0)) return;
   switch (op) {
     case UnaryOp::Neg: return run<T>(out, in, [](T x) { return -x; });
     case UnaryOp::Abs: return run<T>(out, in, [](T x) { return std::fabs(x); });
@@ -103,7 +134,7 @@ void float64(UnaryOp op, Tensor& out, const Tensor& in, double p0, double p1) {
 }
 
 void float32(UnaryOp op, Tensor& out, const Tensor& in, double p0, double p1) {
-  if (libm<float>(op, out, in)) return;
+  if (libm<float>(op, out, in, p0)) return;
   const float f0 = static_cast<float>(p0), f1 = static_cast<float>(p1);
   for_each_run<2>(out.shape(), {&out, &in}, [op, f0, f1](char** p, const int64_t* s, int64_t n) {
     if (s[0] == 4 && s[1] == 4) {

@@ -7,6 +7,7 @@
 #include "ember/ops/creation.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/elementwise_impl.h"
+#include "ember/ops/math.h"
 #include "ember/ops/view.h"
 
 namespace ember {
@@ -98,10 +99,7 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool e
   EMBER_CHECK(rtol >= 0 && atol >= 0, ValueError, "[allclose] expected non-negative rtol and "
               "atol, got rtol=", rtol, ", atol=", atol);
   autograd::NoGradGuard guard;
-  Tensor close = logical_or(eq(a, b), le(abs(sub(a, b)), add(mul(abs(b), Scalar(rtol)),
-                                                              Scalar(atol))));
-  if (equal_nan) close = logical_or(close, logical_and(isnan(a), isnan(b)));
-  return all(close).data<bool>()[0];
+  return all(isclose(a, b, rtol, atol, equal_nan)).data<bool>()[0];
 }
 
 Tensor logical_not(const Tensor& a) {

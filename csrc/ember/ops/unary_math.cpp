@@ -1,12 +1,13 @@
 // More unary maths with PyTorch semantics: log1p, expm1, log2, log10, tan, atan, asin, acos,
 // sinh, cosh (floating results; integer inputs compute in float32), the rounding family
 // floor, ceil, round (half to even, optional decimals), trunc (integer inputs are returned
-// as copies; gradient zero), and the composites square and reciprocal. Backward in ember
-// ops, so double backward works.
+// as copies; gradient zero), the composites square and reciprocal, and (declared in math.h)
+// asin_ / acos_ / atan_ and positive. Backward in ember ops, so double backward works.
 #include <cmath>
 
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise_impl.h"
+#include "ember/ops/math.h"
 #include "ember/ops/view.h"
 
 namespace ember {
@@ -79,6 +80,16 @@ Tensor reciprocal(const Tensor& a) {
 
 Tensor& log1p_(Tensor& a) { return float_inplace(UnaryOp::Log1p, a, "log1p_", log1p); }
 Tensor& expm1_(Tensor& a) { return float_inplace(UnaryOp::Expm1, a, "expm1_", expm1); }
+Tensor& asin_(Tensor& a) { return float_inplace(UnaryOp::Asin, a, "asin_", asin); }
+Tensor& acos_(Tensor& a) { return float_inplace(UnaryOp::Acos, a, "acos_", acos); }
+Tensor& atan_(Tensor& a) { return float_inplace(UnaryOp::Atan, a, "atan_", atan); }
+Tensor positive(const Tensor& a) {
+  check_defined(a, "positive");
+  EMBER_CHECK(a.dtype() != DType::Bool, TypeError, "[positive] expected a numeric tensor, got "
+              "bool");
+  return a;
+}
+
 Tensor& floor_(Tensor& a) {
   return detail::inplace(a, [](const Tensor& x) { return floor(x); }, "floor_");
 }
