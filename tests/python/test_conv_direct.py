@@ -247,7 +247,7 @@ for xs, ws, s, p, g in [((1, 3, 40, 38), (16, 3, 7, 7), 2, 3, 1), ((2, 16, 14, 1
     ex, ew = (ember.from_numpy(a).requires_grad_() for a in (x, w))
     y = ember.conv2d(ex, ew, ember.from_numpy(b), s, p, 1, g)
     assert np.allclose(y.numpy(), ref, rtol=1e-4, atol=1e-4), (xs, ws, np.abs(y.numpy() - ref).max())
-    gy = rng.standard_normal(y.shape).astype(np.float32)
+    gy = rng.standard_normal(tuple(y.shape)).astype(np.float32)
     y.backward(ember.from_numpy(gy))
     dx, dw = (ember.from_numpy(a.astype(np.float64)).requires_grad_() for a in (x, w))
     ember.conv2d(dx, dw, None, s, p, 1, g).backward(ember.from_numpy(gy.astype(np.float64)))
