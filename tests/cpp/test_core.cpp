@@ -2,6 +2,10 @@
 #include <ember/ember.h>
 
 #include <cstring>
+#include <thread>
+#include <vector>
+
+#include "ember/core/allocator.h"
 
 #include "check.h"
 
@@ -119,6 +123,77 @@ static void test_hooks() {
                RuntimeError);
 }
 
+// The host block cache: a freed large block is reused for the next request of its size
+// class, the cache stays within its limit, and concurrent use from threads is safe.
+static void test_host_cache() {
+  const size_t old = host_cache_limit();  // 0 in sanitizer builds: on for this test
+  set_host_cache_limit(size_t{256} << 20);
+  host_empty_cache();
+  CHECK(host_cached_bytes() == 0);
+  size_t cap = 0, cap2 = 0;
+  void* p = host_alloc(3211264, cap);  // a 64 x 112 x 112 float32 conv output
+  CHECK(p != nullptr && cap >= 3211264 && cap <= 3211264 + 3211264 / 8);
+  CHECK(reinterpret_cast<uintptr_t>(p) % kAlignment == 0);
+  host_free(p, cap);
+  CHECK(host_cached_bytes() == cap);
+  void* q = host_alloc(3211264 - 1000, cap2);  // same size class: the same block
+  CHECK(q == p && cap2 == cap && host_cached_bytes() == 0);
+  host_free(q, cap2);
+  void* small = host_alloc(1000, cap);  // small blocks bypass the cache
+  CHECK(cap == 1024);
+  host_free(small, cap);
+  CHECK(host_cached_bytes() == cap2);
+  // Bounded: with a 4 MiB limit, blocks of 1 MiB evict the oldest; 2 MiB is over a quarter.
+  set_host_cache_limit(size_t{4} << 20);
+  CHECK(host_cached_bytes() == cap2);  // still fits
+  std::vector<void*> blocks;
+  for (int i = 0; i < 6; ++i) blocks.push_back(host_alloc(size_t{1} << 20, cap));
+  for (void* b : blocks) host_free(b, cap);
+  CHECK(host_cached_bytes() == (size_t{4} << 20));
+  void* big = host_alloc(size_t{2} << 20, cap);
+  host_free(big, cap);
+  CHECK(host_cached_bytes() == (size_t{4} << 20));
+  set_host_cache_limit(0);  // off
+  CHECK(host_cached_bytes() == 0);
+  p = host_alloc(size_t{1} << 20, cap);
+  host_free(p, cap);
+  CHECK(host_cached_bytes() == 0);
+  set_host_cache_limit(size_t{256} << 20);
+  // Threads allocating, filling, checking and freeing blocks of mixed sizes at once.
+  std::vector<int> bad(4, 0);
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; ++t)
+    ts.emplace_back([t, &bad] {
+      for (int it = 0; it < 300; ++it) {
+        const size_t n = (size_t{1} << 17) + static_cast<size_t>((it * 7 + t) % 13) * 65536;
+        size_t c = 0;
+        auto* b = static_cast<unsigned char*>(host_alloc(n, c));
+        if (!b || c < n) {
+          ++bad[t];
+          continue;
+        }
+        std::memset(b, t + 1, n);
+        for (size_t i = 0; i < n; i += 4093)
+          if (b[i] != t + 1) ++bad[t];
+        host_free(b, c);
+      }
+    });
+  for (auto& th : ts) th.join();
+  for (int b : bad) CHECK(b == 0);
+  CHECK(host_cached_bytes() <= host_cache_limit());
+  // Tensors go through the cache: a freed 2 MB tensor's block serves the next one.
+  host_empty_cache();
+  const void* d0;
+  {
+    Tensor a = Tensor::empty({512, 1024});
+    d0 = a.data<float>();
+  }
+  CHECK(host_cached_bytes() >= (size_t{2} << 20));
+  Tensor b2 = Tensor::empty({512, 1024});
+  CHECK(b2.data<float>() == d0);
+  set_host_cache_limit(old);
+}
+
 int main() {
   test_views();
   test_hooks();
@@ -126,5 +201,6 @@ int main() {
   test_autograd();
   test_errors();
   test_threads();
+  test_host_cache();
   return check_report("test_core");
 }

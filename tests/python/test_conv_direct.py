@@ -2,6 +2,10 @@
 small images per panel; depthwise register-blocked kernels): forward against the C++ 7-loop
 reference and NumPy, input / weight / bias gradients against PyTorch, float64 gradient checks
 of the same geometries, and bitwise thread determinism."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -225,6 +229,41 @@ def test_pointwise_same_for_threads():
             return y, x.grad, w.grad
 
         same_for_threads(run)
+
+
+# ---- lower ISAs: the direct kernels are AVX-512 only, other CPUs take the GEMM paths
+
+LOWER_ISA_SCRIPT = r"""
+import numpy as np, ember
+rng = np.random.default_rng(0)
+# (x shape, w shape, stride, padding, groups): the benchmark's kinds, small
+for xs, ws, s, p, g in [((1, 3, 40, 38), (16, 3, 7, 7), 2, 3, 1), ((2, 16, 14, 15), (12, 16, 3, 3), 1, 1, 1),
+                        ((2, 32, 7, 9), (40, 32, 1, 1), 1, 0, 1), ((3, 3, 8, 8), (8, 3, 3, 3), 1, 1, 1),
+                        ((2, 8, 9, 9), (6, 4, 3, 3), 1, 1, 2)]:
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = (rng.standard_normal(ws) * 0.2).astype(np.float32)
+    b = rng.standard_normal(ws[0]).astype(np.float32)
+    ref = ember._C._conv2d_reference(*(ember.from_numpy(a) for a in (x, w, b)), s, p, 1, g).numpy()
+    ex, ew = (ember.from_numpy(a).requires_grad_() for a in (x, w))
+    y = ember.conv2d(ex, ew, ember.from_numpy(b), s, p, 1, g)
+    assert np.allclose(y.detach().numpy(), ref, rtol=1e-4, atol=1e-4), (xs, ws)
+    gy = rng.standard_normal(tuple(y.shape)).astype(np.float32)
+    y.backward(ember.from_numpy(gy))
+    dx, dw = (ember.from_numpy(a.astype(np.float64)).requires_grad_() for a in (x, w))
+    ember.conv2d(dx, dw, None, s, p, 1, g).backward(ember.from_numpy(gy.astype(np.float64)))
+    assert np.allclose(ex.grad.numpy(), dx.grad.numpy(), rtol=1e-4, atol=1e-3), xs
+    assert np.allclose(ew.grad.numpy(), dw.grad.numpy(), rtol=1e-4, atol=1e-3), ws
+print(ember.config()["isa"])
+"""
+
+
+@pytest.mark.parametrize("isa", ["baseline", "avx2"])
+def test_conv_on_lower_isas_matches_reference(isa):
+    env = dict(os.environ, EMBER_ISA=isa)
+    r = subprocess.run([sys.executable, "-c", LOWER_ISA_SCRIPT], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().startswith(isa) or r.stdout.strip().startswith("baseline")
 
 
 # ---- 2x2 max pooling of narrow maps (planes pooled as one tall plane)

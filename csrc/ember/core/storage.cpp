@@ -1,12 +1,8 @@
-// Aligned host allocation. Failure (including absurd sizes) is a MemoryError, never an abort.
+// Tensor storage on the host allocator (core/allocator.h). Failure (including absurd sizes)
+// is a MemoryError, never an abort.
 #include "ember/core/storage.h"
 
-#include <cstdlib>
-#include <new>
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
+#include "ember/core/allocator.h"
 #include "ember/core/error.h"
 
 namespace ember {
@@ -17,26 +13,13 @@ std::shared_ptr<Storage> allocate_storage(size_t nbytes, Device device) {
   auto s = std::make_shared<Storage>();
   s->nbytes = nbytes;
   s->device = device;
-  // Round up so SIMD tails may read (never write) a full vector past the end safely.
-  size_t padded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
-  if (padded == 0) padded = kAlignment;
-  size_t align = kAlignment;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  // Large buffers get transparent huge pages (as NumPy does): first-touch page faults
-  // otherwise dominate big elementwise ops (about 7x slower for a 64 MB result).
-  constexpr size_t kHugePage = size_t{2} << 20;
-  if (padded >= 2 * kHugePage) {
-    align = kHugePage;
-    padded = (padded + kHugePage - 1) / kHugePage * kHugePage;
-  }
-#endif
-  void* p = std::aligned_alloc(align, padded);
+  // Blocks are rounded up (allocator.h), so SIMD tails may read (never write) a full vector
+  // past the end safely.
+  size_t capacity = 0;
+  void* p = host_alloc(nbytes, capacity);
   EMBER_CHECK(p != nullptr, MemoryError, "[allocate] could not allocate ", nbytes, " bytes");
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (align != kAlignment) madvise(p, padded, MADV_HUGEPAGE);  // a hint; failure is harmless
-#endif
   s->data = p;
-  s->owner = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  s->owner = std::shared_ptr<void>(p, [capacity](void* q) { host_free(q, capacity); });
   return s;
 }
 

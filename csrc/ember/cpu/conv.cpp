@@ -1,6 +1,6 @@
 // Convolution kernels (see conv.h). float32 with C_in / G * kh * kw <= 640 runs the direct
-// channel-major path (conv_direct.{h,cpp}: im2col panels of a zero-padded input, several
-// small images per panel), and so does the float32 1x1 forward; longer filters with many output channels the position-major
+// channel-major path on AVX-512 CPUs (conv_direct.{h,cpp}: im2col panels of a zero-padded
+// input, several small images per panel), and so does the float32 1x1 forward; longer filters with many output channels the position-major
 // implicit GEMM (conv_forward_pos_major); stride-1 backward-data runs either as a forward
 // with the flipped weight. Depthwise stride-1 maps with OW == W run as flat 16-lane vectors
 // with per-tap lane masks (depthwise_flat), others per plane and row. Work is cut into items
@@ -302,7 +302,7 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
       if (!conv_forward_pos_major(g, x, w, bias, out)) oom("conv2d");
       return;
     }
-    if (is_pointwise(g)) {
+    if (is_pointwise(g) && direct_vectorised()) {
       if (!conv_forward_pointwise(g, x, w, bias, out)) oom("conv2d");
       return;
     }
@@ -374,7 +374,7 @@ void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
                    });
       return;
     }
-    if (is_pointwise(g) && g.K > 0) {  // 1x1: a 1x1 forward of dy with the weight transposed
+    if (is_pointwise(g) && g.K > 0 && direct_vectorised()) {  // 1x1: a 1x1 forward of dy, w^T
       std::vector<float> wt(static_cast<size_t>(g.C * Kg));
       for (int64_t gi = 0; gi < g.G; ++gi)
         for (int64_t k = 0; k < Kg; ++k)

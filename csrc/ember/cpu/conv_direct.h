@@ -12,12 +12,18 @@
 
 namespace ember::cpu {
 
-// Whether the direct path serves this (non-depthwise) geometry.
+// Whether the direct kernels are vectorised on this CPU: they are written for AVX-512 alone;
+// elsewhere their fallbacks are scalar (on an AVX2 Zen host 20 to 25x slower than torch,
+// where the GEMM paths, with AVX2 micro-kernels, run at 1.0 to 1.6x), so the callers then
+// take the GEMM paths.
+bool direct_vectorised();
+// Whether the direct path serves this (non-depthwise) geometry (on this CPU).
 bool use_direct(const ConvGeom& g);
 // out = conv(x, w) (+ bias). False when scratch memory runs out.
 bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, const float* bias,
                          float* out);
-// 1x1 / stride 1 / no padding forward (any size) on the direct kernel, no input copy.
+// 1x1 / stride 1 / no padding forward (any size) on the direct kernel, no input copy; for
+// direct_vectorised() CPUs.
 bool conv_forward_pointwise(const ConvGeom& g, const float* x, const float* w,
                             const float* bias, float* out);
 // dw = the weight gradient given x and dy. False when scratch memory runs out.
