@@ -22,6 +22,8 @@
 #include "ember/ops/linalg.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/sort.h"
+#include "ember/ops/order_stats.h"
+#include "ember/ops/unique_search.h"
 #include "ember/ops/cumsum.h"
 #include "ember/ops/composite.h"
 #include "ember/ops/diagonal.h"

@@ -45,6 +45,7 @@ void bind_nn_position(py::module_& m, TensorClass& cls); // positional encodings
 void bind_nn_activation(py::module_& m, TensorClass& cls); // activation_more ops + layers
 void bind_composite(py::module_& m, TensorClass& cls);   // ops/composite.h, Tensor.type_as
 void bind_norms(py::module_& m, TensorClass& cls);       // ember._C.linalg norms, distances
+void bind_order_stats(py::module_& m, TensorClass& cls); // order statistics, unique, searchsorted
 
 // A dim argument: None (all dims, {}), an int, or a tuple / list of ints; TypeError naming op
 // otherwise. (reduce.cpp)
