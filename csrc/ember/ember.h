@@ -24,6 +24,7 @@
 #include "ember/ops/sort.h"
 #include "ember/ops/order_stats.h"
 #include "ember/ops/unique_search.h"
+#include "ember/ops/shaping.h"
 #include "ember/ops/cumsum.h"
 #include "ember/ops/composite.h"
 #include "ember/ops/diagonal.h"

@@ -93,4 +93,5 @@ PYBIND11_MODULE(_C, m) {
   python::bind_composite(m, cls);
   python::bind_norms(m, cls);
   python::bind_order_stats(m, cls);
+  python::bind_shaping(m, cls);
 }

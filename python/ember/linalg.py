@@ -1,6 +1,6 @@
 """ember.linalg: linear algebra with torch.linalg's names (the C++ ops of ember._C.linalg).
 
-Norms: vector_norm, matrix_norm, norm. Matrix norms that need singular values ('nuc', 2,
+Norms: vector_norm, matrix_norm, norm; cross (dim=-1) and multi_dot. Matrix norms that need singular values ('nuc', 2,
 -2) raise NotImplementedError.
 """
 from ._C import linalg as _linalg
@@ -8,5 +8,7 @@ from ._C import linalg as _linalg
 vector_norm = _linalg.vector_norm
 matrix_norm = _linalg.matrix_norm
 norm = _linalg.norm
+cross = _linalg.cross
+multi_dot = _linalg.multi_dot
 
-__all__ = ["vector_norm", "matrix_norm", "norm"]
+__all__ = ["vector_norm", "matrix_norm", "norm", "cross", "multi_dot"]
