@@ -1,7 +1,7 @@
 """ember.linalg: linear algebra with torch.linalg's names (the C++ ops of ember._C.linalg).
 
-Norms: vector_norm, matrix_norm, norm; cross (dim=-1) and multi_dot. Matrix norms that need singular values ('nuc', 2,
--2) raise NotImplementedError.
+Norms: vector_norm, matrix_norm, norm. Matrix norms that need singular values ('nuc', 2,
+-2) raise NotImplementedError. Products: cross (dim=-1), multi_dot (left to right).
 """
 from ._C import linalg as _linalg
 
