@@ -70,15 +70,23 @@ def test_scatter_reduce_matches_torch(reduce, include_self):
     rng = np.random.default_rng(3)
     # Small integers give ties (amax / amin shared gradients) and zeros (prod's exact path).
     a = rng.integers(-2, 3, (4, 5)).astype(np.float64)
-    src = rng.integers(-2, 3, (6, 5)).astype(np.float64)
-    src[0, 0] = 0.0
-    index = rng.integers(0, 4, (5, 3))
-    for dim, idx in [(0, index), (1, rng.integers(0, 5, (4, 4)))]:
+    # torch's backward needs src shaped like index (a larger src is checked forward only).
+    for dim, shape in [(0, (6, 5)), (1, (4, 7))]:
+        idx = rng.integers(0, a.shape[dim], shape)
+        src = rng.integers(-2, 3, shape).astype(np.float64)
+        src[0, 0] = 0.0
         _compare(torch, lambda x, s, i: ember.scatter_reduce(x, dim, i, s, reduce,
                                                              include_self=include_self),
                  lambda x, s, i: torch.scatter_reduce(x, dim, i, s, reduce,
                                                       include_self=include_self),
                  [a, src], [tensor(idx)], [torch.tensor(idx)])
+    big = rng.standard_normal((6, 6))
+    small_idx = rng.integers(0, 4, (5, 3))
+    out = ember.scatter_reduce(tensor(a), 0, tensor(small_idx), tensor(big), reduce,
+                               include_self=include_self)
+    ref = torch.scatter_reduce(torch.tensor(a), 0, torch.tensor(small_idx), torch.tensor(big),
+                               reduce, include_self=include_self)
+    np.testing.assert_allclose(to_np(out), ref.numpy(), rtol=1e-12, atol=1e-12)
     ia = rng.integers(-5, 5, (3, 4))
     isrc = rng.integers(-5, 5, (3, 4))
     iidx = rng.integers(0, 3, (3, 4))
