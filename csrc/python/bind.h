@@ -46,6 +46,8 @@ void bind_nn_activation(py::module_& m, TensorClass& cls); // activation_more op
 void bind_composite(py::module_& m, TensorClass& cls);   // ops/composite.h, Tensor.type_as
 void bind_norms(py::module_& m, TensorClass& cls);       // ember._C.linalg norms, distances
 void bind_math(py::module_& m, TensorClass& cls);        // ops/math.h, ember._C.special
+void bind_order_stats(py::module_& m, TensorClass& cls); // order statistics, unique, searchsorted
+void bind_shaping(py::module_& m, TensorClass& cls);     // ops/shaping.h, index_copy ... put
 
 // A dim argument: None (all dims, {}), an int, or a tuple / list of ints; TypeError naming op
 // otherwise. (reduce.cpp)

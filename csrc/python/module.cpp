@@ -94,5 +94,7 @@ PYBIND11_MODULE(_C, m) {
   python::bind_composite(m, cls);
   python::bind_norms(m, cls);
   python::bind_math(m, cls);
+  python::bind_order_stats(m, cls);
+  python::bind_shaping(m, cls);
   python::enable_module_gc(m.attr("nn").attr("Module"));
 }

@@ -120,39 +120,80 @@ void gather_dim(DType dtype, void* out, const void* self, const int64_t* index,
   });
 }
 
+namespace {
+
+// Walks scatter_dim's geometry calling combine(self element, src element): a destination is
+// fixed by (o, i), so units own (o, block of i) and walk j in order, whatever the threads.
+template <class T, class Combine>
+void scatter_walk(T* d, const T* s, const int64_t* index, const int64_t* outer, int64_t no,
+                  int64_t n, const int64_t* inner, int64_t ni, int64_t stride, Combine combine) {
+  if (no * n * ni == 0) return;
+  constexpr int64_t kBlock = 256;
+  int64_t nblocks = (ni + kBlock - 1) / kBlock;
+  int64_t work = n * (ni < kBlock ? ni : kBlock);
+  int64_t grain = (kGrain + work - 1) / work;
+  parallel_for(no * nblocks, grain, [&](int64_t ub, int64_t ue) {
+    for (int64_t u = ub; u < ue; ++u) {
+      int64_t o = u / nblocks, ib = (u % nblocks) * kBlock;
+      int64_t ie = ib + kBlock < ni ? ib + kBlock : ni;
+      T* base = d + outer[o];
+      if (ni == 1) {
+        T* b0 = base + inner[0];
+        const int64_t* ix = index + o * n;
+        const T* srow = s + o * n;
+        for (int64_t j = 0; j < n; ++j) combine(b0[ix[j] * stride], srow[j]);
+        continue;
+      }
+      for (int64_t j = 0; j < n; ++j) {
+        const int64_t* ix = index + (o * n + j) * ni;
+        const T* srow = s + (o * n + j) * ni;
+        for (int64_t i = ib; i < ie; ++i) combine(base[ix[i] * stride + inner[i]], srow[i]);
+      }
+    }
+  });
+}
+
+template <class T>
+bool is_nan_value(T v) {
+  if constexpr (std::is_floating_point_v<T>) return v != v;
+  return false;
+}
+
+}  // namespace
+
 void scatter_dim(DType dtype, void* self, const void* src, const int64_t* index,
                  const int64_t* outer, int64_t no, int64_t n, const int64_t* inner, int64_t ni,
                  int64_t stride, bool accumulate) {
-  if (no * n * ni == 0) return;
+  dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    scatter_walk(static_cast<T*>(self), static_cast<const T*>(src), index, outer, no, n, inner, ni,
+                 stride, [accumulate](T& d, T v) { put_one(d, v, accumulate); });
+  });
+}
+
+void scatter_reduce_dim(DType dtype, void* self, const void* src, const int64_t* index,
+                        const int64_t* outer, int64_t no, int64_t n, const int64_t* inner,
+                        int64_t ni, int64_t stride, ScatterReduce op) {
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* d = static_cast<T*>(self);
     const T* s = static_cast<const T*>(src);
-    // A destination is fixed by (o, i): units own (o, block of i) and walk j in order.
-    constexpr int64_t kBlock = 256;
-    int64_t nblocks = (ni + kBlock - 1) / kBlock;
-    int64_t work = n * (ni < kBlock ? ni : kBlock);
-    int64_t grain = (kGrain + work - 1) / work;
-    parallel_for(no * nblocks, grain, [&](int64_t ub, int64_t ue) {
-      for (int64_t u = ub; u < ue; ++u) {
-        int64_t o = u / nblocks, ib = (u % nblocks) * kBlock;
-        int64_t ie = ib + kBlock < ni ? ib + kBlock : ni;
-        T* base = d + outer[o];
-        if (ni == 1) {
-          T* b0 = base + inner[0];
-          const int64_t* ix = index + o * n;
-          const T* srow = s + o * n;
-          for (int64_t j = 0; j < n; ++j) put_one(b0[ix[j] * stride], srow[j], accumulate);
-          continue;
-        }
-        for (int64_t j = 0; j < n; ++j) {
-          const int64_t* ix = index + (o * n + j) * ni;
-          const T* srow = s + (o * n + j) * ni;
-          for (int64_t i = ib; i < ie; ++i)
-            put_one(base[ix[i] * stride + inner[i]], srow[i], accumulate);
-        }
-      }
-    });
+    auto walk = [&](auto combine) { scatter_walk(d, s, index, outer, no, n, inner, ni, stride, combine); };
+    switch (op) {
+      case ScatterReduce::Sum: walk([](T& a, T v) { put_one(a, v, true); }); break;
+      case ScatterReduce::Prod:
+        walk([](T& a, T v) {
+          if constexpr (std::is_same_v<T, bool>) a = a && v;
+          else a *= v;
+        });
+        break;
+      case ScatterReduce::Amax:  // NaN propagates
+        walk([](T& a, T v) { if (is_nan_value(v) || v > a) a = v; });
+        break;
+      case ScatterReduce::Amin:
+        walk([](T& a, T v) { if (is_nan_value(v) || v < a) a = v; });
+        break;
+    }
   });
 }
 

@@ -30,5 +30,11 @@ void gather_dim(DType dtype, void* out, const void* self, const int64_t* index,
 void scatter_dim(DType dtype, void* self, const void* src, const int64_t* index,
                  const int64_t* outer, int64_t no, int64_t n, const int64_t* inner, int64_t ni,
                  int64_t stride, bool accumulate);
+// scatter_dim combining instead of assigning: self = op(self, src) in index order (Amax /
+// Amin keep NaN once seen; bool Prod is logical and).
+enum class ScatterReduce { Sum, Prod, Amax, Amin };
+void scatter_reduce_dim(DType dtype, void* self, const void* src, const int64_t* index,
+                        const int64_t* outer, int64_t no, int64_t n, const int64_t* inner,
+                        int64_t ni, int64_t stride, ScatterReduce op);
 
 }  // namespace ember::cpu

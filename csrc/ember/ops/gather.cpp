@@ -1,11 +1,13 @@
 // Gather / scatter along one dim (PyTorch semantics, non-negative int64 indices checked
 // before the kernel), take_along_dim and one_hot; see index.h.
 #include <algorithm>
+#include <limits>
 
 #include "ember/autograd/function.h"
 #include "ember/core/parallel.h"
 #include "ember/cpu/index.h"
 #include "ember/ops/creation.h"
+#include "ember/ops/elementwise.h"
 #include "ember/ops/index.h"
 #include "ember/ops/view.h"
 
@@ -106,16 +108,20 @@ void scatter_into(Tensor& self, int64_t dim, const Tensor& index, const Tensor& 
   self.bump_version();
 }
 
-// Gradient for scatter's src: gathered over the index's extent, zero-padded to src's shape.
-Tensor src_grad(const Tensor& g, int64_t dim, const Tensor& index, const Shape& src_shape,
-                DType src_dtype) {
-  Tensor r = gather(g, dim, index);
+// r (over the index's extent) zero-padded to src's shape, in src's dtype.
+Tensor pad_to_src(Tensor r, const Shape& src_shape, DType src_dtype) {
   if (r.shape() != src_shape) {
     BasicIndex spec;
     for (size_t d = 0; d < src_shape.size(); ++d) spec.dims.push_back({0, 1, r.shape()[d], false});
     r = basic_index_scatter(Tensor(), src_shape, r, spec);
   }
   return to_dtype(r, src_dtype);
+}
+
+// Gradient for scatter's src: gathered over the index's extent, zero-padded to src's shape.
+Tensor src_grad(const Tensor& g, int64_t dim, const Tensor& index, const Shape& src_shape,
+                DType src_dtype) {
+  return pad_to_src(gather(g, dim, index), src_shape, src_dtype);
 }
 
 Tensor scatter_impl(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src,
@@ -227,6 +233,146 @@ Tensor take_along_dim(const Tensor& t, const Tensor& indices, std::optional<int6
   Shape ta = bs, tb = bs;
   ta[d] = t.shape()[d], tb[d] = indices.shape()[d];
   return gather(expand(t, ta), d, expand(indices, tb));
+}
+
+namespace {
+
+enum class Reduce { Sum, Prod, Mean, Amax, Amin };
+
+Reduce reduce_of(const std::string& r) {
+  if (r == "sum") return Reduce::Sum;
+  if (r == "prod") return Reduce::Prod;
+  if (r == "mean") return Reduce::Mean;
+  if (r == "amax") return Reduce::Amax;
+  if (r == "amin") return Reduce::Amin;
+  EMBER_THROW(ValueError, "[scatter_reduce] reduce must be one of 'sum', 'prod', 'mean', 'amax' "
+              "or 'amin', got '", r, "'");
+}
+
+// The value a reduction starts from where include_self is false.
+Scalar reduce_identity(Reduce r, DType dtype) {
+  const bool f = is_floating(dtype);
+  const double inf = std::numeric_limits<double>::infinity();
+  switch (r) {
+    case Reduce::Prod: return Scalar(int64_t{1});
+    case Reduce::Amax:
+      if (dtype == DType::Bool) return Scalar(false);
+      return f ? Scalar(-inf) : Scalar(std::numeric_limits<int64_t>::lowest());
+    case Reduce::Amin:
+      if (dtype == DType::Bool) return Scalar(true);
+      return f ? Scalar(inf) : Scalar(std::numeric_limits<int64_t>::max());
+    default: return Scalar(int64_t{0});
+  }
+}
+
+// Forward without autograd: a copy of t with src reduced into it along dim.
+Tensor scatter_reduce_values(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src,
+                             Reduce r, bool include_self) {
+  autograd::NoGradGuard guard;
+  Tensor out = clone(t);
+  DimGeometry g = check_and_plan(out, dim, index, &src, "scatter_reduce");
+  Tensor ic = contiguous(index.detach());
+  Tensor s = src_block(src.detach(), index, t.dtype());
+  auto run = [&](const Tensor& dst, const Tensor& from, auto fn) {
+    fn(dst.raw_data(), from.raw_data(), ic.data<int64_t>(), g.outer.data(), g.no, g.n,
+       g.inner.data(), g.ni, g.stride);
+  };
+  if (!include_self) {
+    Tensor id = contiguous(full(index.shape(), reduce_identity(r, t.dtype()), t.dtype()));
+    run(out, id, [&](auto... a) { cpu::scatter_dim(t.dtype(), a..., false); });
+  }
+  cpu::ScatterReduce op = r == Reduce::Prod   ? cpu::ScatterReduce::Prod
+                          : r == Reduce::Amax ? cpu::ScatterReduce::Amax
+                          : r == Reduce::Amin ? cpu::ScatterReduce::Amin
+                                              : cpu::ScatterReduce::Sum;
+  run(out, s, [&](auto... a) { cpu::scatter_reduce_dim(t.dtype(), a..., op); });
+  if (r != Reduce::Mean) return out;
+  Tensor count = full(t.shape(), Scalar(int64_t{include_self ? 1 : 0}), t.dtype());
+  Tensor one = contiguous(full(index.shape(), Scalar(int64_t{1}), t.dtype()));
+  run(count, one, [&](auto... a) { cpu::scatter_dim(t.dtype(), a..., true); });
+  count = masked_fill(count, eq(count, Scalar(int64_t{0})), Scalar(int64_t{1}));
+  return is_floating(t.dtype()) ? div(out, count) : div(out, count, "floor");
+}
+
+// src over the index's extent (a differentiable view).
+Tensor src_view(const Tensor& src, const Tensor& index) {
+  Tensor s = src;
+  for (int64_t d = 0; d < index.dim(); ++d)
+    if (s.shape()[d] != index.shape()[d]) s = narrow(s, d, 0, index.shape()[d]);
+  return s;
+}
+
+// PyTorch's scatter_reduce backward, written with ember ops (so it differentiates again).
+Grads scatter_reduce_grads(const Tensor& g, const Tensor& self, int64_t dim, const Tensor& index,
+                           const Tensor& src_full, Reduce r, const std::string& reduce,
+                           bool include_self) {
+  Tensor src = src_view(src_full, index);
+  const DType dt = self.dtype();
+  Tensor gs, gsrc;
+  switch (r) {
+    case Reduce::Sum:
+      gs = g;
+      gsrc = gather(g, dim, index);
+      break;
+    case Reduce::Mean: {
+      Tensor n = scatter_add(full(self.shape(), Scalar(int64_t{include_self ? 1 : 0}), dt), dim,
+                             index, ones(index.shape(), dt));
+      gs = div(g, masked_fill(n, eq(n, Scalar(int64_t{0})), Scalar(int64_t{1})));
+      gsrc = gather(gs, dim, index);
+      break;
+    }
+    case Reduce::Prod: {
+      Tensor result = scatter_reduce(self, dim, index, src, reduce, include_self);
+      Tensor masked_self = masked_fill(self, eq(self, Scalar(int64_t{0})), Scalar(int64_t{1}));
+      gs = div(mul(g, scatter_reduce(masked_self, dim, index, src, reduce, include_self)),
+               masked_self);
+      Tensor src_zero = eq(src.detach(), Scalar(int64_t{0}));
+      Tensor zeros_per_dst = gather(scatter_add(zeros(self.shape(), dt), dim, index,
+                                                to_dtype(src_zero, dt)), dim, index);
+      Tensor single_zero = logical_and(src_zero, eq(zeros_per_dst, Scalar(int64_t{1})));
+      Tensor masked_src_result =
+          scatter_reduce(self, dim, index, masked_fill(src, single_zero, Scalar(int64_t{1})),
+                         reduce, include_self);
+      gsrc = where(single_zero, gather(mul(g, masked_src_result), dim, index),
+                   div(gather(mul(g, result), dim, index),
+                       masked_fill(src, src_zero, Scalar(int64_t{1}))));
+      break;
+    }
+    default: {  // amax / amin: shared evenly among the entries equal to the result
+      Tensor result = scatter_reduce(self, dim, index, src, reduce, include_self).detach();
+      Tensor self_is = to_dtype(eq(self.detach(), result), dt);
+      Tensor src_is = to_dtype(eq(src.detach(), gather(result, dim, index)), dt);
+      Tensor shared = div(g, scatter_add(self_is, dim, index, src_is));
+      gs = mul(self_is, shared);
+      gsrc = mul(src_is, gather(shared, dim, index));
+    }
+  }
+  if (!include_self) gs = scatter(gs, dim, index, Scalar(int64_t{0}));
+  return {gs, pad_to_src(gsrc, src_full.shape(), src_full.dtype())};
+}
+
+}  // namespace
+
+Tensor scatter_reduce(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src,
+                      const std::string& reduce, bool include_self) {
+  check_defined(t, "scatter_reduce");
+  check_defined(src, "scatter_reduce", "src");
+  const Reduce r = reduce_of(reduce);
+  EMBER_CHECK(src.dtype() == t.dtype(), TypeError, "[scatter_reduce] expected src of the same "
+              "dtype as input (", dtype_name(t.dtype()), "), got ", dtype_name(src.dtype()));
+  Tensor out = scatter_reduce_values(t, dim, index, src, r, include_self);
+  const int64_t d = normalize_dim(dim, t.dim(), "scatter_reduce");
+  if (autograd::any_requires_grad({t, src})) {
+    EMBER_CHECK(is_floating(t.dtype()), TypeError, "[scatter_reduce] gradients need a floating "
+                "point input, got ", dtype_name(t.dtype()));
+    record("ScatterReduceBackward", {t, src}, {out},
+           [st = autograd::SavedTensor(t), ss = autograd::SavedTensor(src), d, index, r, reduce,
+            include_self](const Grads& g, const auto&) {
+             return scatter_reduce_grads(g[0], st.get(), d, index, ss.get(), r, reduce,
+                                         include_self);
+           });
+  }
+  return out;
 }
 
 Tensor one_hot(const Tensor& t, int64_t num_classes) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "ember/core/tensor.h"
@@ -80,6 +81,16 @@ Tensor index_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor
                  const Scalar& alpha = Scalar(int64_t{1}));
 Tensor masked_select(const Tensor& t, const Tensor& mask);
 Tensor nonzero(const Tensor& t);  // (n, ndim) int64, row-major order
+// (index_extra.cpp) Copies of t with source's slices (index_copy) or value (index_fill)
+// written at the 1-D int64 index along dim; masked_scatter writes source's first elements,
+// in order, where the (broadcast) mask is true; take / put read / write the flattened t at
+// int64 indices (negative ones count from the end; put accumulates when asked).
+Tensor index_copy(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& source);
+Tensor index_fill(const Tensor& t, int64_t dim, const Tensor& index, const Scalar& value);
+Tensor index_fill(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& value);
+Tensor masked_scatter(const Tensor& t, const Tensor& mask, const Tensor& source);
+Tensor take(const Tensor& t, const Tensor& index);
+Tensor put(const Tensor& t, const Tensor& index, const Tensor& source, bool accumulate = false);
 
 // ---- gather / scatter along one dim ----
 
@@ -90,6 +101,11 @@ Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tens
 Tensor& scatter_(Tensor& t, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor& scatter_(Tensor& t, int64_t dim, const Tensor& index, const Scalar& value);
 Tensor& scatter_add_(Tensor& t, int64_t dim, const Tensor& index, const Tensor& src);
+// src reduced into a copy of t at index along dim: reduce "sum", "prod", "mean", "amax" or
+// "amin" (NaN propagates); include_self = false leaves t's values out where src lands.
+// Gradients as PyTorch's (prod exact with zeros; amax / amin shared among ties).
+Tensor scatter_reduce(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src,
+                      const std::string& reduce, bool include_self = true);
 // gather with broadcasting of t and indices over dims other than dim; dim none: flattened.
 Tensor take_along_dim(const Tensor& t, const Tensor& indices, std::optional<int64_t> dim);
 Tensor one_hot(const Tensor& t, int64_t num_classes = -1);
