@@ -33,8 +33,10 @@ void bind_dlpack(py::module_& m, TensorClass& cls);
 void bind_io(py::module_& m, TensorClass& cls);          // safetensors save / load
 void bind_nn(py::module_& m, TensorClass& cls);          // ember._C.nn: Module, containers
 void bind_optim(py::module_& m, TensorClass& cls);       // ember._C.optim: optimizers, schedulers
+void bind_optim_more(py::module_& m, TensorClass& cls);  // NAdam, RAdam, Adamax, Adadelta, ASGD, Rprop
 void bind_nn_layers(py::module_& m, TensorClass& cls);   // standard layers in ember._C.nn; ops they add
 void bind_nn_loss(py::module_& m, TensorClass& cls);     // losses: functional (ember._C) + ember._C.nn
+void bind_nn_loss_more(py::module_& m, TensorClass& cls);  // margin / likelihood losses, ctc_loss
 void bind_nn_conv(py::module_& m, TensorClass& cls);       // conv ops and ember._C.nn conv layers
 void bind_nn_pool(py::module_& m, TensorClass& cls);     // pooling, pad, upsample, group norm (+ layers)
 void bind_rnn(py::module_& m, TensorClass& cls);         // recurrent ops: rnn layers, cells

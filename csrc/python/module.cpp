@@ -81,8 +81,10 @@ PYBIND11_MODULE(_C, m) {
   python::bind_io(m, cls);
   python::bind_nn(m, cls);
   python::bind_optim(m, cls);
+  python::bind_optim_more(m, cls);
   python::bind_nn_layers(m, cls);
   python::bind_nn_loss(m, cls);
+  python::bind_nn_loss_more(m, cls);
   python::bind_nn_conv(m, cls);
   python::bind_nn_pool(m, cls);
   python::bind_rnn(m, cls);

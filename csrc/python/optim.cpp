@@ -4,10 +4,12 @@
 #include <pybind11/functional.h>
 
 #include "bind.h"
+#include "optim_convert.h"
 
 namespace ember::python {
 
-namespace {
+// Conversions shared with optim_more.cpp (declared in optim_convert.h).
+namespace conv {
 
 using namespace ember::optim;
 
@@ -243,7 +245,28 @@ double metric_value(const py::object& m) {
   return py::float_(m).cast<double>();
 }
 
-}  // namespace
+py::dict scheduler_state_dict(const LRScheduler& s) {
+  SchedulerState st = s.state();
+  py::dict d;
+  d["last_epoch"] = st.last_epoch;
+  d["_step_count"] = st.step_count;
+  d["base_lrs"] = st.base_lrs;
+  d["_last_lr"] = st.last_lr;
+  return d;
+}
+
+void load_scheduler_state_dict(LRScheduler& s, const py::dict& d) {
+  SchedulerState st = s.state();
+  if (d.contains("last_epoch")) st.last_epoch = d["last_epoch"].cast<int64_t>();
+  if (d.contains("_step_count")) st.step_count = d["_step_count"].cast<int64_t>();
+  if (d.contains("base_lrs")) st.base_lrs = d["base_lrs"].cast<std::vector<double>>();
+  if (d.contains("_last_lr")) st.last_lr = d["_last_lr"].cast<std::vector<double>>();
+  s.load_state(st);
+}
+
+}  // namespace conv
+
+using namespace conv;
 
 void bind_optim(py::module_& m, TensorClass& cls) {
   py::module_ sub = m.def_submodule("optim", "Optimizers, LR schedulers and gradient clipping.");
@@ -424,7 +447,7 @@ void bind_optim(py::module_& m, TensorClass& cls) {
          py::arg("fused") = py::none());
 
   // ---- LR schedulers ----
-  py::class_<LRScheduler>(sub, "LRScheduler", py::dynamic_attr(), "Base class of LR schedulers.")
+  py::class_<LRScheduler, std::shared_ptr<LRScheduler>>(sub, "LRScheduler", py::dynamic_attr(), "Base class of LR schedulers.")
       .def("step", [](LRScheduler& s, py::object epoch) {
         EMBER_CHECK(epoch.is_none(), NotImplementedError, "[lr_scheduler] step(epoch) is "
                     "deprecated in torch and not supported; call step() without arguments");
@@ -434,41 +457,27 @@ void bind_optim(py::module_& m, TensorClass& cls) {
       .def_property_readonly("last_epoch", &LRScheduler::last_epoch)
       .def_property_readonly("base_lrs", &LRScheduler::base_lrs)
       .def_property_readonly("optimizer", &LRScheduler::optimizer)
-      .def("state_dict", [](const LRScheduler& s) {
-        SchedulerState st = s.state();
-        py::dict d;
-        d["last_epoch"] = st.last_epoch;
-        d["_step_count"] = st.step_count;
-        d["base_lrs"] = st.base_lrs;
-        d["_last_lr"] = st.last_lr;
-        return d;
-      }, "The progress counters (torch's keys); hyperparameters are not included.")
-      .def("load_state_dict", [](LRScheduler& s, py::dict d) {
-        SchedulerState st = s.state();
-        if (d.contains("last_epoch")) st.last_epoch = d["last_epoch"].cast<int64_t>();
-        if (d.contains("_step_count")) st.step_count = d["_step_count"].cast<int64_t>();
-        if (d.contains("base_lrs")) st.base_lrs = d["base_lrs"].cast<std::vector<double>>();
-        if (d.contains("_last_lr")) st.last_lr = d["_last_lr"].cast<std::vector<double>>();
-        s.load_state(st);
-      }, py::arg("state_dict"));
+      .def("state_dict", &scheduler_state_dict,
+           "The progress counters (torch's keys); hyperparameters are not included.")
+      .def("load_state_dict", &load_scheduler_state_dict, py::arg("state_dict"));
   using OptPtr = std::shared_ptr<Optimizer>;
-  py::class_<StepLR, LRScheduler>(sub, "StepLR", py::dynamic_attr())
+  py::class_<StepLR, LRScheduler, std::shared_ptr<StepLR>>(sub, "StepLR", py::dynamic_attr())
       .def(py::init<OptPtr, int64_t, double, int64_t>(), py::arg("optimizer"),
            py::arg("step_size"), py::arg("gamma") = 0.1, py::arg("last_epoch") = -1);
-  py::class_<MultiStepLR, LRScheduler>(sub, "MultiStepLR", py::dynamic_attr())
+  py::class_<MultiStepLR, LRScheduler, std::shared_ptr<MultiStepLR>>(sub, "MultiStepLR", py::dynamic_attr())
       .def(py::init<OptPtr, std::vector<int64_t>, double, int64_t>(), py::arg("optimizer"),
            py::arg("milestones"), py::arg("gamma") = 0.1, py::arg("last_epoch") = -1);
-  py::class_<ExponentialLR, LRScheduler>(sub, "ExponentialLR", py::dynamic_attr())
+  py::class_<ExponentialLR, LRScheduler, std::shared_ptr<ExponentialLR>>(sub, "ExponentialLR", py::dynamic_attr())
       .def(py::init<OptPtr, double, int64_t>(), py::arg("optimizer"), py::arg("gamma"),
            py::arg("last_epoch") = -1);
-  py::class_<CosineAnnealingLR, LRScheduler>(sub, "CosineAnnealingLR", py::dynamic_attr())
+  py::class_<CosineAnnealingLR, LRScheduler, std::shared_ptr<CosineAnnealingLR>>(sub, "CosineAnnealingLR", py::dynamic_attr())
       .def(py::init<OptPtr, int64_t, double, int64_t>(), py::arg("optimizer"), py::arg("T_max"),
            py::arg("eta_min") = 0.0, py::arg("last_epoch") = -1);
-  py::class_<LinearLR, LRScheduler>(sub, "LinearLR", py::dynamic_attr())
+  py::class_<LinearLR, LRScheduler, std::shared_ptr<LinearLR>>(sub, "LinearLR", py::dynamic_attr())
       .def(py::init<OptPtr, double, double, int64_t, int64_t>(), py::arg("optimizer"),
            py::arg("start_factor") = 1.0 / 3, py::arg("end_factor") = 1.0,
            py::arg("total_iters") = 5, py::arg("last_epoch") = -1);
-  py::class_<LambdaLR, LRScheduler>(sub, "LambdaLR", py::dynamic_attr())
+  py::class_<LambdaLR, LRScheduler, std::shared_ptr<LambdaLR>>(sub, "LambdaLR", py::dynamic_attr())
       .def(py::init([](OptPtr opt, py::object fns, int64_t last_epoch) {
         std::vector<LambdaLR::Fn> v;
         auto wrap = [](py::object f) -> LambdaLR::Fn {
@@ -485,7 +494,7 @@ void bind_optim(py::module_& m, TensorClass& cls) {
         }
         return new LambdaLR(opt, v, last_epoch);
       }), py::arg("optimizer"), py::arg("lr_lambda"), py::arg("last_epoch") = -1);
-  py::class_<OneCycleLR, LRScheduler>(sub, "OneCycleLR", py::dynamic_attr())
+  py::class_<OneCycleLR, LRScheduler, std::shared_ptr<OneCycleLR>>(sub, "OneCycleLR", py::dynamic_attr())
       .def(py::init([](OptPtr opt, py::object max_lr, py::object total_steps, py::object epochs,
                        py::object steps_per_epoch, double pct_start, std::string anneal,
                        bool cycle_momentum, py::object base_m, py::object max_m, double div,

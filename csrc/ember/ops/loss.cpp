@@ -38,6 +38,17 @@ Reduction parse_reduction(const std::string& s, const char* op) {
   EMBER_THROW(ValueError, "[", op, "] reduction must be 'none', 'mean' or 'sum', got '", s, "'");
 }
 
+Tensor apply_reduction(const Tensor& loss, Reduction r) {
+  if (r == Reduction::Mean) return mean(loss);
+  if (r == Reduction::Sum) return sum(loss);
+  return loss;
+}
+
+// The softplus argument -|x| is <= 0, so its threshold never cuts.
+Tensor softplus_neg(const Tensor& x) {
+  return add(clamp_min(neg(x), 0.0), softplus(neg(abs(x))));
+}
+
 namespace {
 
 struct Problem {

@@ -27,8 +27,12 @@ using Grads = std::vector<Tensor>;
 
 namespace {
 
+constexpr int64_t kGrain = 1 << 14;  // elements per reduction chunk (fixed: determinism)
+
+}  // namespace
+
 // Same shape and floating dtype for input and target.
-void check_pair(const Tensor& input, const Tensor& target, const char* op) {
+void check_loss_pair(const Tensor& input, const Tensor& target, const char* op) {
   check_defined(input, op, "input");
   check_defined(target, op, "target");
   EMBER_CHECK(is_floating(input.dtype()), TypeError, "[", op,
@@ -44,7 +48,7 @@ void check_pair(const Tensor& input, const Tensor& target, const char* op) {
 
 // An optional per-element factor (weight, pos_weight): floating, the input's dtype, and
 // broadcasting to the input's shape without growing it.
-void check_factor(const Tensor& w, const Tensor& input, const char* op, const char* arg) {
+void check_loss_factor(const Tensor& w, const Tensor& input, const char* op, const char* arg) {
   if (!w.defined()) return;
   EMBER_CHECK(w.dtype() == input.dtype(), TypeError, "[", op, "] ", arg, " dtype ",
               dtype_name(w.dtype()), " differs from input dtype ", dtype_name(input.dtype()));
@@ -54,24 +58,8 @@ void check_factor(const Tensor& w, const Tensor& input, const char* op, const ch
               shape_str(w.shape()));
 }
 
-Tensor reduce(const Tensor& l, Reduction r) {
-  if (r == Reduction::Mean) return mean(l);
-  if (r == Reduction::Sum) return sum(l);
-  return l;
-}
-
-// softplus(-x) = -log_sigmoid(x) = max(-x, 0) + log1p(exp(-|x|)), stable for any x (the
-// softplus argument is <= 0, so its threshold never cuts).
-Tensor softplus_neg(const Tensor& x) {
-  return add(clamp_min(neg(x), 0.0), softplus(neg(abs(x))));
-}
-
-constexpr int64_t kGrain = 1 << 14;  // elements per reduction chunk (fixed: determinism)
-
-}  // namespace
-
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
-  check_pair(input, target, "mse_loss");
+  check_loss_pair(input, target, "mse_loss");
   if (reduction == Reduction::None) {
     Tensor d = sub(input, target);
     return mul(d, d);
@@ -137,35 +125,35 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
-  check_pair(input, target, "l1_loss");
-  return reduce(abs(sub(input, target)), reduction);
+  check_loss_pair(input, target, "l1_loss");
+  return apply_reduction(abs(sub(input, target)), reduction);
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction,
                       double beta) {
-  check_pair(input, target, "smooth_l1_loss");
+  check_loss_pair(input, target, "smooth_l1_loss");
   EMBER_CHECK(beta >= 0.0, ValueError, "[smooth_l1_loss] expected beta >= 0, got ", beta);
   Tensor d = sub(input, target);
   Tensor ad = abs(d);
-  if (beta == 0.0) return reduce(ad, reduction);  // PyTorch: beta == 0 is the L1 loss
+  if (beta == 0.0) return apply_reduction(ad, reduction);  // PyTorch: beta == 0 is the L1 loss
   Tensor l = where(lt(ad, beta), mul(mul(d, d), 0.5 / beta), sub(ad, 0.5 * beta));
-  return reduce(l, reduction);
+  return apply_reduction(l, reduction);
 }
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta) {
-  check_pair(input, target, "huber_loss");
+  check_loss_pair(input, target, "huber_loss");
   EMBER_CHECK(delta > 0.0, ValueError, "[huber_loss] expected delta > 0, got ", delta);
   Tensor d = sub(input, target);
   Tensor ad = abs(d);
   Tensor l = where(lt(ad, delta), mul(mul(d, d), 0.5), mul(sub(ad, 0.5 * delta), delta));
-  return reduce(l, reduction);
+  return apply_reduction(l, reduction);
 }
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
                             Reduction reduction) {
   const char* op = "binary_cross_entropy";
-  check_pair(input, target, op);
-  check_factor(weight, input, op, "weight");
+  check_loss_pair(input, target, op);
+  check_loss_factor(weight, input, op, "weight");
   Tensor x = input.detach();
   dispatch_float(x.dtype(), op, [&](auto tag) {  // checked before any kernel runs
     using T = decltype(tag);
@@ -204,16 +192,16 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
         });
   }
   if (weight.defined()) l = mul(l, weight);
-  return reduce(l, reduction);
+  return apply_reduction(l, reduction);
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const Tensor& weight, const Tensor& pos_weight,
                                         Reduction reduction) {
   const char* op = "binary_cross_entropy_with_logits";
-  check_pair(input, target, op);
-  check_factor(weight, input, op, "weight");
-  check_factor(pos_weight, input, op, "pos_weight");
+  check_loss_pair(input, target, op);
+  check_loss_factor(weight, input, op, "weight");
+  check_loss_factor(pos_weight, input, op, "pos_weight");
   const bool has_p = pos_weight.defined();
   Tensor l;
   {
@@ -253,12 +241,12 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
         });
   }
   if (weight.defined()) l = mul(l, weight);
-  return reduce(l, reduction);
+  return apply_reduction(l, reduction);
 }
 
 Tensor kl_div(const Tensor& input, const Tensor& target, const std::string& reduction,
               bool log_target) {
-  check_pair(input, target, "kl_div");
+  check_loss_pair(input, target, "kl_div");
   EMBER_CHECK(reduction == "none" || reduction == "mean" || reduction == "batchmean" ||
                   reduction == "sum",
               ValueError, "[kl_div] reduction must be 'none', 'mean', 'batchmean' or 'sum', got '",

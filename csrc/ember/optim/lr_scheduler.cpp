@@ -68,7 +68,16 @@ void LRScheduler::initial_step() {
 void LRScheduler::step() {
   ++step_count_;
   ++last_epoch_;
-  std::vector<double> values = get_lr();
+  set_lrs(get_lr());
+}
+
+void LRScheduler::restart() {
+  ++step_count_;
+  last_epoch_ = 0;
+  set_lrs(closed_form_at_zero());
+}
+
+void LRScheduler::set_lrs(const std::vector<double>& values) {
   auto& groups = optimizer_->param_groups();
   EMBER_CHECK(values.size() == groups.size(), ValueError, "[", name_, "] the optimizer has ",
               groups.size(), " param groups but the scheduler computed ", values.size(),
@@ -157,6 +166,12 @@ LinearLR::LinearLR(std::shared_ptr<Optimizer> opt, double start_factor, double e
   EMBER_CHECK(end_factor <= 1.0 && end_factor >= 0, ValueError,
               "[LinearLR] Ending multiplicative factor expected to be between 0 and 1.");
   initial_step();
+}
+
+std::vector<double> LinearLR::closed_form_at_zero() {
+  std::vector<double> lrs = base_lrs_;
+  for (double& lr : lrs) lr = lr * start_;
+  return lrs;
 }
 
 std::vector<double> LinearLR::get_lr() {

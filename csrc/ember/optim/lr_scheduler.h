@@ -23,8 +23,11 @@ class LRScheduler {
  public:
   virtual ~LRScheduler() = default;
   SchedulerState state() const { return {last_epoch_, step_count_, base_lrs_, last_lr_}; }
-  void load_state(const SchedulerState& s);
+  virtual void load_state(const SchedulerState& s);
   virtual void step();
+  // torch's step(0), as SequentialLR calls it at a milestone: last_epoch 0 and the lrs of the
+  // closed form at epoch 0 where torch has one (else get_lr).
+  virtual void restart();
   const std::vector<double>& get_last_lr() const { return last_lr_; }
   const std::vector<double>& base_lrs() const { return base_lrs_; }
   int64_t last_epoch() const { return last_epoch_; }
@@ -35,7 +38,10 @@ class LRScheduler {
   // Subclass constructors call this last (get_lr is virtual).
   void initial_step();
   virtual std::vector<double> get_lr() = 0;
+  virtual std::vector<double> closed_form_at_zero() { return get_lr(); }
   std::vector<double> group_lrs() const;
+  void set_lrs(const std::vector<double>& values);  // writes the groups' lr and last_lr
+  friend class SequentialLR;  // rewinds and starts its children like torch
 
   std::shared_ptr<Optimizer> optimizer_;
   std::string name_;
@@ -47,6 +53,7 @@ class LRScheduler {
 
 class StepLR : public LRScheduler {
  public:
+  std::vector<double> closed_form_at_zero() override { return base_lrs_; }
   StepLR(std::shared_ptr<Optimizer> opt, int64_t step_size, double gamma = 0.1,
          int64_t last_epoch = -1);
  protected:
@@ -57,6 +64,7 @@ class StepLR : public LRScheduler {
 
 class MultiStepLR : public LRScheduler {
  public:
+  std::vector<double> closed_form_at_zero() override { return base_lrs_; }
   MultiStepLR(std::shared_ptr<Optimizer> opt, std::vector<int64_t> milestones,
               double gamma = 0.1, int64_t last_epoch = -1);
  protected:
@@ -67,6 +75,7 @@ class MultiStepLR : public LRScheduler {
 
 class ExponentialLR : public LRScheduler {
  public:
+  std::vector<double> closed_form_at_zero() override { return base_lrs_; }
   ExponentialLR(std::shared_ptr<Optimizer> opt, double gamma, int64_t last_epoch = -1);
  protected:
   std::vector<double> get_lr() override;
@@ -75,6 +84,7 @@ class ExponentialLR : public LRScheduler {
 
 class CosineAnnealingLR : public LRScheduler {
  public:
+  std::vector<double> closed_form_at_zero() override { return base_lrs_; }
   CosineAnnealingLR(std::shared_ptr<Optimizer> opt, int64_t T_max, double eta_min = 0.0,
                     int64_t last_epoch = -1);
  protected:
@@ -85,6 +95,7 @@ class CosineAnnealingLR : public LRScheduler {
 
 class LinearLR : public LRScheduler {
  public:
+  std::vector<double> closed_form_at_zero() override;
   LinearLR(std::shared_ptr<Optimizer> opt, double start_factor = 1.0 / 3, double end_factor = 1.0,
            int64_t total_iters = 5, int64_t last_epoch = -1);
  protected:

@@ -231,7 +231,9 @@ void Optimizer::load_state_dict(const StateDict& sd) {
     ParamState st;
     for (const auto& [key, value] : entries) {
       check_defined(value, op, key.c_str());
-      if (key == "step") {
+      // torch's scalar state (0-d tensors there): the step count, NAdam's mu_product and
+      // ASGD's eta and mu; everything else is a tensor shaped like its parameter.
+      if (key == "step" || key == "mu_product" || key == "eta" || key == "mu") {
         st.set_number(key, read_number(value, op, key));
         continue;
       }

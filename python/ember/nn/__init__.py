@@ -14,6 +14,10 @@ from .._C.nn import (Linear, Bilinear, ReLU, LeakyReLU, ELU, GELU, SiLU, Tanh, S
                      BatchNorm1d, BatchNorm2d)
 from .._C.nn import (CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss,  # noqa: F401
                      HuberLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss)
+from .._C.nn import (MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss,  # noqa: F401
+                     SoftMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
+                     MultiLabelMarginLoss, TripletMarginLoss, PoissonNLLLoss, GaussianNLLLoss,
+                     CTCLoss)
 from .._C.nn import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
 from .._C.nn import (  # noqa: F401  (pooling, padding, upsampling, group norm)
     MaxPool1d, MaxPool2d, MaxUnpool1d, MaxUnpool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
@@ -62,6 +66,10 @@ __all__ += ['MaxPool1d', 'MaxPool2d', 'MaxUnpool1d', 'MaxUnpool2d', 'AvgPool1d',
             'Dropout2d', 'ConstantPad1d', 'ConstantPad2d', 'ZeroPad1d', 'ZeroPad2d',
             'ReflectionPad1d', 'ReflectionPad2d', 'ReplicationPad1d', 'ReplicationPad2d',
             'CircularPad1d', 'CircularPad2d']
+__all__ += ['MarginRankingLoss', 'HingeEmbeddingLoss', 'CosineEmbeddingLoss', 'SoftMarginLoss',
+            'MultiLabelSoftMarginLoss', 'MultiMarginLoss', 'MultiLabelMarginLoss',
+            'TripletMarginLoss', 'PoissonNLLLoss', 'GaussianNLLLoss', 'CTCLoss',
+            'TripletMarginWithDistanceLoss']
 __all__ += ['RNNBase', 'RNN', 'LSTM', 'GRU', 'RNNCellBase', 'RNNCell', 'LSTMCell', 'GRUCell']
 __all__ += ['RotaryEmbedding', 'SinusoidalPositionalEncoding', 'KVCache']
 __all__ += ['CosineSimilarity', 'PairwiseDistance']
@@ -75,3 +83,4 @@ from . import _deepcopy  # noqa: E402,F401  (installs Module.__deepcopy__)
 from . import init  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from . import functional  # noqa: E402,F401
+from ._loss_py import TripletMarginWithDistanceLoss  # noqa: E402,F401

@@ -204,6 +204,17 @@ huber_loss = _C.huber_loss
 binary_cross_entropy = _C.binary_cross_entropy
 binary_cross_entropy_with_logits = _C.binary_cross_entropy_with_logits
 kl_div = _C.kl_div
+margin_ranking_loss = _C.margin_ranking_loss
+hinge_embedding_loss = _C.hinge_embedding_loss
+cosine_embedding_loss = _C.cosine_embedding_loss
+soft_margin_loss = _C.soft_margin_loss
+multilabel_soft_margin_loss = _C.multilabel_soft_margin_loss
+multi_margin_loss = _C.multi_margin_loss
+multilabel_margin_loss = _C.multilabel_margin_loss
+triplet_margin_loss = _C.triplet_margin_loss
+poisson_nll_loss = _C.poisson_nll_loss
+gaussian_nll_loss = _C.gaussian_nll_loss
+ctc_loss = _C.ctc_loss
 conv1d = _C.conv1d
 conv2d = _C.conv2d
 conv_transpose1d = _C.conv_transpose1d
@@ -227,3 +238,29 @@ instance_norm = _C.instance_norm
 normalize = _C.normalize
 cosine_similarity = _C.cosine_similarity
 pairwise_distance = _C.pairwise_distance
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """max(d(a, p) - d(a, n) + margin, 0) for any distance callable (pairwise_distance when
+    None). Written here, over ember ops, because the distance is a Python callable."""
+    op = "[triplet_margin_with_distance_loss]"
+    if margin <= 0:
+        raise ValueError(f"{op} expected margin > 0, got {margin}")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{op} reduction must be 'none', 'mean' or 'sum', got '{reduction}'")
+    dims = (anchor.dim(), positive.dim(), negative.dim())
+    if len(set(dims)) != 1 or dims[0] not in (1, 2):
+        raise ValueError(f"{op} expected anchor, positive and negative of the same number of "
+                         f"dims, 1 or 2, got {dims}")
+    dist = pairwise_distance if distance_function is None else distance_function
+    d_pos = dist(anchor, positive)
+    d_neg = dist(anchor, negative)
+    if swap:
+        d_neg = _C.minimum(d_neg, dist(positive, negative))
+    loss = _C.clamp_min(d_pos - d_neg + margin, 0.0)
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss

@@ -14,7 +14,16 @@ from .._C.optim import (  # noqa: F401
     OneCycleLR,
     LambdaLR,
     ReduceLROnPlateau,
+    ConstantLR,
+    MultiplicativeLR,
+    PolynomialLR,
+    CosineAnnealingWarmRestarts,
+    CyclicLR,
+    SequentialLR,
+    ChainedScheduler,
 )
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-           "LinearLR", "OneCycleLR", "LambdaLR", "ReduceLROnPlateau"]
+           "LinearLR", "OneCycleLR", "LambdaLR", "ReduceLROnPlateau", "ConstantLR",
+           "MultiplicativeLR", "PolynomialLR", "CosineAnnealingWarmRestarts", "CyclicLR",
+           "SequentialLR", "ChainedScheduler"]

@@ -1,4 +1,5 @@
-"""ember.nn.utils: gradient clipping (C++ kernels in ember._C.optim)."""
+"""ember.nn.utils: gradient clipping (C++ kernels in ember._C.optim), parameter/vector
+conversion."""
 from ... import _C
 
 
@@ -25,3 +26,4 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
 
 
 from . import rnn  # noqa: E402,F401  (PackedSequence, pack_padded_sequence, ...)
+from .convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: E402,F401
