@@ -45,6 +45,10 @@ void bind_nn_position(py::module_& m, TensorClass& cls); // positional encodings
 void bind_nn_activation(py::module_& m, TensorClass& cls); // activation_more ops + layers
 void bind_composite(py::module_& m, TensorClass& cls);   // ops/composite.h, Tensor.type_as
 void bind_norms(py::module_& m, TensorClass& cls);       // ember._C.linalg norms, distances
+void bind_linalg_solve(py::module_& m, TensorClass& cls); // ember._C.linalg LU, solvers, Cholesky
+void bind_linalg_decomp(py::module_& m, TensorClass& cls); // ember._C.linalg QR, eigh, SVD, ...
+// A namedtuple type in the style of torch.return_types.<name> (linalg_solve.cpp).
+py::object return_type(const char* name, std::initializer_list<const char*> fields);
 
 // A dim argument: None (all dims, {}), an int, or a tuple / list of ints; TypeError naming op
 // otherwise. (reduce.cpp)

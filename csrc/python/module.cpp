@@ -92,4 +92,5 @@ PYBIND11_MODULE(_C, m) {
   python::bind_nn_activation(m, cls);
   python::bind_composite(m, cls);
   python::bind_norms(m, cls);
+  python::bind_linalg_solve(m, cls);
 }
