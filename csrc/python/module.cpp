@@ -93,4 +93,5 @@ PYBIND11_MODULE(_C, m) {
   python::bind_composite(m, cls);
   python::bind_norms(m, cls);
   python::bind_linalg_solve(m, cls);
+  python::bind_linalg_decomp(m, cls);
 }
