@@ -214,8 +214,9 @@ void qr(const T* a, int64_t m, int64_t n, T* q, T* r, bool complete) {
   for (int64_t j = 0; j < k; ++j) {
     double* x = col(w, m, j) + j;
     const int64_t len = m - j;
-    const double nx = std::sqrt(dotp(x, x, len));
-    if (nx == 0) continue;
+    const double tail = dotp(x + 1, x + 1, len - 1);
+    if (tail == 0) continue;  // as LAPACK's larfg: nothing below the diagonal, H = I
+    const double nx = std::sqrt(x[0] * x[0] + tail);
     const double alpha = x[0] > 0 ? -nx : nx;  // geqrf: beta = -sign(x0) ||x||
     double* v = col(hv, m, j) + j;
     std::copy(x, x + len, v);
