@@ -14,7 +14,8 @@ singular-vector signs may differ from torch's (both are valid); lstsq solves thr
 (the minimum-norm solution) and returns empty residuals and singular_values (as torch's CPU
 default driver 'gelsy'); the driver argument of svd / svdvals (CUDA only in torch) must be
 None. Gradients at repeated eigenvalues / singular values are inf or nan, as in torch; the
-gradient of det / slogdet at an exactly singular matrix raises (torch uses an SVD there).
+gradient of det at a singular matrix is adj(A)^T (from an SVD, as torch; not twice
+differentiable there), that of slogdet / inv / solve at a singular matrix raises.
 """
 from ._C import linalg as _linalg
 

@@ -132,7 +132,7 @@ def test_solve(ashape, bshape, left):
     ref = torch.linalg.solve(torch.tensor(a), torch.tensor(b), left=left).numpy()
     assert tuple(x.shape) == ref.shape
     np.testing.assert_allclose(to_np(x), ref, rtol=1e-10, atol=1e-12)
-    if left and len(bshape) >= 2:
+    if left and len(bshape) == len(ashape):
         np.testing.assert_allclose(to_np(x), np.linalg.solve(a, b), rtol=1e-10, atol=1e-12)
     fn = lambda aa, bb: ember.linalg.solve(aa, bb, left=left)
     ins = [tensor(a, requires_grad=True), tensor(b, requires_grad=True)]
@@ -159,7 +159,7 @@ def test_solve_singular_and_bad_input():
         ember.linalg.solve(tensor(np.ones((3, 4))), tensor(np.ones((3, 1))))
     with pytest.raises(ValueError, match=r"\[linalg.solve\].*3 rows"):
         ember.linalg.solve(tensor(np.eye(3)), tensor(np.ones((4, 2))))
-    with pytest.raises(ValueError, match=r"\[linalg.solve\].*broadcast|\[linalg.solve"):
+    with pytest.raises(ValueError, match=r"\[linalg.solve\]"):
         ember.linalg.solve(tensor(np.ones((2, 3, 3)) + np.eye(3)), tensor(np.ones((4, 3, 1))))
     with pytest.raises(TypeError, match=r"\[linalg.solve\].*same dtype"):
         ember.linalg.solve(tensor(np.eye(3)), tensor(np.ones((3, 1), np.float32)))
@@ -233,9 +233,12 @@ def test_det_gradients():
         assert gradgradcheck(fn, [tensor(a, requires_grad=True)])
     assert_grads_match(lambda m, x: m.linalg.det(x), a)
     assert_grads_match(lambda m, x: m.linalg.slogdet(x)[1], a)
+    # At singular matrices the gradient is adj(A)^T (from an SVD), as in torch.
+    sing = np.stack([np.arange(9.0).reshape(3, 3), np.eye(3) * 2, np.ones((3, 3))])
+    assert_grads_match(lambda m, x: m.linalg.det(x), sing, atol=1e-12)
     x = tensor(np.ones((3, 3)), requires_grad=True)
     with pytest.raises(RuntimeError, match=r"singular"):
-        ember.linalg.det(x).backward()
+        ember.linalg.slogdet(x).logabsdet.backward()
 
 
 def test_det_bad_input():

@@ -11,6 +11,7 @@
 #include "ember/ops/elementwise.h"
 #include "ember/ops/index.h"
 #include "ember/ops/linalg.h"
+#include "ember/ops/linalg_decomp.h"
 #include "ember/ops/linalg_detail.h"
 #include "ember/ops/linalg_solve.h"
 
@@ -91,6 +92,7 @@ void check_square_solve(const Tensor& A, const Tensor& B, bool left, const char*
   const int64_t n = A.size(-1), got = left ? B.size(-2) : B.size(-1);
   EMBER_CHECK(got == n, ValueError, "[", op, "] expected B to have ", n, left ? " rows" : " columns",
               " to match A of shape ", shape_str(A.shape()), ", got shape ", shape_str(B.shape()));
+  broadcast_shapes(detail::batch_shape(A), detail::batch_shape(B), op);  // raises if they clash
 }
 
 // A X = B (left) or X A = B, B a batch of matrices; batch dims broadcast. Differentiable.
@@ -256,6 +258,29 @@ Tensor scaled_inv_t(const Tensor& A, const Tensor& g) {
   return mul(unsqueeze(unsqueeze(g, -1), -1), mT(inv(A)));
 }
 
+// The gradient of det at a batch holding singular matrices: g adj(A)^T with
+// adj(A)^T = det(U) det(Vh) U diag(prod_{j != i} s_j) Vh from the SVD (continuous at
+// singular A, where A^-T is not defined). Not differentiable twice.
+Tensor det_backward_singular(const Tensor& A, const Tensor& g) {
+  autograd::NoGradGuard guard;
+  SVDResult r = svd(A.detach(), false);
+  Tensor others = Tensor::empty(r.S.shape(), A.dtype());
+  const int64_t n = A.size(-1), nb = n == 0 ? 0 : r.S.numel() / n;
+  dispatch_float(A.dtype(), "linalg.det", [&](auto tag) {
+    using T = decltype(tag);
+    const T* s = contiguous(r.S).data<T>();
+    T* o = others.data<T>();
+    for (int64_t b = 0; b < nb; ++b)
+      for (int64_t i = 0; i < n; ++i) {
+        double p = 1;
+        for (int64_t j = 0; j < n; ++j) p *= j == i ? 1.0 : static_cast<double>(s[b * n + j]);
+        o[b * n + i] = static_cast<T>(p);
+      }
+  });
+  Tensor c = mul(mul(det(r.U), det(r.Vh)), g);
+  return mul(unsqueeze(unsqueeze(c, -1), -1), matmul(mul(r.U, unsqueeze(others, -2)), r.Vh));
+}
+
 }  // namespace
 
 Tensor det(const Tensor& A) {
@@ -265,6 +290,8 @@ Tensor det(const Tensor& A) {
     autograd::record("LinalgDetBackward", {A}, {out},
         [sa = SavedTensor(A), so = SavedTensor(out, true)](const Grads& g, const auto&) {
           const Tensor& a = sa.get();
+          if (detail::first_failure(lu_factor_raw(a).info) >= 0)
+            return Grads{det_backward_singular(a, g[0])};
           Tensor d = autograd::GradMode::is_enabled() ? det(a) : so.get();
           return Grads{scaled_inv_t(a, mul(g[0], d))};
         });
