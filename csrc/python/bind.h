@@ -50,6 +50,10 @@ void bind_norms(py::module_& m, TensorClass& cls);       // ember._C.linalg norm
 void bind_math(py::module_& m, TensorClass& cls);        // ops/math.h, ember._C.special
 void bind_order_stats(py::module_& m, TensorClass& cls); // order statistics, unique, searchsorted
 void bind_shaping(py::module_& m, TensorClass& cls);     // ops/shaping.h, index_copy ... put
+void bind_linalg_solve(py::module_& m, TensorClass& cls); // ember._C.linalg LU, solvers, Cholesky
+void bind_linalg_decomp(py::module_& m, TensorClass& cls); // ember._C.linalg QR, eigh, SVD, ...
+// A namedtuple type in the style of torch.return_types.<name> (linalg_solve.cpp).
+py::object return_type(const char* name, std::initializer_list<const char*> fields);
 
 // A dim argument: None (all dims, {}), an int, or a tuple / list of ints; TypeError naming op
 // otherwise. (reduce.cpp)

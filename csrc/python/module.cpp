@@ -98,5 +98,7 @@ PYBIND11_MODULE(_C, m) {
   python::bind_math(m, cls);
   python::bind_order_stats(m, cls);
   python::bind_shaping(m, cls);
+  python::bind_linalg_solve(m, cls);
+  python::bind_linalg_decomp(m, cls);
   python::enable_module_gc(m.attr("nn").attr("Module"));
 }

@@ -17,7 +17,7 @@ int main() {
   CHECK_NEAR(item(linalg::vector_norm(v, std::numeric_limits<double>::infinity())), 4.0, 0);
   CHECK_NEAR(item(linalg::matrix_norm(v, 1.0)), 6.0, 1e-6);  // max column sum |2| + |4|
   CHECK_NEAR(item(norm(v, 1.0)), 10.0, 1e-6);
-  CHECK_THROWS(linalg::matrix_norm(v, "nuc"), NotImplementedError);
+  CHECK_NEAR(item(linalg::matrix_norm(v, "nuc")), std::sqrt(34.0), 1e-5);  // (s1+s2)^2 = 30 + 2|det|
   CHECK_THROWS(linalg::vector_norm(v, 2.0, {3}), IndexError);
 
   Tensor a = ones({3, 2}), b = zeros({4, 2});

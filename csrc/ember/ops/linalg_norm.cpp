@@ -15,6 +15,7 @@
 #include "ember/cpu/vector_norm.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/linalg_decomp.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/view.h"
 
@@ -287,6 +288,27 @@ std::pair<int64_t, int64_t> matrix_dims(const Tensor& a, const std::vector<int64
   return {d0, d1};
 }
 
+// 'nuc' (sum), 2 (largest) or -2 (smallest) of the singular values over dims (d0, d1).
+Tensor singular_value_norm(const Tensor& a_in, int kind, int64_t d0, int64_t d1, bool keepdim,
+                           std::optional<DType> dtype) {
+  EMBER_CHECK(is_floating(a_in.dtype()), TypeError, "[matrix_norm] expected a floating point "
+              "input (float32 or float64), got ", dtype_name(a_in.dtype()));
+  EMBER_CHECK(!dtype || is_floating(*dtype), TypeError, "[matrix_norm] expected dtype float32 "
+              "or float64, got ", dtype ? dtype_name(*dtype) : "");
+  Tensor a = dtype ? to_dtype(a_in, *dtype) : a_in;
+  if (kind != 0)
+    for (int64_t d : {d0, d1})
+      EMBER_CHECK(a.shape()[d] > 0, IndexError, "[matrix_norm] expected non-empty matrices for "
+                  "ord ", kind > 0 ? 2 : -2, ", got shape ", shape_str(a.shape()));
+  Tensor s = svdvals(movedim(a, {d0, d1}, {-2, -1}));
+  Tensor r = kind == 0 ? sum(s, {-1}) : kind > 0 ? amax(s, {-1}) : amin(s, {-1});
+  if (keepdim) {
+    r = unsqueeze(r, std::min(d0, d1));
+    r = unsqueeze(r, std::max(d0, d1));
+  }
+  return r;
+}
+
 }  // namespace
 
 Tensor matrix_norm(const Tensor& a, const std::string& ord, const std::vector<int64_t>& dims,
@@ -295,8 +317,7 @@ Tensor matrix_norm(const Tensor& a, const std::string& ord, const std::vector<in
   EMBER_CHECK(ord == "fro" || ord == "nuc", ValueError, "[matrix_norm] expected ord 'fro' or "
               "'nuc', got '", ord, "'");
   auto [d0, d1] = matrix_dims(a, dims, "matrix_norm");
-  EMBER_CHECK(ord != "nuc", NotImplementedError, "[matrix_norm] ord='nuc' needs a singular value "
-              "decomposition, which ember does not implement yet");
+  if (ord == "nuc") return singular_value_norm(a, 0, d0, d1, keepdim, dtype);
   return vector_norm(a, 2.0, {d0, d1}, keepdim, dtype);
 }
 
@@ -308,8 +329,7 @@ Tensor matrix_norm(const Tensor& a_in, double ord, const std::vector<int64_t>& d
               "[matrix_norm] expected ord 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, got ",
               ord_str(ord));
   auto [d0, d1] = matrix_dims(a_in, dims, "matrix_norm");
-  EMBER_CHECK(ord != 2 && ord != -2, NotImplementedError, "[matrix_norm] ord=", ord_str(ord),
-              " needs a singular value decomposition, which ember does not implement yet");
+  if (ord == 2 || ord == -2) return singular_value_norm(a_in, ord > 0 ? 1 : -1, d0, d1, keepdim, dtype);
   EMBER_CHECK(is_floating(a_in.dtype()), TypeError, "[matrix_norm] expected a floating point "
               "input (float32 or float64), got ", dtype_name(a_in.dtype()));
   EMBER_CHECK(!dtype || is_floating(*dtype), TypeError, "[matrix_norm] expected dtype float32 "

@@ -1,6 +1,6 @@
 // Vector and matrix norms with PyTorch semantics: ember::linalg::vector_norm / matrix_norm /
 // norm (torch.linalg.*) and ember::norm (torch.norm). Floating inputs only; float32 sums
-// accumulate in double. Matrix norms that need an SVD ('nuc', 2, -2) are not implemented.
+// accumulate in double. Matrix norms 'nuc', 2 and -2 come from singular values (svdvals).
 #pragma once
 #include <optional>
 #include <string>
@@ -16,9 +16,9 @@ namespace linalg {
 // vector for ord 2, ties of the inf-norm share the gradient evenly.
 Tensor vector_norm(const Tensor& x, double ord = 2.0, const std::vector<int64_t>& dims = {},
                    bool keepdim = false, std::optional<DType> dtype = std::nullopt);
-// Norm of the matrices over the two dims: ord "fro" (also "nuc": NotImplementedError) or a
-// number: 1 / -1 (max / min column abs sum), inf / -inf (max / min row abs sum); 2 and -2
-// raise NotImplementedError (they need singular values).
+// Norm of the matrices over the two dims: ord "fro" or "nuc" (sum of singular values) or a
+// number: 1 / -1 (max / min column abs sum), inf / -inf (max / min row abs sum), 2 / -2
+// (largest / smallest singular value).
 Tensor matrix_norm(const Tensor& a, const std::string& ord = "fro",
                    const std::vector<int64_t>& dims = {-2, -1}, bool keepdim = false,
                    std::optional<DType> dtype = std::nullopt);
@@ -36,7 +36,7 @@ Tensor norm(const Tensor& x, const std::string& ord,
 }  // namespace linalg
 
 // torch.norm / Tensor.norm: a numeric p is vector_norm over dim (all when empty); "fro" is
-// the 2-norm over up to two dims; "nuc" raises NotImplementedError.
+// the 2-norm over up to two dims; "nuc" is the nuclear norm over two dims.
 Tensor norm(const Tensor& x, double p, const std::vector<int64_t>& dim = {}, bool keepdim = false,
             std::optional<DType> dtype = std::nullopt);
 Tensor norm(const Tensor& x, const std::string& p = "fro", const std::vector<int64_t>& dim = {},
