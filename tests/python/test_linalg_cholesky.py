@@ -108,7 +108,7 @@ def test_cholesky_solve_and_inverse(upper):
     a = spd(2, 4, 4, seed=7)
     b = np.random.default_rng(8).standard_normal((2, 4, 3))
     L = np.linalg.cholesky(a)
-    f = np.swapaxes(L, -1, -2) if upper else L
+    f = np.ascontiguousarray(np.swapaxes(L, -1, -2) if upper else L)
     np.testing.assert_allclose(to_np(ember.cholesky_solve(tensor(b), tensor(f), upper)),
                                np.linalg.solve(a, b), rtol=1e-10)
     np.testing.assert_allclose(to_np(tensor(b).cholesky_solve(tensor(f), upper=upper)),

@@ -170,8 +170,8 @@ def test_svd_bad_input_and_threads():
     with pytest.raises(NotImplementedError, match=r"\[linalg.svd\].*full_matrices"):
         ember.linalg.svd(x, full_matrices=True).U.sum().backward()
     a = tensor(rand(6, 5, 4, seed=14))
-    same_for_threads(lambda: (ember.linalg.svd(a), ember.linalg.eigh(a[:, :4]),
-                              ember.linalg.qr(a)))
+    same_for_threads(lambda: (*ember.linalg.svd(a), *ember.linalg.eigh(a[:, :4]),
+                              *ember.linalg.qr(a)))
 
 
 # ---------------------------------------------------------------- pinv, lstsq, rank, cond, norms
