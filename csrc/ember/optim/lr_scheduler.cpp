@@ -8,17 +8,16 @@
 
 namespace ember::optim {
 
-namespace {
-constexpr double kPi = 3.14159265358979323846;
-
-std::vector<double> per_group(const std::vector<double>& v, size_t n, const char* op,
-                              const char* name) {
+std::vector<double> detail::per_group(const std::vector<double>& v, size_t n, const char* op,
+                                      const char* name) {
   if (v.size() == 1) return std::vector<double>(n, v[0]);
   EMBER_CHECK(v.size() == n, ValueError, "[", op, "] expected ", n, " values for ", name,
               ", got ", v.size());
   return v;
 }
-}  // namespace
+
+using detail::kPi;
+using detail::per_group;
 
 LRScheduler::LRScheduler(std::shared_ptr<Optimizer> opt, int64_t last_epoch, const char* name)
     : optimizer_(std::move(opt)), name_(name), last_epoch_(last_epoch) {

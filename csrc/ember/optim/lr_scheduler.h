@@ -12,6 +12,14 @@
 
 namespace ember::optim {
 
+namespace detail {
+constexpr double kPi = 3.14159265358979323846;
+// v with one value per param group: a single value is repeated; ValueError (naming op and
+// name) when v has another length than n.
+std::vector<double> per_group(const std::vector<double>& v, size_t n, const char* op,
+                              const char* name);
+}  // namespace detail
+
 // The progress counters of a scheduler (torch's state_dict keys last_epoch, _step_count,
 // base_lrs, _last_lr); hyperparameters stay those given to the constructor.
 struct SchedulerState {

@@ -7,17 +7,8 @@
 
 namespace ember::optim {
 
-namespace {
-constexpr double kPi = 3.14159265358979323846;
-
-std::vector<double> per_group(const std::vector<double>& v, size_t n, const char* op,
-                              const char* name) {
-  if (v.size() == 1) return std::vector<double>(n, v[0]);
-  EMBER_CHECK(v.size() == n, ValueError, "[", op, "] expected ", n, " values for ", name,
-              ", got ", v.size());
-  return v;
-}
-}  // namespace
+using detail::kPi;
+using detail::per_group;
 
 ConstantLR::ConstantLR(std::shared_ptr<Optimizer> opt, double factor, int64_t total_iters,
                        int64_t last_epoch)
