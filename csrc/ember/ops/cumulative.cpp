@@ -164,6 +164,13 @@ Tensor cumprod(const Tensor& t, int64_t dim_in, std::optional<DType> dtype) {
 
 namespace {
 
+// NaN test that is plainly false for integer types (no self-comparison to warn about).
+template <class T>
+bool is_nan(T v) {
+  if constexpr (std::is_floating_point_v<T>) return std::isnan(v);
+  else return false;
+}
+
 ValuesIndices cum_extreme(const Tensor& t, int64_t dim_in, bool is_max, const char* op) {
   check_defined(t, op);
   const int64_t dim = normalize_dim(dim_in, t.dim(), op);
@@ -190,7 +197,7 @@ ValuesIndices cum_extreme(const Tensor& t, int64_t dim_in, bool is_max, const ch
           for (int64_t i = 0; i < len; ++i) {
             const T a = row[i];
             // PyTorch's rule: a NaN always takes over, ties take the later index.
-            const bool take = (a != a) || (best == best && (kMax ? a >= best : a <= best));
+            const bool take = is_nan(a) || (!is_nan(best) && (kMax ? a >= best : a <= best));
             best = take ? a : best;
             bi = take ? i : bi;
             vr[i] = best;
