@@ -1053,6 +1053,10 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = Non
 def _conv2d_reference(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None,
                       stride: Any = 1, padding: Any = 0, dilation: Any = 1,
                       groups: int = 1) -> Tensor: ...
+def im2col(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+           stride: Any = 1) -> Tensor: ...
+def col2im(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,
+           padding: Any = 0, stride: Any = 1) -> Tensor: ...
 # ---- recurrent ops (ops/rnn.h)
 def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
                   b_ih: Optional[Tensor] = None, b_hh: Optional[Tensor] = None) -> Tensor: ...
@@ -1079,6 +1083,24 @@ def _rnn_layer_bidirectional(mode: str, input: Tensor, h0_f: Optional[Tensor],
 class nn:
     """Submodule ember._C.nn (public API: ember.nn)."""
     def __getattr__(self, name: str) -> Any: ...
+    # ---- sliding blocks (csrc/python/nn_conv.cpp)
+    class Unfold:
+        kernel_size: Any
+        dilation: Any
+        padding: Any
+        stride: Any
+        def __init__(self, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+                     stride: Any = 1) -> None: ...
+        def forward(self, input: Tensor) -> Tensor: ...
+    class Fold:
+        output_size: Any
+        kernel_size: Any
+        dilation: Any
+        padding: Any
+        stride: Any
+        def __init__(self, output_size: Any, kernel_size: Any, dilation: Any = 1,
+                     padding: Any = 0, stride: Any = 1) -> None: ...
+        def forward(self, input: Tensor) -> Tensor: ...
     # ---- margin / likelihood loss modules (csrc/python/nn_loss_more.cpp)
     class MarginRankingLoss:
         margin: float

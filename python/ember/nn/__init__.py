@@ -18,7 +18,7 @@ from .._C.nn import (MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss,
                      SoftMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
                      MultiLabelMarginLoss, TripletMarginLoss, PoissonNLLLoss, GaussianNLLLoss,
                      CTCLoss)
-from .._C.nn import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
+from .._C.nn import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Unfold, Fold  # noqa: F401
 from .._C.nn import (  # noqa: F401  (pooling, padding, upsampling, group norm)
     MaxPool1d, MaxPool2d, MaxUnpool1d, MaxUnpool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
     AdaptiveMaxPool1d, AdaptiveMaxPool2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, Upsample, PixelShuffle,
@@ -59,7 +59,7 @@ __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Ide
            "Embedding", "LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d",
            "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
            "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
-           "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+           "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold"]
 __all__ += ['MaxPool1d', 'MaxPool2d', 'MaxUnpool1d', 'MaxUnpool2d', 'AvgPool1d', 'AvgPool2d', 'AdaptiveAvgPool1d',
             'AdaptiveAvgPool2d', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'GroupNorm',
             'InstanceNorm1d', 'InstanceNorm2d', 'Upsample', 'PixelShuffle', 'PixelUnshuffle',
@@ -76,6 +76,7 @@ __all__ += ['CosineSimilarity', 'PairwiseDistance']
 __all__ += ['Hardtanh', 'ReLU6', 'Hardsigmoid', 'Hardswish', 'Mish', 'SELU', 'CELU', 'LogSigmoid',
             'Softsign', 'Tanhshrink', 'Hardshrink', 'Softshrink', 'Threshold', 'Softmin',
             'Softmax2d', 'GLU', 'PReLU']
+__all__ += ['ParameterList', 'ParameterDict']
 __all__ += ['MultiheadAttention', 'TransformerEncoderLayer', 'TransformerDecoderLayer',
             'TransformerEncoder', 'TransformerDecoder', 'Transformer']
 
@@ -84,3 +85,4 @@ from . import init  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from . import functional  # noqa: E402,F401
 from ._loss_py import TripletMarginWithDistanceLoss  # noqa: E402,F401
+from ._param_containers import ParameterList, ParameterDict  # noqa: E402,F401

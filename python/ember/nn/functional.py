@@ -217,6 +217,8 @@ gaussian_nll_loss = _C.gaussian_nll_loss
 ctc_loss = _C.ctc_loss
 conv1d = _C.conv1d
 conv2d = _C.conv2d
+unfold = _C.im2col  # F.unfold(input, kernel_size, dilation=1, padding=0, stride=1)
+fold = _C.col2im  # F.fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1)
 conv_transpose1d = _C.conv_transpose1d
 conv_transpose2d = _C.conv_transpose2d
 max_pool1d = _C.max_pool1d
