@@ -25,6 +25,9 @@ from .._C.nn import (  # noqa: F401  (pooling, padding, upsampling, group norm)
     PixelUnshuffle, Dropout2d, ConstantPad1d, ConstantPad2d, ZeroPad1d, ZeroPad2d,
     ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, CircularPad1d,
     CircularPad2d)
+from .._C.nn import (  # noqa: F401  (nn/layers_extra.h)
+    Dropout1d, Dropout3d, AlphaDropout, FeatureAlphaDropout, RReLU, LocalResponseNorm,
+    ChannelShuffle, LPPool1d, LPPool2d, UpsamplingNearest2d, UpsamplingBilinear2d, EmbeddingBag)
 from .._C.nn import (RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell,  # noqa: F401
                      GRUCell)
 from .._C.nn import CosineSimilarity, PairwiseDistance  # noqa: F401
@@ -59,7 +62,7 @@ __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "Ide
            "Embedding", "LayerNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d",
            "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
            "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",
-           "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold"]
+           "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 __all__ += ['MaxPool1d', 'MaxPool2d', 'MaxUnpool1d', 'MaxUnpool2d', 'AvgPool1d', 'AvgPool2d', 'AdaptiveAvgPool1d',
             'AdaptiveAvgPool2d', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'GroupNorm',
             'InstanceNorm1d', 'InstanceNorm2d', 'Upsample', 'PixelShuffle', 'PixelUnshuffle',
@@ -76,7 +79,9 @@ __all__ += ['CosineSimilarity', 'PairwiseDistance']
 __all__ += ['Hardtanh', 'ReLU6', 'Hardsigmoid', 'Hardswish', 'Mish', 'SELU', 'CELU', 'LogSigmoid',
             'Softsign', 'Tanhshrink', 'Hardshrink', 'Softshrink', 'Threshold', 'Softmin',
             'Softmax2d', 'GLU', 'PReLU']
-__all__ += ['ParameterList', 'ParameterDict']
+__all__ += ['ParameterList', 'ParameterDict', 'Unfold', 'Fold', 'Dropout1d', 'Dropout3d',
+            'AlphaDropout', 'FeatureAlphaDropout', 'RReLU', 'LocalResponseNorm', 'ChannelShuffle',
+            'LPPool1d', 'LPPool2d', 'UpsamplingNearest2d', 'UpsamplingBilinear2d', 'EmbeddingBag']
 __all__ += ['MultiheadAttention', 'TransformerEncoderLayer', 'TransformerDecoderLayer',
             'TransformerEncoder', 'TransformerDecoder', 'Transformer']
 
