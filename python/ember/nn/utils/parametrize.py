@@ -167,8 +167,9 @@ def _inject_new_class(module):
         else:
             cls.__setattr__(self, name, value)
 
+    # __slots__ = (): the same instance layout, so __class__ may be reassigned.
     new_cls = type(f"Parametrized{cls.__name__}", (cls,), {
-        "__setattr__": __setattr__, "_ember_parametrized": set(),
+        "__slots__": (), "__setattr__": __setattr__, "_ember_parametrized": set(),
         "_ember_original_class": cls})
     module.__class__ = new_cls
 
