@@ -185,3 +185,19 @@ def test_spectral_norm_largest_singular_value_is_one():
     lin = spectral_norm(nn.Linear(6, 5).double(), n_power_iterations=30)
     s = np.linalg.svd(to_np(lin.weight), compute_uv=False)
     assert abs(s[0] - 1.0) < 1e-6
+
+
+def test_deepcopy_of_parametrized_layer():
+    import copy
+    lin = weight_norm(nn.Linear(3, 2))
+    dup = copy.deepcopy(lin)
+    assert type(dup) is not type(lin) and type(dup).__name__ == "ParametrizedLinear"
+    x = randn(4, 3, dtype=np.float32)
+    np.testing.assert_array_equal(to_np(dup(x)), to_np(lin(x)))
+    with ember.no_grad():
+        dup.parametrizations.weight.original1.mul_(2.0)
+        dup.parametrizations.weight.original0.mul_(3.0)
+    np.testing.assert_allclose(to_np(dup(x)) - to_np(dup.bias), 3 * (to_np(lin(x)) - to_np(lin.bias)),
+                               rtol=1e-5, atol=1e-6)
+    parametrize.remove_parametrizations(dup, "weight")
+    assert type(dup) is nn.Linear and parametrize.is_parametrized(lin)

@@ -7,10 +7,11 @@ parametrized tensor (reading it evaluates the parametrization on the originals, 
 state_dict keys are PyTorch's. ember's C++ layers read their parameters from registry slots,
 not Python attributes, so the parameter's slot is removed (out of parameters() and
 state_dict) and a forward pre-hook stores the freshly computed tensor in it before every call
-(Module._set_removed_parameter); the hook is the one visible difference from PyTorch
-(``module._forward_pre_hooks``). Written in Python: it is plumbing over ember ops.
-Limit: a parametrized module can not be deep-copied when it is a C++ layer other than
-Module (its generated class is a Python subclass of that layer; see nn/_deepcopy.py).
+(Module._set_removed_parameter); the hook is the one visible difference from PyTorch (it
+stays registered, as a no-op, after remove_parametrizations). copy.deepcopy gives the copy
+its own generated class (nn/_deepcopy.py). Written in Python: it is plumbing over ember ops.
+Limit: only parameters of C++ layers are fed to their forward (a parametrized buffer of a
+C++ layer is seen through the attribute only).
 """
 import contextlib
 
@@ -154,6 +155,8 @@ def _parametrized_value(module, name):
 
 def _refresh_slots(module, args):
     # Stores each parametrized tensor where the C++ forward of a built-in layer reads it.
+    if not is_parametrized(module):
+        return
     for name in list(module.parametrizations.keys()):
         module._set_removed_parameter(name, _parametrized_value(module, name))
 
@@ -172,6 +175,13 @@ def _inject_new_class(module):
         "__slots__": (), "__setattr__": __setattr__, "_ember_parametrized": set(),
         "_ember_original_class": cls})
     module.__class__ = new_cls
+
+
+def _clone_class(cls):
+    """A fresh generated class like cls (for a copy of a parametrized module)."""
+    body = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
+    body["_ember_parametrized"] = set(cls._ember_parametrized)
+    return type(cls.__name__, cls.__bases__, body)
 
 
 def _inject_property(module, name):
@@ -242,8 +252,11 @@ def register_parametrization(module, tensor_name, parametrization, *, unsafe=Fal
         module.parametrizations = _C.nn.ModuleDict()
         module.__dict__["_ember_has_parametrizations"] = True
         _inject_new_class(module)
-        module.__dict__["_ember_parametrize_hook"] = module.register_forward_pre_hook(
-            _refresh_slots)
+        if not module.__dict__.get("_ember_parametrize_hooked"):
+            # Registered once and kept (a no-op while nothing is parametrized), so copies of
+            # the module (which copy its hooks) stay consistent without a handle.
+            module.register_forward_pre_hook(_refresh_slots)
+            module.__dict__["_ember_parametrize_hooked"] = True
     module.parametrizations[tensor_name] = plist
     _inject_property(module, tensor_name)
     return module
@@ -279,7 +292,6 @@ def remove_parametrizations(module, tensor_name, leave_parametrized=True):
         module.register_buffer(tensor_name, original)
     if not module.parametrizations:
         del module.parametrizations
-        module.__dict__.pop("_ember_parametrize_hook").remove()
         del module.__dict__["_ember_has_parametrizations"]
         module.__class__ = cls._ember_original_class
     return module
