@@ -101,8 +101,13 @@ def test_bad_input():
     with pytest.raises(ValueError, match=r"\[register_parametrization\] module 'Linear' has no "
                                          r"parameter or buffer with name 'nope'"):
         parametrize.register_parametrization(lin, "nope", Symmetric())
+    class Flat(nn.Module):
+        def forward(self, X):
+            return X.reshape(-1)
+
     with pytest.raises(ValueError, match=r"may not change the shape"):
-        parametrize.register_parametrization(lin, "weight", Symmetric())  # 2x3 not square
+        parametrize.register_parametrization(lin, "weight", Flat())
+    assert not parametrize.is_parametrized(lin) and "weight" in dict(lin.named_parameters())
     with pytest.raises(TypeError, match=r"expected the parametrization to be an ember.nn.Module"):
         parametrize.register_parametrization(lin, "weight", lambda x: x)
     with pytest.raises(ValueError, match=r"\[remove_parametrizations\] module Linear does not have"):
