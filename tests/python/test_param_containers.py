@@ -13,7 +13,7 @@ def test_parameter_list_registration_and_indexing():
     pl = nn.ParameterList([nn.Parameter(a), b])
     assert len(pl) == 2
     assert isinstance(pl[1], nn.Parameter) and pl[1].requires_grad  # tensor became a Parameter
-    assert np.shares_memory(pl[1].numpy(), b.numpy())
+    assert np.shares_memory(pl[1].detach().numpy(), b.numpy())
     assert pl[-1] is pl[1] or to_np(pl[-1]).tobytes() == to_np(b).tobytes()
     pl.append(randn(4))
     pl.extend([randn(5), randn(6)])
