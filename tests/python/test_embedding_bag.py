@@ -12,6 +12,7 @@ from utils import randn, same_for_threads, tensor, to_np
 
 IDX = np.array([1, 2, 4, 5, 4, 3, 2, 9, 0, 0], dtype=np.int64)
 OFF = np.array([0, 3, 3, 7], dtype=np.int64)  # bag 1 is empty
+OFF_LAST = np.array([0, 3, 3, 7, 10], dtype=np.int64)  # include_last_offset: ends with len(IDX)
 
 
 def np_bags(w, idx, off, mode, psw=None, pad=None, last=False):
@@ -32,7 +33,7 @@ def np_bags(w, idx, off, mode, psw=None, pad=None, last=False):
 def test_numpy_reference(mode, pad, last):
     w = randn(10, 3)
     y = F.embedding_bag(tensor(IDX), w, tensor(OFF), mode=mode, padding_idx=pad,
-                        include_last_offset=last)
+                        include_last_offset=last)  # last: the last bag ends at offsets[-1] = 7
     np.testing.assert_allclose(to_np(y), np_bags(to_np(w), IDX, OFF, mode, pad=pad, last=last),
                                rtol=1e-12)
 
@@ -73,8 +74,9 @@ def test_torch_parity(mode, psw, pad, last):
     ps = np.random.default_rng(1).standard_normal(len(IDX)).astype(np.float32) if psw else None
     pe = tensor(ps, requires_grad=True) if psw else None
     pt = torch.tensor(ps, requires_grad=True) if psw else None
-    y = e(tensor(IDX), tensor(OFF), per_sample_weights=pe)
-    ty = t(torch.tensor(IDX), torch.tensor(OFF), per_sample_weights=pt)
+    off = OFF_LAST if last else OFF
+    y = e(tensor(IDX), tensor(off), per_sample_weights=pe)
+    ty = t(torch.tensor(IDX), torch.tensor(off), per_sample_weights=pt)
     np.testing.assert_allclose(to_np(y), ty.detach().numpy(), rtol=1e-6, atol=1e-6)
     g = np.random.default_rng(2).standard_normal(ty.shape).astype(np.float32)
     y.backward(tensor(g))

@@ -46,11 +46,9 @@ Bags make_bags(const Tensor& input, const Tensor& offsets, bool include_last_off
   if (input.dim() == 2) {
     EMBER_CHECK(!offsets.defined(), ValueError, "[embedding_bag] if input is 2-D, offsets has to "
                 "be None (each row is a bag), got offsets of shape ", shape_str(offsets.shape()));
-    // Like torch: the rows' offsets 0, L, ..., (B - 1) L, read as given (so with
-    // include_last_offset the last one ends the bags and the last row is left out).
+    // Each row is a bag (include_last_offset does not apply, as in torch).
     const int64_t B = input.size(0), L = input.size(1);
-    for (int64_t b = 0; b < B; ++b) bags.start.push_back(b * L);
-    if (!include_last_offset || bags.start.empty()) bags.start.push_back(n);
+    for (int64_t b = 0; b <= B; ++b) bags.start.push_back(b * L);
     return bags;
   }
   EMBER_CHECK(offsets.defined(), ValueError, "[embedding_bag] offsets has to be a 1-D tensor "
