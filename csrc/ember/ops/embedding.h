@@ -17,9 +17,7 @@ Tensor embedding(const Tensor& indices, const Tensor& weight,
 // of a 1-D input), the "sum", "mean" or "max" of the weight rows it picks -> (B, E). Entries
 // equal to padding_idx are left out of their bag; an empty bag gives zeros.
 // per_sample_weights (shape of input, mode "sum" only) scale each row; include_last_offset:
-// offsets holds B + 1 entries, the last one the end of the last bag (torch documents it as
-// len(input); when it is smaller, torch's modes disagree on the last bag, ember ends it there
-// in every mode); it does not apply to a 2-D input. Gradients to weight and
+// offsets holds B + 1 entries, the last one the end of the last bag. Gradients to weight and
 // per_sample_weights; double backward through a composite of embedding / index_add / gather.
 // max_index (mode "max"): when given, receives the (B, E) int64 index of each maximum (-1 in
 // empty bags).

@@ -2,7 +2,10 @@
 // (bags split across threads, each bag reduced in index order) and backward (weight columns
 // split across threads, rows accumulated in index order), so results are identical for any
 // thread count. Under create_graph the backward differentiates a composite (embedding,
-// index_add, gather) instead, so higher derivatives work.
+// index_add, gather) instead, so higher derivatives work. include_last_offset: the last
+// offset ends the last bag (torch documents it as len(input); when it is smaller, torch's modes
+// disagree on the last bag, ember ends it there in every mode); it does not apply to a 2-D
+// input, as in torch.
 #include <algorithm>
 #include <limits>
 #include <vector>
