@@ -39,6 +39,7 @@ void bind_nn_loss(py::module_& m, TensorClass& cls);     // losses: functional (
 void bind_nn_loss_more(py::module_& m, TensorClass& cls);  // margin / likelihood losses, ctc_loss
 void bind_nn_conv(py::module_& m, TensorClass& cls);       // conv ops and ember._C.nn conv layers
 void bind_nn_pool(py::module_& m, TensorClass& cls);     // pooling, pad, upsample, group norm (+ layers)
+void bind_nn_extra(py::module_& m, TensorClass& cls);    // dropout variants, rrelu, LRN, LPPool, ... (+ layers)
 void bind_rnn(py::module_& m, TensorClass& cls);         // recurrent ops: rnn layers, cells
 void bind_nn_rnn(py::module_& m, TensorClass& cls);      // ember._C.nn RNN / LSTM / GRU and cells
 void bind_attention(py::module_& m, TensorClass& cls);   // scaled_dot_product_attention

@@ -87,6 +87,7 @@ PYBIND11_MODULE(_C, m) {
   python::bind_nn_loss_more(m, cls);
   python::bind_nn_conv(m, cls);
   python::bind_nn_pool(m, cls);
+  python::bind_nn_extra(m, cls);
   python::bind_rnn(m, cls);
   python::bind_nn_rnn(m, cls);
   python::bind_attention(m, cls);

@@ -315,6 +315,9 @@ ember.nn.Parameter / Module / buffers as attributes and define forward().)doc");
           if (s.live) children.append(py::make_tuple(s.name, s.value ? py::cast(s.value) : py::none()));
         return py::make_tuple(params, buffers, children);
       })
+      .def("_set_removed_parameter", [](Module& m, const std::string& name, const Tensor& t) {
+        return m.set_removed_parameter(name, t);
+      }, "The tensor a layer's forward reads for a removed (parametrized) parameter.")
       .def("__repr__", &module_repr)
       .def("register_parameter", [](const py::handle& self, const py::handle& name,
                                     const py::handle& param) {

@@ -1,6 +1,7 @@
 // Bindings of the convolutions: ember.conv1d / conv2d / conv_transpose1d / conv_transpose2d
 // (also ember.nn.functional's), ember._conv2d_reference (for tests), and the layers
-// ember.nn.Conv1d / Conv2d / ConvTranspose1d / ConvTranspose2d.
+// ember.nn.Conv1d / Conv2d / ConvTranspose1d / ConvTranspose2d; ember.im2col / col2im
+// (ember.nn.functional.unfold / fold) and ember.nn.Unfold / Fold.
 #include "bind.h"
 #include "nn.h"
 
@@ -132,7 +133,63 @@ void bind_nn_conv(py::module_& m, TensorClass& cls) {
      py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1,
      "The direct 7-loop conv2d (4-D input, no autograd), for tests.");
 
+  m.def("im2col", [](const Tensor& x, const py::object& k, const py::object& d,
+                     const py::object& p, const py::object& s) {
+    auto kk = ints(k, "unfold", "kernel_size"), dd = ints(d, "unfold", "dilation");
+    auto pp = ints(p, "unfold", "padding"), ss = ints(s, "unfold", "stride");
+    py::gil_scoped_release release;
+    return im2col(x, kk, dd, pp, ss);
+  }, py::arg("input"), py::arg("kernel_size"), py::arg("dilation") = 1, py::arg("padding") = 0,
+     py::arg("stride") = 1, "F.unfold: sliding local blocks as columns (N, C * prod(k), L).");
+  m.def("col2im", [](const Tensor& x, const py::object& o, const py::object& k,
+                     const py::object& d, const py::object& p, const py::object& s) {
+    auto oo = ints(o, "fold", "output_size"), kk = ints(k, "fold", "kernel_size");
+    auto dd = ints(d, "fold", "dilation"), pp = ints(p, "fold", "padding");
+    auto ss = ints(s, "fold", "stride");
+    py::gil_scoped_release release;
+    return col2im(x, oo, kk, dd, pp, ss);
+  }, py::arg("input"), py::arg("output_size"), py::arg("kernel_size"), py::arg("dilation") = 1,
+     py::arg("padding") = 0, py::arg("stride") = 1,
+     "F.fold: sums columns (N, C * prod(k), L) back into (N, C, *output_size).");
+
   py::module_ nn = m.attr("nn").cast<py::module_>();
+  // Size arguments print and read back as given (int or tuple), like torch's.
+  auto as_given = [](const std::vector<int64_t>& v) -> py::object {
+    return v.size() == 1 ? py::object(py::int_(v[0])) : py::object(as_tuple(v));
+  };
+  using UnfoldCls = py::class_<nn::Unfold, nn::Module, PyModule<nn::Unfold>, std::shared_ptr<nn::Unfold>>;
+  UnfoldCls(nn, "Unfold", "Extracts sliding local blocks (see ember.nn.functional.unfold).")
+      .def(py::init([](const py::object& k, const py::object& d, const py::object& p, const py::object& s) {
+             return make<nn::Unfold>(false, ints(k, "Unfold", "kernel_size"), ints(d, "Unfold", "dilation"),
+                                     ints(p, "Unfold", "padding"), ints(s, "Unfold", "stride"));
+           }, [](const py::object& k, const py::object& d, const py::object& p, const py::object& s) {
+             return make<nn::Unfold>(true, ints(k, "Unfold", "kernel_size"), ints(d, "Unfold", "dilation"),
+                                     ints(p, "Unfold", "padding"), ints(s, "Unfold", "stride"));
+           }), py::arg("kernel_size"), py::arg("dilation") = 1, py::arg("padding") = 0,
+           py::arg("stride") = 1)
+      .def_property_readonly("kernel_size", [as_given](const nn::Unfold& l) { return as_given(l.kernel_size); })
+      .def_property_readonly("dilation", [as_given](const nn::Unfold& l) { return as_given(l.dilation); })
+      .def_property_readonly("padding", [as_given](const nn::Unfold& l) { return as_given(l.padding); })
+      .def_property_readonly("stride", [as_given](const nn::Unfold& l) { return as_given(l.stride); });
+  using FoldCls = py::class_<nn::Fold, nn::Module, PyModule<nn::Fold>, std::shared_ptr<nn::Fold>>;
+  FoldCls(nn, "Fold", "Sums sliding local blocks into an image (see ember.nn.functional.fold).")
+      .def(py::init([](const py::object& o, const py::object& k, const py::object& d, const py::object& p,
+                       const py::object& s) {
+             return make<nn::Fold>(false, ints(o, "Fold", "output_size"), ints(k, "Fold", "kernel_size"),
+                                   ints(d, "Fold", "dilation"), ints(p, "Fold", "padding"),
+                                   ints(s, "Fold", "stride"));
+           }, [](const py::object& o, const py::object& k, const py::object& d, const py::object& p,
+                 const py::object& s) {
+             return make<nn::Fold>(true, ints(o, "Fold", "output_size"), ints(k, "Fold", "kernel_size"),
+                                   ints(d, "Fold", "dilation"), ints(p, "Fold", "padding"),
+                                   ints(s, "Fold", "stride"));
+           }), py::arg("output_size"), py::arg("kernel_size"), py::arg("dilation") = 1,
+           py::arg("padding") = 0, py::arg("stride") = 1)
+      .def_property_readonly("output_size", [as_given](const nn::Fold& l) { return as_given(l.output_size); })
+      .def_property_readonly("kernel_size", [as_given](const nn::Fold& l) { return as_given(l.kernel_size); })
+      .def_property_readonly("dilation", [as_given](const nn::Fold& l) { return as_given(l.dilation); })
+      .def_property_readonly("padding", [as_given](const nn::Fold& l) { return as_given(l.padding); })
+      .def_property_readonly("stride", [as_given](const nn::Fold& l) { return as_given(l.stride); });
   bind_conv_layer<nn::Conv1d>(nn, "Conv1d", 1, false, "1-D convolution over (N, C, L) input.");
   bind_conv_layer<nn::Conv2d>(nn, "Conv2d", 2, false, "2-D convolution over (N, C, H, W) input.");
   bind_conv_layer<nn::ConvTranspose1d>(nn, "ConvTranspose1d", 1, true,

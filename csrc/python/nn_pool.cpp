@@ -1,10 +1,12 @@
 // Bindings of the pooling family: functional ops on ember (max_pool2d, avg_pool2d, adaptive
-// pools, pad, interpolate, pixel_shuffle, group_norm, ...) and their layers on ember.nn.
+// pools, lp_pool, pad, interpolate, pixel_shuffle, group_norm, ...) and their layers on
+// ember.nn (with LPPool1d / 2d, UpsamplingNearest2d / UpsamplingBilinear2d).
 // Size arguments accept an int or a tuple (None entries of output_size become -1).
 #include <memory>
 
 #include "bind.h"
 #include "nn.h"
+#include "ember/nn/layers_extra.h"
 #include "ember/nn/pool.h"
 
 namespace ember::python {
@@ -81,6 +83,14 @@ void bind_pool_functions(py::module_& m) {
     return avg_pool1d(x, K, S, P, ceil, cip);
   }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(),
      py::arg("padding") = 0, py::arg("ceil_mode") = false, py::arg("count_include_pad") = true);
+  for (int sd = 1; sd <= 2; ++sd)
+    m.def(sd == 1 ? "lp_pool1d" : "lp_pool2d", [sd](const Tensor& x, double n, const py::object& k,
+                                                   const py::object& s, bool ceil) {
+      IntList K = ints(k), S = ints(s);
+      py::gil_scoped_release release;
+      return sd == 1 ? lp_pool1d(x, n, K, S, ceil) : lp_pool2d(x, n, K, S, ceil);
+    }, py::arg("input"), py::arg("norm_type"), py::arg("kernel_size"),
+       py::arg("stride") = py::none(), py::arg("ceil_mode") = false);
   m.def("adaptive_avg_pool1d", [](const Tensor& x, const py::object& o) {
     IntList O = ints(o);
     py::gil_scoped_release release;
@@ -291,6 +301,22 @@ template <class L>
 using Cls = py::class_<L, Module, PyModule<L>, std::shared_ptr<L>>;
 
 template <class L>
+void bind_lp_pool(py::module_& nnm, const char* name, const char* doc) {
+  Cls<L>(nnm, name, doc)
+      .def(py::init([](double n, const py::object& k, const py::object& s, bool c) {
+                      return make<L>(false, n, ints(k), ints(s), c); },
+                    [](double n, const py::object& k, const py::object& s, bool c) {
+                      return make<L>(true, n, ints(k), ints(s), c); }),
+           py::arg("norm_type"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+           py::arg("ceil_mode") = false)
+      .def_readwrite("norm_type", &L::norm_type)
+      .def_property_readonly("kernel_size", [](const L& l) { return size_obj(l.kernel_size); })
+      .def_property_readonly("stride", [](const L& l) {
+        return l.stride.empty() ? py::object(py::none()) : size_obj(l.stride); })
+      .def_readwrite("ceil_mode", &L::ceil_mode);
+}
+
+template <class L>
 void bind_instance_norm(py::module_& nnm, const char* name) {
   Cls<L>(nnm, name, "Instance normalisation (per sample and channel).")
       .def(py::init([](int64_t n, double eps, double mom, bool affine, bool track, bool bias) {
@@ -354,6 +380,24 @@ void bind_other_layers(py::module_& nnm) {
         return py::tuple(py::cast(u.scale_factor)); })
       .def_readwrite("mode", &nn::Upsample::mode)
       .def_readwrite("align_corners", &nn::Upsample::align_corners);
+  py::class_<nn::UpsamplingNearest2d, nn::Upsample, PyModule<nn::UpsamplingNearest2d>,
+             std::shared_ptr<nn::UpsamplingNearest2d>>(nnm, "UpsamplingNearest2d",
+                                                        "Upsample with mode='nearest'.")
+      .def(py::init([](const py::object& size, const py::object& sf) {
+                      return make<nn::UpsamplingNearest2d>(false, ints(size), floats(sf)); },
+                    [](const py::object& size, const py::object& sf) {
+                      return make<nn::UpsamplingNearest2d>(true, ints(size), floats(sf)); }),
+           py::arg("size") = py::none(), py::arg("scale_factor") = py::none());
+  py::class_<nn::UpsamplingBilinear2d, nn::Upsample, PyModule<nn::UpsamplingBilinear2d>,
+             std::shared_ptr<nn::UpsamplingBilinear2d>>(
+      nnm, "UpsamplingBilinear2d", "Upsample with mode='bilinear', align_corners=True.")
+      .def(py::init([](const py::object& size, const py::object& sf) {
+                      return make<nn::UpsamplingBilinear2d>(false, ints(size), floats(sf)); },
+                    [](const py::object& size, const py::object& sf) {
+                      return make<nn::UpsamplingBilinear2d>(true, ints(size), floats(sf)); }),
+           py::arg("size") = py::none(), py::arg("scale_factor") = py::none());
+  bind_lp_pool<nn::LPPool1d>(nnm, "LPPool1d", "Power-average pooling over (N, C, L).");
+  bind_lp_pool<nn::LPPool2d>(nnm, "LPPool2d", "Power-average pooling over (N, C, H, W).");
   Cls<nn::PixelShuffle>(nnm, "PixelShuffle", "Rearranges (*, C*r*r, H, W) to (*, C, H*r, W*r).")
       .def(py::init([](int64_t r) { return make<nn::PixelShuffle>(false, r); },
                     [](int64_t r) { return make<nn::PixelShuffle>(true, r); }),

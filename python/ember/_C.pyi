@@ -927,6 +927,24 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Any, target_leng
              blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> Tensor: ...
 def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor: ...
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor: ...
+# ---- dropout variants, rrelu, local response norm, channel shuffle (csrc/python/nn_extra.cpp)
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor: ...
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor: ...
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False) -> Tensor: ...
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False) -> Tensor: ...
+def rrelu(input: Tensor, lower: float = 0.125, upper: float = 0.3333333333333333,
+          training: bool = False) -> Tensor: ...
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor: ...
+def channel_shuffle(input: Tensor, groups: int) -> Tensor: ...
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Optional[Tensor] = None,
+                  mode: str = "mean", per_sample_weights: Optional[Tensor] = None,
+                  include_last_offset: bool = False,
+                  padding_idx: Optional[int] = None) -> Tensor: ...
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: _Size,
+              stride: Optional[_Size] = None, ceil_mode: bool = False) -> Tensor: ...
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size: _Size,
+              stride: Optional[_Size] = None, ceil_mode: bool = False) -> Tensor: ...
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Optional[Tensor] = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: Optional[float] = None,
@@ -1053,6 +1071,10 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = Non
 def _conv2d_reference(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None,
                       stride: Any = 1, padding: Any = 0, dilation: Any = 1,
                       groups: int = 1) -> Tensor: ...
+def im2col(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+           stride: Any = 1) -> Tensor: ...
+def col2im(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,
+           padding: Any = 0, stride: Any = 1) -> Tensor: ...
 # ---- recurrent ops (ops/rnn.h)
 def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
                   b_ih: Optional[Tensor] = None, b_hh: Optional[Tensor] = None) -> Tensor: ...
@@ -1079,6 +1101,89 @@ def _rnn_layer_bidirectional(mode: str, input: Tensor, h0_f: Optional[Tensor],
 class nn:
     """Submodule ember._C.nn (public API: ember.nn)."""
     def __getattr__(self, name: str) -> Any: ...
+    # ---- small layers (csrc/python/nn_extra.cpp, nn_pool.cpp)
+    class Dropout1d:
+        p: float
+        inplace: bool
+        def __init__(self, p: float = 0.5, inplace: bool = False) -> None: ...
+    class Dropout3d:
+        p: float
+        inplace: bool
+        def __init__(self, p: float = 0.5, inplace: bool = False) -> None: ...
+    class AlphaDropout:
+        p: float
+        inplace: bool
+        def __init__(self, p: float = 0.5, inplace: bool = False) -> None: ...
+    class FeatureAlphaDropout:
+        p: float
+        inplace: bool
+        def __init__(self, p: float = 0.5, inplace: bool = False) -> None: ...
+    class RReLU:
+        lower: float
+        upper: float
+        inplace: bool
+        def __init__(self, lower: float = 0.125, upper: float = 0.3333333333333333,
+                     inplace: bool = False) -> None: ...
+    class LocalResponseNorm:
+        size: int
+        alpha: float
+        beta: float
+        k: float
+        def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                     k: float = 1.0) -> None: ...
+    class ChannelShuffle:
+        groups: int
+        def __init__(self, groups: int) -> None: ...
+    class LPPool1d:
+        norm_type: float
+        kernel_size: Any
+        stride: Any
+        ceil_mode: bool
+        def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
+                     ceil_mode: bool = False) -> None: ...
+    class LPPool2d:
+        norm_type: float
+        kernel_size: Any
+        stride: Any
+        ceil_mode: bool
+        def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
+                     ceil_mode: bool = False) -> None: ...
+    class UpsamplingNearest2d:
+        def __init__(self, size: Any = None, scale_factor: Any = None) -> None: ...
+    class UpsamplingBilinear2d:
+        def __init__(self, size: Any = None, scale_factor: Any = None) -> None: ...
+    class EmbeddingBag:
+        num_embeddings: int
+        embedding_dim: int
+        mode: str
+        include_last_offset: bool
+        padding_idx: Optional[int]
+        def __init__(self, num_embeddings: int, embedding_dim: int,
+                     max_norm: Optional[float] = None, norm_type: float = 2.0,
+                     scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                     _weight: Optional[Tensor] = None, include_last_offset: bool = False,
+                     padding_idx: Optional[int] = None) -> None: ...
+        def forward(self, input: Tensor, offsets: Optional[Tensor] = None,
+                    per_sample_weights: Optional[Tensor] = None) -> Tensor: ...
+        def reset_parameters(self) -> None: ...
+    # ---- sliding blocks (csrc/python/nn_conv.cpp)
+    class Unfold:
+        kernel_size: Any
+        dilation: Any
+        padding: Any
+        stride: Any
+        def __init__(self, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+                     stride: Any = 1) -> None: ...
+        def forward(self, input: Tensor) -> Tensor: ...
+    class Fold:
+        output_size: Any
+        kernel_size: Any
+        dilation: Any
+        padding: Any
+        stride: Any
+        def __init__(self, output_size: Any, kernel_size: Any, dilation: Any = 1,
+                     padding: Any = 0, stride: Any = 1) -> None: ...
+        def forward(self, input: Tensor) -> Tensor: ...
     # ---- margin / likelihood loss modules (csrc/python/nn_loss_more.cpp)
     class MarginRankingLoss:
         margin: float

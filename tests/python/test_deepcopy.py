@@ -130,6 +130,20 @@ LAYERS = {
     "Transformer": (lambda: nn.Transformer(8, 2, 1, 1, 16), None),
     "RotaryEmbedding": (lambda: nn.RotaryEmbedding(4, 16), (1, 2, 3, 4)),
     "SinusoidalPositionalEncoding": (lambda: nn.SinusoidalPositionalEncoding(8, max_len=10, dropout=0.0), (3, 1, 8)),
+    "Unfold": (lambda: nn.Unfold(2, padding=1), (1, 2, 3, 3)),
+    "Fold": (lambda: nn.Fold(3, 2), (1, 8, 4)),
+    "Dropout1d": (lambda: nn.Dropout1d(0.3).eval(), (2, 3, 4)),
+    "Dropout3d": (lambda: nn.Dropout3d(0.3).eval(), (1, 2, 2, 2, 2)),
+    "AlphaDropout": (lambda: nn.AlphaDropout(0.3).eval(), (2, 3)),
+    "FeatureAlphaDropout": (lambda: nn.FeatureAlphaDropout(0.3).eval(), (2, 3, 4)),
+    "RReLU": (lambda: nn.RReLU(0.1, 0.2).eval(), (2, 3)),
+    "LocalResponseNorm": (lambda: nn.LocalResponseNorm(2), (2, 3, 4)),
+    "ChannelShuffle": (lambda: nn.ChannelShuffle(2), (1, 4, 3)),
+    "LPPool1d": (lambda: nn.LPPool1d(2.0, 2), (1, 2, 4)),
+    "LPPool2d": (lambda: nn.LPPool2d(2.0, 2), (1, 2, 4, 4)),
+    "UpsamplingNearest2d": (lambda: nn.UpsamplingNearest2d(scale_factor=2), (1, 2, 3, 3)),
+    "UpsamplingBilinear2d": (lambda: nn.UpsamplingBilinear2d(size=(4, 5)), (1, 2, 3, 3)),
+    "EmbeddingBag": (lambda: nn.EmbeddingBag(5, 3, mode="max"), None),
 }
 
 

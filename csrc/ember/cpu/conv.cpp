@@ -540,6 +540,25 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
 }
 
 template <class T>
+void im2col(const ConvGeom& g, const T* x, T* col) {
+  const int64_t P = g.OH * g.OW, HW = g.H * g.W, rows = g.KH * g.KW;
+  parallel_for(g.N * g.C, grain_for(rows * P), [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) im2col_tile<T>(g, x + t * HW, 1, 0, P, col + t * rows * P);
+  });
+}
+
+template <class T>
+void col2im(const ConvGeom& g, const T* col, T* out) {
+  const int64_t P = g.OH * g.OW, HW = g.H * g.W, rows = g.KH * g.KW;
+  parallel_for(g.N * g.C, grain_for(rows * P), [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      std::fill(out + t * HW, out + (t + 1) * HW, T(0));
+      col2im_tile<T>(g, col + t * rows * P, 1, 0, P, out + t * HW);
+    }
+  });
+}
+
+template <class T>
 void conv2d_reference(const ConvGeom& g, const T* x, const T* w, const T* bias, T* out) {
   const int64_t Cg = g.C / g.G, Kg = g.K / g.G;
   for (int64_t n = 0; n < g.N; ++n)
@@ -565,7 +584,9 @@ void conv2d_reference(const ConvGeom& g, const T* x, const T* w, const T* bias, 
   template void conv2d_forward<T>(const ConvGeom&, const T*, const T*, const T*, T*);        \
   template void conv2d_backward_input<T>(const ConvGeom&, const T*, const T*, T*);           \
   template void conv2d_backward_weight<T>(const ConvGeom&, const T*, const T*, T*);          \
-  template void conv2d_reference<T>(const ConvGeom&, const T*, const T*, const T*, T*);
+  template void conv2d_reference<T>(const ConvGeom&, const T*, const T*, const T*, T*);      \
+  template void im2col<T>(const ConvGeom&, const T*, T*);                                    \
+  template void col2im<T>(const ConvGeom&, const T*, T*);
 EMBER_CONV_INST(float)
 EMBER_CONV_INST(double)
 

@@ -27,6 +27,13 @@ void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx);
 // dw = sum over batch and positions of dy x im2col(x). Fixed summation order.
 template <class T>
 void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw);
+// F.unfold / F.fold: im2col / col2im of whole images (g.K and g.G unused). col is
+// (N, C * KH * KW, OH * OW), rows (c, i, j); col2im overwrites out (N, C, H, W) with the sum
+// of the overlapping patch entries, in a fixed order per channel (items are (n, c) planes).
+template <class T>
+void im2col(const ConvGeom& g, const T* x, T* col);
+template <class T>
+void col2im(const ConvGeom& g, const T* col, T* out);
 // Direct 7-loop reference forward (single-threaded); tests compare the tuned paths to it.
 template <class T>
 void conv2d_reference(const ConvGeom& g, const T* x, const T* w, const T* bias, T* out);

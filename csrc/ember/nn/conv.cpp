@@ -157,4 +157,28 @@ Tensor ConvNd::forward(const Tensor& input) {
                   : conv1d(x, w, b, stride, zero, dilation, groups);
 }
 
+namespace {
+// Torch prints these arguments as given: an int, or a tuple.
+std::string int_or_tup(const std::vector<int64_t>& v) {
+  return v.size() == 1 ? std::to_string(v[0]) : tup(v);
+}
+}  // namespace
+
+std::string Unfold::extra_repr() const {
+  return "kernel_size=" + int_or_tup(kernel_size) + ", dilation=" + int_or_tup(dilation) +
+         ", padding=" + int_or_tup(padding) + ", stride=" + int_or_tup(stride);
+}
+Tensor Unfold::forward(const Tensor& input) {
+  return im2col(input, kernel_size, dilation, padding, stride);
+}
+
+std::string Fold::extra_repr() const {
+  return "output_size=" + int_or_tup(output_size) + ", kernel_size=" + int_or_tup(kernel_size) +
+         ", dilation=" + int_or_tup(dilation) + ", padding=" + int_or_tup(padding) +
+         ", stride=" + int_or_tup(stride);
+}
+Tensor Fold::forward(const Tensor& input) {
+  return col2im(input, output_size, kernel_size, dilation, padding, stride);
+}
+
 }  // namespace ember::nn

@@ -1,7 +1,8 @@
 // Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d with PyTorch's
 // arguments, parameter names / layouts, default init and extra_repr. Non-'zeros'
 // padding_mode (reflect / replicate / circular) pads explicitly, then convolves unpadded.
-// Limit: ConvTranspose forward takes no output_size argument.
+// Limit: ConvTranspose forward takes no output_size argument. Also Unfold / Fold (ops im2col /
+// col2im), which keep their size arguments as given (one value or one per dim).
 #pragma once
 #include <string>
 #include <utility>
@@ -71,5 +72,34 @@ EMBER_CONV_TRANSPOSE_LAYER(ConvTranspose1d, 1)
 EMBER_CONV_TRANSPOSE_LAYER(ConvTranspose2d, 2)
 #undef EMBER_CONV_LAYER
 #undef EMBER_CONV_TRANSPOSE_LAYER
+
+// F.unfold as a layer: (N, C, H, W) -> (N, C * prod(kernel_size), L).
+class Unfold : public Module {
+ public:
+  EMBER_MODULE_COPY(Unfold)
+  Unfold(std::vector<int64_t> kernel_size, std::vector<int64_t> dilation = {1},
+         std::vector<int64_t> padding = {0}, std::vector<int64_t> stride = {1})
+      : kernel_size(std::move(kernel_size)), dilation(std::move(dilation)),
+        padding(std::move(padding)), stride(std::move(stride)) {}
+  std::string name() const override { return "Unfold"; }
+  std::string extra_repr() const override;
+  Tensor forward(const Tensor& input) override;
+  std::vector<int64_t> kernel_size, dilation, padding, stride;
+};
+
+// F.fold as a layer: (N, C * prod(kernel_size), L) -> (N, C, output_size...).
+class Fold : public Module {
+ public:
+  EMBER_MODULE_COPY(Fold)
+  Fold(std::vector<int64_t> output_size, std::vector<int64_t> kernel_size,
+       std::vector<int64_t> dilation = {1}, std::vector<int64_t> padding = {0},
+       std::vector<int64_t> stride = {1})
+      : output_size(std::move(output_size)), kernel_size(std::move(kernel_size)),
+        dilation(std::move(dilation)), padding(std::move(padding)), stride(std::move(stride)) {}
+  std::string name() const override { return "Fold"; }
+  std::string extra_repr() const override;
+  Tensor forward(const Tensor& input) override;
+  std::vector<int64_t> output_size, kernel_size, dilation, padding, stride;
+};
 
 }  // namespace ember::nn

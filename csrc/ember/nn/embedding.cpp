@@ -82,4 +82,66 @@ Tensor Embedding::forward(const Tensor& input) {
   return embedding(input, param(weight_), padding_idx, max_norm, norm_type);
 }
 
+EmbeddingBag::EmbeddingBag(int64_t num_embeddings, int64_t embedding_dim,
+                           std::optional<double> max_norm, double norm_type,
+                           bool scale_grad_by_freq, std::string mode, bool sparse,
+                           const Tensor& weight, bool include_last_offset,
+                           std::optional<int64_t> padding_idx)
+    : num_embeddings(num_embeddings), embedding_dim(embedding_dim), max_norm(max_norm),
+      norm_type(norm_type), scale_grad_by_freq(scale_grad_by_freq), mode(std::move(mode)),
+      sparse(sparse), include_last_offset(include_last_offset) {
+  EMBER_CHECK(num_embeddings >= 0 && embedding_dim >= 0, ValueError,
+              "[EmbeddingBag] expected num_embeddings >= 0 and embedding_dim >= 0, got ",
+              num_embeddings, " and ", embedding_dim);
+  EMBER_CHECK(this->mode == "sum" || this->mode == "mean" || this->mode == "max", ValueError,
+              "[EmbeddingBag] mode has to be one of 'sum', 'mean' or 'max', got '", this->mode, "'");
+  EMBER_CHECK(!max_norm, NotImplementedError, "[EmbeddingBag] max_norm is not implemented in ember");
+  EMBER_CHECK(!scale_grad_by_freq, NotImplementedError,
+              "[EmbeddingBag] scale_grad_by_freq=True is not implemented in ember");
+  EMBER_CHECK(!sparse, NotImplementedError,
+              "[EmbeddingBag] sparse=True (sparse gradients) is not implemented in ember");
+  if (padding_idx) {
+    int64_t p = *padding_idx;
+    EMBER_CHECK(p < num_embeddings && p >= -num_embeddings, ValueError,
+                "[EmbeddingBag] expected padding_idx within num_embeddings (", num_embeddings,
+                "), got ", p);
+    this->padding_idx = p < 0 ? p + num_embeddings : p;
+  }
+  if (weight.defined()) {
+    EMBER_CHECK(weight.dim() == 2 && weight.size(0) == num_embeddings &&
+                    weight.size(1) == embedding_dim,
+                ValueError, "[EmbeddingBag] shape of _weight does not match num_embeddings and "
+                "embedding_dim: expected (", num_embeddings, ", ", embedding_dim, "), got ",
+                shape_str(weight.shape()));
+    weight_ = register_parameter("weight", weight.detach());
+  } else {
+    weight_ = register_parameter("weight", empty({num_embeddings, embedding_dim}));
+    reset_parameters();
+  }
+}
+
+void EmbeddingBag::reset_parameters() {
+  autograd::NoGradGuard guard;
+  Tensor w = param(weight_);
+  init::normal_(w);
+  if (padding_idx) {
+    Tensor row = select(w, 0, *padding_idx);
+    fill_(row, Scalar(0.0));
+  }
+}
+
+std::string EmbeddingBag::extra_repr() const {
+  std::string s = std::to_string(num_embeddings) + ", " + std::to_string(embedding_dim);
+  if (norm_type != 2.0) s += ", norm_type=" + float_repr(norm_type);
+  s += ", mode='" + mode + "'";
+  if (padding_idx) s += ", padding_idx=" + std::to_string(*padding_idx);
+  return s;
+}
+
+Tensor EmbeddingBag::forward(const Tensor& input, const Tensor& offsets,
+                             const Tensor& per_sample_weights) {
+  return embedding_bag(input, param(weight_), offsets, mode, per_sample_weights,
+                       include_last_offset, padding_idx);
+}
+
 }  // namespace ember::nn

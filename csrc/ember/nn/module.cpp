@@ -215,6 +215,15 @@ bool Module::remove(const std::string& n) {
   return kill(params_) || kill(buffers_) || kill(children_);
 }
 
+bool Module::set_removed_parameter(const std::string& n, Tensor value) {
+  for (auto& s : params_)
+    if (!s.live && s.name == n) {
+      s.value = std::move(value);
+      return true;
+    }
+  return false;
+}
+
 // ---- traversal
 
 namespace {

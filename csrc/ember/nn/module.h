@@ -154,6 +154,10 @@ class Module : public std::enable_shared_from_this<Module> {
   bool is_persistent_buffer(const std::string& name) const;
   // Removes a parameter, buffer or child; returns false when no entry has that name.
   bool remove(const std::string& name);
+  // For parametrizations (ember.nn.utils.parametrize): sets the value that param(slot) gives
+  // for the removed parameter `name` (it stays out of parameters() and state_dict), so the
+  // layer's forward reads the computed tensor. False when no dead parameter slot has the name.
+  bool set_removed_parameter(const std::string& name, Tensor value);
   // Direct entries in registration order (live ones), for bindings and containers.
   const std::vector<Slot<Tensor>>& parameter_slots() const { return params_; }
   const std::vector<Slot<Tensor>>& buffer_slots() const { return buffers_; }

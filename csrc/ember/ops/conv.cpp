@@ -1,6 +1,8 @@
 // conv1d / conv2d / conv_transpose{1,2}d: argument checks, output shapes and autograd.
 // Everything runs as a batched 2-D convolution (conv1d adds H = 1); the kernels live in
-// cpu/conv.cpp. conv_transpose's forward is conv's backward-data and vice versa.
+// cpu/conv.cpp. conv_transpose's forward is conv's backward-data and vice versa. Also
+// im2col / col2im (F.unfold / F.fold) on the convolution's im2col code: each is the
+// other's backward.
 #include "ember/ops/conv.h"
 
 #include <sstream>
@@ -280,7 +282,130 @@ Tensor conv_t_any(const char* op, int nsp, const Tensor& input, const Tensor& we
   return finish(conv_t_impl(p.x, p.w, bias, s, out[0], out[1]), nsp, p.unbatched);
 }
 
+// ---- im2col / col2im (F.unfold / F.fold)
+
+struct Blocks {
+  int64_t kh, kw, dh, dw, ph, pw, sh, sw;
+};
+
+Blocks block_args(const char* op, const std::vector<int64_t>& kernel_size,
+                  const std::vector<int64_t>& dilation, const std::vector<int64_t>& padding,
+                  const std::vector<int64_t>& stride) {
+  auto k = per_dim(kernel_size, 2, op, "kernel_size"), d = per_dim(dilation, 2, op, "dilation");
+  auto p = per_dim(padding, 2, op, "padding"), s = per_dim(stride, 2, op, "stride");
+  for (int i = 0; i < 2; ++i)
+    EMBER_CHECK(k[i] > 0 && d[i] > 0 && s[i] > 0 && p[i] >= 0, ValueError, "[", op,
+                "] expected kernel_size, dilation and stride > 0 and padding >= 0, got "
+                "kernel_size=", vec_str(k), ", dilation=", vec_str(d), ", padding=", vec_str(p),
+                ", stride=", vec_str(s));
+  return {k[0], k[1], d[0], d[1], p[0], p[1], s[0], s[1]};
+}
+
+// Sliding blocks along one dim of `size` (<= 0 when the dilated kernel does not fit).
+int64_t n_blocks(int64_t size, int64_t k, int64_t d, int64_t p, int64_t s) {
+  const int64_t span = size + 2 * p - d * (k - 1) - 1;
+  return span < 0 ? 0 : span / s + 1;
+}
+
+cpu::ConvGeom block_geom(int64_t N, int64_t C, int64_t H, int64_t W, const Blocks& b) {
+  return cpu::ConvGeom{N, C, H, W, 0, b.kh, b.kw,
+                       n_blocks(H, b.kh, b.dh, b.ph, b.sh), n_blocks(W, b.kw, b.dw, b.pw, b.sw),
+                       b.sh, b.sw, b.ph, b.pw, b.dh, b.dw, 1};
+}
+
+Tensor col2im_impl(const Tensor& col, int64_t H, int64_t W, const Blocks& b);
+
+// x (N, C, H, W) -> (N, C * kh * kw, L).
+Tensor im2col_impl(const Tensor& x, const Blocks& b) {
+  const cpu::ConvGeom g = block_geom(x.size(0), x.size(1), x.size(2), x.size(3), b);
+  Tensor out = Tensor::empty({g.N, g.C * b.kh * b.kw, g.OH * g.OW}, x.dtype());
+  {
+    autograd::NoGradGuard guard;
+    Tensor xc = contiguous(x);
+    by_dtype(x.dtype(), [&](auto z) {
+      using T = decltype(z);
+      cpu::im2col<T>(g, xc.data<T>(), out.data<T>());
+    });
+  }
+  if (autograd::any_requires_grad({x}))
+    record("Im2ColBackward", {x}, {out}, [H = g.H, W = g.W, b](const Grads& gr, const auto&) {
+      return Grads{col2im_impl(gr[0], H, W, b)};
+    });
+  return out;
+}
+
+// col (N, C * kh * kw, L) -> (N, C, H, W), overlapping entries summed.
+Tensor col2im_impl(const Tensor& col, int64_t H, int64_t W, const Blocks& b) {
+  const cpu::ConvGeom g = block_geom(col.size(0), col.size(1) / (b.kh * b.kw), H, W, b);
+  Tensor out = Tensor::empty({g.N, g.C, H, W}, col.dtype());
+  {
+    autograd::NoGradGuard guard;
+    Tensor cc = contiguous(col);
+    by_dtype(col.dtype(), [&](auto z) {
+      using T = decltype(z);
+      cpu::col2im<T>(g, cc.data<T>(), out.data<T>());
+    });
+  }
+  if (autograd::any_requires_grad({col}))
+    record("Col2ImBackward", {col}, {out}, [b](const Grads& gr, const auto&) {
+      return Grads{im2col_impl(gr[0], b)};
+    });
+  return out;
+}
+
+void check_float(const Tensor& input, const char* op) {
+  check_defined(input, op, "input");
+  EMBER_CHECK(is_floating(input.dtype()), TypeError, "[", op,
+              "] expected a float32 or float64 input, got ", dtype_name(input.dtype()));
+}
+
 }  // namespace
+
+Tensor im2col(const Tensor& input, const std::vector<int64_t>& kernel_size,
+              const std::vector<int64_t>& dilation, const std::vector<int64_t>& padding,
+              const std::vector<int64_t>& stride) {
+  check_float(input, "unfold");
+  const Blocks b = block_args("unfold", kernel_size, dilation, padding, stride);
+  EMBER_CHECK(input.dim() == 3 || input.dim() == 4, ValueError,
+              "[unfold] expected input of 3 or 4 dims (C, H, W) or (N, C, H, W), got shape ",
+              shape_str(input.shape()));
+  const bool unbatched = input.dim() == 3;
+  Tensor x = unbatched ? unsqueeze(input, 0) : input;
+  const cpu::ConvGeom g = block_geom(x.size(0), x.size(1), x.size(2), x.size(3), b);
+  EMBER_CHECK(g.OH > 0 && g.OW > 0, ValueError, "[unfold] expected at least one sliding block, "
+              "got spatial size ", vec_str({g.H, g.W}), " with kernel_size=",
+              vec_str({b.kh, b.kw}), ", dilation=", vec_str({b.dh, b.dw}), ", padding=",
+              vec_str({b.ph, b.pw}), ", stride=", vec_str({b.sh, b.sw}));
+  Tensor out = im2col_impl(x, b);
+  return unbatched ? squeeze(out, std::vector<int64_t>{0}) : out;
+}
+
+Tensor col2im(const Tensor& input, const std::vector<int64_t>& output_size,
+              const std::vector<int64_t>& kernel_size, const std::vector<int64_t>& dilation,
+              const std::vector<int64_t>& padding, const std::vector<int64_t>& stride) {
+  check_float(input, "fold");
+  const Blocks b = block_args("fold", kernel_size, dilation, padding, stride);
+  auto os = per_dim(output_size, 2, "fold", "output_size");
+  EMBER_CHECK(os[0] > 0 && os[1] > 0, ValueError, "[fold] expected a positive output_size, got ",
+              vec_str(os));
+  EMBER_CHECK(input.dim() == 2 || input.dim() == 3, ValueError,
+              "[fold] expected input of 2 or 3 dims (C * prod(kernel_size), L) or "
+              "(N, C * prod(kernel_size), L), got shape ", shape_str(input.shape()));
+  const bool unbatched = input.dim() == 2;
+  Tensor col = unbatched ? unsqueeze(input, 0) : input;
+  EMBER_CHECK(col.size(1) % (b.kh * b.kw) == 0, ValueError, "[fold] expected input.size(",
+              unbatched ? 0 : 1, ") divisible by the product of kernel_size ",
+              vec_str({b.kh, b.kw}), ", got input of shape ", shape_str(input.shape()));
+  const cpu::ConvGeom g = block_geom(col.size(0), col.size(1) / (b.kh * b.kw), os[0], os[1], b);
+  EMBER_CHECK(g.OH > 0 && g.OW > 0 && g.OH * g.OW == col.size(2), ValueError,
+              "[fold] expected input.size(", unbatched ? 1 : 2, ") to equal the number of "
+              "sliding blocks ", g.OH, " * ", g.OW, " = ", g.OH * g.OW, " for output_size=",
+              vec_str(os), ", kernel_size=", vec_str({b.kh, b.kw}), ", dilation=",
+              vec_str({b.dh, b.dw}), ", padding=", vec_str({b.ph, b.pw}), ", stride=",
+              vec_str({b.sh, b.sw}), ", got input of shape ", shape_str(input.shape()));
+  Tensor out = col2im_impl(col, os[0], os[1], b);
+  return unbatched ? squeeze(out, std::vector<int64_t>{0}) : out;
+}
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
               const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,

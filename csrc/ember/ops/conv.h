@@ -35,6 +35,16 @@ Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor&
                         const std::vector<int64_t>& padding = {0},
                         const std::vector<int64_t>& output_padding = {0}, int64_t groups = 1,
                         const std::vector<int64_t>& dilation = {1});
+// F.unfold: sliding local blocks of (N, C, H, W) (or unbatched (C, H, W)) as columns of
+// (N, C * kh * kw, L) (or (C * kh * kw, L)), rows ordered (c, i, j); L = blocks along H x W.
+Tensor im2col(const Tensor& input, const std::vector<int64_t>& kernel_size,
+              const std::vector<int64_t>& dilation = {1}, const std::vector<int64_t>& padding = {0},
+              const std::vector<int64_t>& stride = {1});
+// F.fold: the adjoint of im2col: sums columns (N, C * kh * kw, L) back into
+// (N, C, output_size...), overlapping entries added.
+Tensor col2im(const Tensor& input, const std::vector<int64_t>& output_size,
+              const std::vector<int64_t>& kernel_size, const std::vector<int64_t>& dilation = {1},
+              const std::vector<int64_t>& padding = {0}, const std::vector<int64_t>& stride = {1});
 // The direct 7-loop conv2d (batched 4-D input, no autograd): the reference tests compare to.
 Tensor conv2d_reference(const Tensor& input, const Tensor& weight, const Tensor& bias,
                         const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,

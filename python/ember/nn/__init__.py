@@ -18,13 +18,16 @@ from .._C.nn import (MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss,
                      SoftMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
                      MultiLabelMarginLoss, TripletMarginLoss, PoissonNLLLoss, GaussianNLLLoss,
                      CTCLoss)
-from .._C.nn import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
+from .._C.nn import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Unfold, Fold  # noqa: F401
 from .._C.nn import (  # noqa: F401  (pooling, padding, upsampling, group norm)
     MaxPool1d, MaxPool2d, MaxUnpool1d, MaxUnpool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
     AdaptiveMaxPool1d, AdaptiveMaxPool2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, Upsample, PixelShuffle,
     PixelUnshuffle, Dropout2d, ConstantPad1d, ConstantPad2d, ZeroPad1d, ZeroPad2d,
     ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, CircularPad1d,
     CircularPad2d)
+from .._C.nn import (  # noqa: F401  (nn/layers_extra.h)
+    Dropout1d, Dropout3d, AlphaDropout, FeatureAlphaDropout, RReLU, LocalResponseNorm,
+    ChannelShuffle, LPPool1d, LPPool2d, UpsamplingNearest2d, UpsamplingBilinear2d, EmbeddingBag)
 from .._C.nn import (RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell,  # noqa: F401
                      GRUCell)
 from .._C.nn import CosineSimilarity, PairwiseDistance  # noqa: F401
@@ -76,6 +79,9 @@ __all__ += ['CosineSimilarity', 'PairwiseDistance']
 __all__ += ['Hardtanh', 'ReLU6', 'Hardsigmoid', 'Hardswish', 'Mish', 'SELU', 'CELU', 'LogSigmoid',
             'Softsign', 'Tanhshrink', 'Hardshrink', 'Softshrink', 'Threshold', 'Softmin',
             'Softmax2d', 'GLU', 'PReLU']
+__all__ += ['ParameterList', 'ParameterDict', 'Unfold', 'Fold', 'Dropout1d', 'Dropout3d',
+            'AlphaDropout', 'FeatureAlphaDropout', 'RReLU', 'LocalResponseNorm', 'ChannelShuffle',
+            'LPPool1d', 'LPPool2d', 'UpsamplingNearest2d', 'UpsamplingBilinear2d', 'EmbeddingBag']
 __all__ += ['MultiheadAttention', 'TransformerEncoderLayer', 'TransformerDecoderLayer',
             'TransformerEncoder', 'TransformerDecoder', 'Transformer']
 
@@ -84,3 +90,4 @@ from . import init  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from . import functional  # noqa: E402,F401
 from ._loss_py import TripletMarginWithDistanceLoss  # noqa: E402,F401
+from ._param_containers import ParameterList, ParameterDict  # noqa: E402,F401

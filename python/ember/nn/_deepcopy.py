@@ -19,7 +19,10 @@ def _native_base(cls):
 
 
 def _module_deepcopy(self, memo):
-    cls = type(self)
+    # A parametrized module (nn.utils.parametrize) is copied as its original class and then
+    # given a fresh generated class of its own.
+    parametrized = type(self).__dict__.get("_ember_original_class")
+    cls = parametrized or type(self)
     if cls.__module__ == _NATIVE:
         new = self._shallow_copy()
     elif _native_base(cls) is _C.nn.Module:
@@ -42,6 +45,9 @@ def _module_deepcopy(self, memo):
     new.training = self.training
     for k, v in self.__dict__.items():
         new.__dict__[k] = copy.deepcopy(v, memo)
+    if parametrized is not None:
+        from .utils.parametrize import _clone_class
+        new.__class__ = _clone_class(type(self))
     return new
 
 

@@ -178,6 +178,62 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     return out
 
 
+def _inplace(input, out, inplace):
+    if inplace and out is not input:
+        from .. import no_grad
+        with no_grad():
+            input.copy_(out)
+        return input
+    return out
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of (N, C, L) or (C, L) input with probability p."""
+    return _inplace(input, _C.dropout1d(input, p, training), inplace)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p."""
+    return _inplace(input, _C.dropout3d(input, p, training), inplace)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout that keeps the mean and variance of SELU activations (training only)."""
+    return _inplace(input, _C.alpha_dropout(input, p, training), inplace)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout of whole channels of (N, C, *) input (training only)."""
+    return _inplace(input, _C.feature_alpha_dropout(input, p, training), inplace)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Leaky ReLU with slopes drawn from U(lower, upper) in training, (lower + upper) / 2
+    otherwise."""
+    return _inplace(input, _C.rrelu(input, lower, upper, training), inplace)
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
+                  mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False,
+                  padding_idx=None):
+    """Sums, means or maxima of bags of embedding rows (rows of a 2-D input, or runs of a 1-D
+    input starting at offsets). max_norm, scale_grad_by_freq and sparse are not implemented."""
+    if max_norm is not None:
+        raise NotImplementedError("[embedding_bag] max_norm is not implemented")
+    if scale_grad_by_freq:
+        raise NotImplementedError("[embedding_bag] scale_grad_by_freq=True is not implemented")
+    if sparse:
+        raise NotImplementedError("[embedding_bag] sparse=True is not implemented")
+    return _C.embedding_bag(input, weight, offsets, mode, per_sample_weights, include_last_offset,
+                            padding_idx)
+
+
+local_response_norm = _C.local_response_norm
+channel_shuffle = _C.channel_shuffle
+lp_pool1d = _C.lp_pool1d
+lp_pool2d = _C.lp_pool2d
+
+
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
     """Rows of weight picked by the int64 indices in input."""
@@ -217,6 +273,8 @@ gaussian_nll_loss = _C.gaussian_nll_loss
 ctc_loss = _C.ctc_loss
 conv1d = _C.conv1d
 conv2d = _C.conv2d
+unfold = _C.im2col  # F.unfold(input, kernel_size, dilation=1, padding=0, stride=1)
+fold = _C.col2im  # F.fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1)
 conv_transpose1d = _C.conv_transpose1d
 conv_transpose2d = _C.conv_transpose2d
 max_pool1d = _C.max_pool1d

@@ -1,5 +1,6 @@
 """ember.nn.utils: gradient clipping (C++ kernels in ember._C.optim), parameter/vector
-conversion."""
+conversion, parametrizations (parametrize, parametrizations) and conv / linear + batch norm
+fusion (fusion)."""
 from ... import _C
 
 
@@ -27,3 +28,6 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
 
 from . import rnn  # noqa: E402,F401  (PackedSequence, pack_padded_sequence, ...)
 from .convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: E402,F401
+from . import parametrize, parametrizations, fusion  # noqa: E402,F401
+from .fusion import (fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval,  # noqa: E402,F401
+                     fuse_linear_bn_weights)
