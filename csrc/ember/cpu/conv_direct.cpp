@@ -355,7 +355,7 @@ bool conv_forward_pointwise(const ConvGeom& g, const float* x, const float* w,
 // and multiplied by the weight rows as they are, the positions being the vector lanes; the
 // result lands in NCHW rows directly with the bias fused. Items own whole output elements
 // and the tile size depends on the sizes alone: deterministic for any thread count.
-bool direct_vectorised() { return active_isa() == Isa::Avx512; }
+bool direct_vectorised() { return active_isa() != Isa::Baseline; }
 
 bool use_direct(const ConvGeom& g) {
   // Measured on Zen 4 against the position-major GEMM: as fast or faster up to C_in * 9 =
