@@ -22,6 +22,7 @@ inline vf vset1(float a) { return _mm512_set1_ps(a); }
 inline vf vload(const float* p) { return _mm512_loadu_ps(p); }
 inline void vstore(float* p, vf v) { _mm512_storeu_ps(p, v); }
 inline vf vadd(vf a, vf b) { return _mm512_add_ps(a, b); }
+inline vf vsub(vf a, vf b) { return _mm512_sub_ps(a, b); }
 inline vf vmul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 inline vf vmax(vf a, vf b) { return _mm512_max_ps(a, b); }
 inline vf vfma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
@@ -31,6 +32,8 @@ inline vf vmaskz_load(vm m, const float* p) { return _mm512_maskz_loadu_ps(m, p)
 // Lanes in m from p, the others from src.
 inline vf vmask_load(vf src, vm m, const float* p) { return _mm512_mask_loadu_ps(src, m, p); }
 inline void vmask_store(float* p, vm m, vf v) { _mm512_mask_storeu_ps(p, m, v); }
+// a - b in the lanes of m, 0 elsewhere.
+inline vf vmaskz_sub(vm m, vf a, vf b) { return _mm512_maskz_sub_ps(m, a, b); }
 
 #elif defined(__AVX2__)
 
@@ -43,6 +46,7 @@ inline vf vset1(float a) { return _mm256_set1_ps(a); }
 inline vf vload(const float* p) { return _mm256_loadu_ps(p); }
 inline void vstore(float* p, vf v) { _mm256_storeu_ps(p, v); }
 inline vf vadd(vf a, vf b) { return _mm256_add_ps(a, b); }
+inline vf vsub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 inline vf vmul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 inline vf vmax(vf a, vf b) { return _mm256_max_ps(a, b); }
 inline vf vfma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
@@ -58,6 +62,9 @@ inline vf vmask_load(vf src, vm m, const float* p) {
   return _mm256_blendv_ps(src, _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
 }
 inline void vmask_store(float* p, vm m, vf v) { _mm256_maskstore_ps(p, m, v); }
+inline vf vmaskz_sub(vm m, vf a, vf b) {
+  return _mm256_and_ps(_mm256_castsi256_ps(m), _mm256_sub_ps(a, b));
+}
 
 #else
 
@@ -69,6 +76,7 @@ inline vf vset1(float a) { return a; }
 inline vf vload(const float* p) { return *p; }
 inline void vstore(float* p, vf v) { *p = v; }
 inline vf vadd(vf a, vf b) { return a + b; }
+inline vf vsub(vf a, vf b) { return a - b; }
 inline vf vmul(vf a, vf b) { return a * b; }
 inline vf vmax(vf a, vf b) { return a > b ? a : b; }
 inline vf vfma(vf a, vf b, vf c) { return a * b + c; }
@@ -79,6 +87,7 @@ inline vf vmask_load(vf src, vm m, const float* p) { return m ? *p : src; }
 inline void vmask_store(float* p, vm m, vf v) {
   if (m) *p = v;
 }
+inline vf vmaskz_sub(vm m, vf a, vf b) { return m ? a - b : 0.0f; }
 
 #endif
 
