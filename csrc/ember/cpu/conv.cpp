@@ -1,8 +1,8 @@
 // Convolution kernels (see conv.h). float32 with C_in / G * kh * kw <= 640 runs the direct
-// channel-major path on AVX-512 CPUs (conv_direct.{h,cpp}: im2col panels of a zero-padded
+// channel-major path on AVX-512 and AVX2 CPUs (conv_direct.{h,cpp}: im2col panels of a zero-padded
 // input, several small images per panel), and so does the float32 1x1 forward; longer filters with many output channels the position-major
 // implicit GEMM (conv_forward_pos_major); stride-1 backward-data runs either as a forward
-// with the flipped weight. Depthwise stride-1 maps with OW == W run as flat 16-lane vectors
+// with the flipped weight. Depthwise stride-1 maps with OW == W run as flat vectors
 // with per-tap lane masks (depthwise_flat), others per plane and row. Work is cut into items
 // that each own whole output elements (forward: (n, group, tile of positions);
 // backward-data: (n, group, channel block)); backward-weight sums per-chunk partials in
