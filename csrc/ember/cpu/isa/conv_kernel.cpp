@@ -144,6 +144,7 @@ void depthwise_conv_plane_f32(const float* x, int64_t H, int64_t W, const float*
     for (int64_t c0 = 0; c0 < OW; c0 += kW) {
       const int64_t c1 = c0 + kW < OW ? c0 + kW : OW;
       const vm sm = vmask(vbits(c1 - c0));
+      bool inner = c1 - c0 == kW;  // every tap's kW columns inside the row
       for (int64_t j = 0; j < KW; ++j) {
         const int64_t off = j * dw - pw;
         int64_t lo, hi;
@@ -151,6 +152,7 @@ void depthwise_conv_plane_f32(const float* x, int64_t H, int64_t W, const float*
         const int64_t a = lo > c0 ? lo : c0, b = hi < c1 ? hi : c1;
         tm[j] = vmask(b > a ? vbits(b - a) << (a - c0) : 0u);
         to[j] = off + c0;
+        inner = inner && a == c0 && b == c1;
       }
       for (int64_t oh0 = 0; oh0 < OH; oh0 += 4) {
         const int64_t nr = OH - oh0 < 4 ? OH - oh0 : 4;
@@ -166,6 +168,16 @@ void depthwise_conv_plane_f32(const float* x, int64_t H, int64_t W, const float*
             ok[r] = r < nr && ih >= 0 && ih < H;
             xr[r] = ok[r] ? x + ih * W : x;
           }
+          if (kW < 16 && inner && ok[0] && ok[1] && ok[2] && ok[3]) {
+            for (int64_t j = 0; j < KW; ++j) {  // AVX2: plain loads (masked ones cost more)
+              const vf wv = vset1(wr[j]);
+              a0 = vfma(wv, vload(xr[0] + to[j]), a0);
+              a1 = vfma(wv, vload(xr[1] + to[j]), a1);
+              a2 = vfma(wv, vload(xr[2] + to[j]), a2);
+              a3 = vfma(wv, vload(xr[3] + to[j]), a3);
+            }
+            continue;
+          }
           for (int64_t j = 0; j < KW; ++j) {
             const vf wv = vset1(wr[j]);
             const vm m = tm[j];
@@ -176,6 +188,13 @@ void depthwise_conv_plane_f32(const float* x, int64_t H, int64_t W, const float*
           }
         }
         float* o = out + oh0 * OW + c0;
+        if (kW < 16 && c1 - c0 == kW && nr == 4) {
+          vstore(o, a0);
+          vstore(o + OW, a1);
+          vstore(o + 2 * OW, a2);
+          vstore(o + 3 * OW, a3);
+          continue;
+        }
         vmask_store(o, sm, a0);
         if (nr > 1) vmask_store(o + OW, sm, a1);
         if (nr > 2) vmask_store(o + 2 * OW, sm, a2);
@@ -256,6 +275,7 @@ void bwd_weight_3x3(const float* x, int64_t H, int64_t W, const float* dy, int64
     const vm sm = vmask(vbits(c1 - c0));
     vm tm[3];
     int64_t to[3];
+    bool inner = c1 - c0 == kW;  // every tap's kW columns inside the row
     for (int j = 0; j < 3; ++j) {
       const int64_t off = j * dw - pw;
       int64_t lo, hi;
@@ -263,6 +283,19 @@ void bwd_weight_3x3(const float* x, int64_t H, int64_t W, const float* dy, int64
       const int64_t a = lo > c0 ? lo : c0, b = hi < c1 ? hi : c1;
       tm[j] = vmask(b > a ? vbits(b - a) << (a - c0) : 0u);
       to[j] = off + c0;
+      inner = inner && a == c0 && b == c1;
+    }
+    if (kW < 16 && inner) {  // AVX2: plain loads (masked ones cost more)
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const vf g = vload(dy + oh * OW + c0);
+        for (int i = 0; i < 3; ++i) {
+          const int64_t ih = oh * sh - ph + i * dh;
+          if (ih < 0 || ih >= H) continue;
+          const float* xr = x + ih * W;
+          for (int j = 0; j < 3; ++j) acc[i * 3 + j] = vfma(g, vload(xr + to[j]), acc[i * 3 + j]);
+        }
+      }
+      continue;
     }
     for (int64_t oh = 0; oh < OH; ++oh) {
       const vf g = vmaskz_load(sm, dy + oh * OW + c0);
