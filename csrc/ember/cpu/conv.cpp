@@ -304,7 +304,7 @@ void conv2d_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T*
       if (!conv_forward_pos_major(g, x, w, bias, out)) oom("conv2d");
       return;
     }
-    if (is_pointwise(g) && direct_vectorised()) {
+    if (is_pointwise(g) && pointwise_direct()) {
       if (!conv_forward_pointwise(g, x, w, bias, out)) oom("conv2d");
       return;
     }
@@ -376,7 +376,7 @@ void conv2d_backward_input(const ConvGeom& g, const T* dy, const T* w, T* dx) {
                    });
       return;
     }
-    if (is_pointwise(g) && g.K > 0 && direct_vectorised()) {  // 1x1: a 1x1 forward of dy, w^T
+    if (is_pointwise(g) && g.K > 0 && pointwise_direct()) {  // 1x1: a 1x1 forward of dy, w^T
       std::vector<float> wt(static_cast<size_t>(g.C * Kg));
       for (int64_t gi = 0; gi < g.G; ++gi)
         for (int64_t k = 0; k < Kg; ++k)

@@ -17,6 +17,8 @@ namespace ember::cpu {
 // slower than torch, where the GEMM paths run at 1.0 to 1.6x), so baseline callers take the
 // GEMM paths.
 bool direct_vectorised();
+// Whether 1x1 / stride 1 / no padding convolutions run on conv_forward_pointwise here.
+bool pointwise_direct();
 // Whether the direct path serves this (non-depthwise) geometry (on this CPU).
 bool use_direct(const ConvGeom& g);
 // out = conv(x, w) (+ bias). False when scratch memory runs out.

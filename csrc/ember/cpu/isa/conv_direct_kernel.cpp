@@ -34,7 +34,9 @@ struct VecOut {
 // V panel loads and R weight broadcasts feed R * V FMAs. `last` masks the final vector's
 // panel loads (columns past the tile's end). Results go to dst + r * ldd + kW * v (stores
 // of the last vector masked by `last`), or through `map` when given.
-template <int R, int V>
+// LM: the last vector is masked (always on AVX-512, where masked loads cost nothing; on
+// AVX2 only when partial: masked loads and stores cost more there).
+template <int R, int V, bool LM>
 void block(const float* w, const float* col, const int64_t* roff, int64_t ckk,
            const float* bias, float* dst, int64_t ldd, vm last, bool more,
            const VecOut* map) {
@@ -51,7 +53,8 @@ void block(const float* w, const float* col, const int64_t* roff, int64_t ckk,
       }
 #pragma GCC unroll 4
       for (int v = 0; v < V - 1; ++v) acc[r][v] = vload(dst + r * ldd + kW * v);
-      acc[r][V - 1] = vmaskz_load(last, dst + r * ldd + kW * (V - 1));
+      acc[r][V - 1] = LM ? vmaskz_load(last, dst + r * ldd + kW * (V - 1))
+                         : vload(dst + r * ldd + kW * (V - 1));
     }
   } else {
 #pragma GCC unroll 8
@@ -65,7 +68,8 @@ void block(const float* w, const float* col, const int64_t* roff, int64_t ckk,
     vf c[V];
 #pragma GCC unroll 4
     for (int v = 0; v < V - 1; ++v) c[v] = vload(col + roff[t] + kW * v);
-    c[V - 1] = vmaskz_load(last, col + roff[t] + kW * (V - 1));
+    c[V - 1] = LM ? vmaskz_load(last, col + roff[t] + kW * (V - 1))
+                  : vload(col + roff[t] + kW * (V - 1));
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       const vf wv = vset1(w[t * 8 + r]);
@@ -87,32 +91,35 @@ void block(const float* w, const float* col, const int64_t* roff, int64_t ckk,
   for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 4
     for (int v = 0; v < V - 1; ++v) vstore(dst + r * ldd + kW * v, acc[r][v]);
-    vmask_store(dst + r * ldd + kW * (V - 1), last, acc[r][V - 1]);
+    if (LM)
+      vmask_store(dst + r * ldd + kW * (V - 1), last, acc[r][V - 1]);
+    else
+      vstore(dst + r * ldd + kW * (V - 1), acc[r][V - 1]);
   }
 }
 
 // Rows k of the packed weight (blocks of 8, tap-major) start at w + (k / 8) * ldw + k % 8.
 inline const float* wrow(const float* w, int64_t ldw, int64_t k) { return w + k / 8 * ldw + k % 8; }
 
-template <int V>
+template <int V, bool LM>
 void rows(int64_t kn, const float* w, int64_t ldw, const float* col, const int64_t* roff,
           int64_t ckk, const float* bias, float* dst, int64_t ldd, vm last, bool more,
           const VecOut* map) {
   int64_t k = 0;
   for (; k + kR <= kn; k += kR)
-    block<kR, V>(wrow(w, ldw, k), col, roff, ckk, bias ? bias + k : nullptr, dst + k * ldd, ldd,
+    block<kR, V, LM>(wrow(w, ldw, k), col, roff, ckk, bias ? bias + k : nullptr, dst + k * ldd, ldd,
                  last, more, map);
   const float* wk = wrow(w, ldw, k);
   const float* bk = bias ? bias + k : nullptr;
   float* dk = dst + k * ldd;
   switch (kn - k) {
-    case 7: block<7 < kR ? 7 : 1, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
-    case 6: block<6 < kR ? 6 : 1, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
-    case 5: block<5 < kR ? 5 : 1, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
-    case 4: block<4 < kR ? 4 : 1, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
-    case 3: block<3, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
-    case 2: block<2, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
-    case 1: block<1, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 7: block<7 < kR ? 7 : 1, V, LM>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 6: block<6 < kR ? 6 : 1, V, LM>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 5: block<5 < kR ? 5 : 1, V, LM>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 4: block<4 < kR ? 4 : 1, V, LM>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 3: block<3, V, LM>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 2: block<2, V, LM>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 1: block<1, V, LM>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
     default: break;
   }
 }
@@ -166,12 +173,20 @@ void tile(const float* w, int64_t ldw, int64_t kn, const float* col, const int64
         mp = map;
         d = dst;
       }
-      if (nv == 3)
-        rows<3>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
-      else if (nv == 2)
-        rows<2>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
-      else
-        rows<1>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
+      if (kW == 16 || lastb != kFull) {
+        if (nv == 3)
+          rows<3, true>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
+        else if (nv == 2)
+          rows<2, true>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
+        else
+          rows<1, true>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
+      } else if (nv == 3) {
+        rows<3, false>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
+      } else if (nv == 2) {
+        rows<2, false>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
+      } else {
+        rows<1, false>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
+      }
       q += kW * nv;
     }
   }
@@ -186,7 +201,7 @@ void tile(const float* w, int64_t ldw, int64_t kn, const float* col, const int64
 template <int R, int V, bool PT>
 void mblock(const float* w, const float* x, const int64_t* roff, const int64_t* tap,
             const uint16_t* cm, int64_t ckk, int64_t glen, const float* bias, float* dst,
-            int64_t ldd, vm last) {
+            int64_t ldd, vm last, bool lastfull) {
   vf acc[R][V];
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
@@ -196,9 +211,28 @@ void mblock(const float* w, const float* x, const int64_t* roff, const int64_t* 
   }
   for (int64_t g0 = 0; g0 < ckk; g0 += glen) {
     vm mk[V];
+    bool full = kW < 16 && !PT;  // AVX2: all lanes of the group live, loaded plainly
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) mk[v] = vmask(PT ? 0 : cm[4 * (g0 / glen) + v]);
+    for (int v = 0; v < V; ++v) {
+      mk[v] = vmask(PT ? 0 : cm[4 * (g0 / glen) + v]);
+      full = full && cm[4 * (g0 / glen) + v] == kFull;
+    }
     const int64_t ge = ckk - g0 < glen ? ckk : g0 + glen;
+    if (full) {
+      for (int64_t t = g0; t < ge; ++t) {
+        const float* p = x + roff[t];
+        vf c[V];
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) c[v] = vload(p + kW * v);
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) {
+          const vf wv = vset1(w[t * 8 + r]);
+#pragma GCC unroll 4
+          for (int v = 0; v < V; ++v) acc[r][v] = vfma(wv, c[v], acc[r][v]);
+        }
+      }
+      continue;
+    }
     for (int64_t t = g0; t < ge; ++t) {
       const float* p = x + roff[t];
       vf c[V];
@@ -218,33 +252,37 @@ void mblock(const float* w, const float* x, const int64_t* roff, const int64_t* 
       }
     }
   }
+  const bool lm = kW == 16 || !lastfull;
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 4
     for (int v = 0; v < V - 1; ++v) vstore(dst + r * ldd + kW * v, acc[r][v]);
-    vmask_store(dst + r * ldd + kW * (V - 1), last, acc[r][V - 1]);
+    if (lm)
+      vmask_store(dst + r * ldd + kW * (V - 1), last, acc[r][V - 1]);
+    else
+      vstore(dst + r * ldd + kW * (V - 1), acc[r][V - 1]);
   }
 }
 
 template <int V, bool PT>
 void mrows(int64_t kn, const float* w, int64_t ldw, const float* x, const int64_t* roff,
            const int64_t* tap, const uint16_t* cm, int64_t ckk, int64_t glen,
-           const float* bias, float* dst, int64_t ldd, vm last) {
+           const float* bias, float* dst, int64_t ldd, vm last, bool lastfull) {
   int64_t k = 0;
   for (; k + kR <= kn; k += kR)
     mblock<kR, V, PT>(wrow(w, ldw, k), x, roff, tap, cm, ckk, glen, bias ? bias + k : nullptr,
-                      dst + k * ldd, ldd, last);
+                      dst + k * ldd, ldd, last, lastfull);
   const float* wk = wrow(w, ldw, k);
   const float* bk = bias ? bias + k : nullptr;
   float* dk = dst + k * ldd;
   switch (kn - k) {
-    case 7: mblock<7 < kR ? 7 : 1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
-    case 6: mblock<6 < kR ? 6 : 1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
-    case 5: mblock<5 < kR ? 5 : 1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
-    case 4: mblock<4 < kR ? 4 : 1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
-    case 3: mblock<3, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
-    case 2: mblock<2, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
-    case 1: mblock<1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
+    case 7: mblock<7 < kR ? 7 : 1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last, lastfull); break;
+    case 6: mblock<6 < kR ? 6 : 1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last, lastfull); break;
+    case 5: mblock<5 < kR ? 5 : 1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last, lastfull); break;
+    case 4: mblock<4 < kR ? 4 : 1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last, lastfull); break;
+    case 3: mblock<3, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last, lastfull); break;
+    case 2: mblock<2, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last, lastfull); break;
+    case 1: mblock<1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last, lastfull); break;
     default: break;
   }
 }
@@ -252,13 +290,14 @@ void mrows(int64_t kn, const float* w, int64_t ldw, const float* x, const int64_
 template <bool PT>
 void mstrip(int64_t nv, int64_t kn, const float* w, int64_t ldw, const float* x,
             const int64_t* roff, const int64_t* tap, const uint16_t* cm, int64_t ckk,
-            int64_t glen, const float* bias, float* dst, int64_t ldd, vm last) {
+            int64_t glen, const float* bias, float* dst, int64_t ldd, vm last,
+            bool lastfull) {
   if (nv == 3)
-    mrows<3, PT>(kn, w, ldw, x, roff, tap, cm, ckk, glen, bias, dst, ldd, last);
+    mrows<3, PT>(kn, w, ldw, x, roff, tap, cm, ckk, glen, bias, dst, ldd, last, lastfull);
   else if (nv == 2)
-    mrows<2, PT>(kn, w, ldw, x, roff, tap, cm, ckk, glen, bias, dst, ldd, last);
+    mrows<2, PT>(kn, w, ldw, x, roff, tap, cm, ckk, glen, bias, dst, ldd, last, lastfull);
   else
-    mrows<1, PT>(kn, w, ldw, x, roff, tap, cm, ckk, glen, bias, dst, ldd, last);
+    mrows<1, PT>(kn, w, ldw, x, roff, tap, cm, ckk, glen, bias, dst, ldd, last, lastfull);
 }
 #endif
 
@@ -370,13 +409,15 @@ void conv_direct_border_f32(const float* w, int64_t ldw, int64_t kn, const float
     if (inner) {
       for (int64_t j = 0; j < KW; ++j)
         for (int64_t v = 0; v < nv; ++v) cm[4 * j + v] = cb[j][v];
-      mstrip<false>(nv, kn, w, ldw, x + q, roff, tap, cm, ckk, glen, bias, dst + q, ldd, last);
+      mstrip<false>(nv, kn, w, ldw, x + q, roff, tap, cm, ckk, glen, bias, dst + q, ldd, last,
+                    lastb == kFull);
     } else {
       for (int64_t i = 0; i < KH; ++i)
         for (int64_t j = 0; j < KW; ++j)
           for (int64_t v = 0; v < nv; ++v)
             cm[4 * (i * KW + j) + v] = static_cast<uint16_t>(rb[i][v] & cb[j][v]);
-      mstrip<true>(nv, kn, w, ldw, x + q, roff, tap, cm, ckk, ckk, bias, dst + q, ldd, last);
+      mstrip<true>(nv, kn, w, ldw, x + q, roff, tap, cm, ckk, ckk, bias, dst + q, ldd, last,
+                   lastb == kFull);
     }
     q += kW * nv;
   }
