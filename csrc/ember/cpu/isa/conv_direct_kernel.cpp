@@ -233,10 +233,18 @@ void mblock(const float* w, const float* x, const int64_t* roff, const int64_t* 
       }
       continue;
     }
+    // AVX2: per vector, a plain load where all its lanes are live (the same every tap of
+    // the group, so the branches predict).
+    bool fv[V];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) fv[v] = kW < 16 && !PT && cm[4 * (g0 / glen) + v] == kFull;
     for (int64_t t = g0; t < ge; ++t) {
       const float* p = x + roff[t];
       vf c[V];
-      if (PT) {
+      if (kW < 16 && !PT) {
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) c[v] = fv[v] ? vload(p + kW * v) : vmaskz_load(mk[v], p + kW * v);
+      } else if (PT) {
         const uint16_t* m = cm + tap[t];
 #pragma GCC unroll 4
         for (int v = 0; v < V; ++v) c[v] = vmaskz_load(vmask(m[v]), p + kW * v);
