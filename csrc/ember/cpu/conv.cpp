@@ -478,7 +478,7 @@ void conv2d_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
     }
   }
   if constexpr (std::is_same_v<T, float>) {
-    if (use_direct(g)) {
+    if (use_direct_wgrad(g)) {
       if (!conv_backward_weight_direct(g, x, dy, dw)) oom("conv2d_backward");
       return;
     }

@@ -21,6 +21,8 @@ bool direct_vectorised();
 bool pointwise_direct();
 // Whether the direct path serves this (non-depthwise) geometry (on this CPU).
 bool use_direct(const ConvGeom& g);
+// Whether conv_backward_weight_direct serves this geometry (on this CPU).
+bool use_direct_wgrad(const ConvGeom& g);
 // out = conv(x, w) (+ bias). False when scratch memory runs out.
 bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, const float* bias,
                          float* out);
