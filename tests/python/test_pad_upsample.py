@@ -134,7 +134,7 @@ def test_group_norm_float32_accurate_for_large_mean():
 
 
 @pytest.mark.parametrize("shape,g,affine", [((2, 8, 5, 6), 4, True), ((3, 6, 7), 6, False),
-                                            ((2, 4, 3, 3), 1, True)])
+                                            ((2, 4, 3, 3), 1, True), ((2, 6, 9, 11), 3, True)])
 def test_group_norm_torch_parity(shape, g, affine):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(6)

@@ -12,13 +12,17 @@
 
 namespace ember::cpu {
 
-// Whether the direct kernels are vectorised on this CPU: they are written for AVX-512 alone;
-// elsewhere their fallbacks are scalar (on an AVX2 Zen host 20 to 25x slower than torch,
-// where the GEMM paths, with AVX2 micro-kernels, run at 1.0 to 1.6x), so the callers then
-// take the GEMM paths.
+// Whether the direct kernels are vectorised on this CPU: they are written over
+// cpu/isa/simd.h (AVX-512 and AVX2); the baseline build's fallbacks are scalar (20 to 25x
+// slower than torch, where the GEMM paths run at 1.0 to 1.6x), so baseline callers take the
+// GEMM paths.
 bool direct_vectorised();
+// Whether 1x1 / stride 1 / no padding convolutions run on conv_forward_pointwise here.
+bool pointwise_direct();
 // Whether the direct path serves this (non-depthwise) geometry (on this CPU).
 bool use_direct(const ConvGeom& g);
+// Whether conv_backward_weight_direct serves this geometry (on this CPU).
+bool use_direct_wgrad(const ConvGeom& g);
 // out = conv(x, w) (+ bias). False when scratch memory runs out.
 bool conv_forward_direct(const ConvGeom& g, const float* x, const float* w, const float* bias,
                          float* out);

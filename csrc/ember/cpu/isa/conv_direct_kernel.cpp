@@ -4,65 +4,77 @@
 // first layers with 3 input channels) where a packed GEMM spends its time on packing and
 // edge tiles. Single-threaded; the caller builds the panel and threads over tiles.
 #include <cstdint>
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
 namespace ember::cpu::EMBER_ISA {
 
+#include "ember/cpu/isa/simd.h"
+
 namespace {
 
-#if defined(__AVX512F__)
-// Where the results of one 16-column vector go: lanes in m1 to dst + o1 + lane, lanes in m2
-// to dst + o2 + lane (a vector of the padded grid can end one output row and start the
-// next; the padding columns between belong to neither mask).
+#if defined(EMBER_SIMD_VEC)
+// Register blocking: kR output channels x kV vectors of accumulators (AVX-512: 8 x 3 of 32
+// zmm; AVX2: 4 x 3 of 16 ymm, plus kV panel loads and a broadcast). The weight stays packed
+// by 8 rows; AVX2 takes each block of 8 as two halves.
+constexpr int kR = kW == 16 ? 8 : 4;
+constexpr int kV = 3;
+
+// Where the results of one kW-column vector go: lanes in m1 to dst + o1 + lane, lanes in m2
+// (when h2) to dst + o2 + lane (a vector of the padded grid can end one output row and
+// start the next; the padding columns between belong to neither mask).
 struct VecOut {
   int64_t o1, o2;
-  __mmask16 m1, m2;
+  vm m1, m2;
+  bool h2;
 };
 
-// R output channels x V 16-column vectors: R * V accumulators in registers; per filter tap
+// R output channels x V kW-column vectors: R * V accumulators in registers; per filter tap
 // V panel loads and R weight broadcasts feed R * V FMAs. `last` masks the final vector's
-// panel loads (columns past the tile's end). Results go to dst + r * ldd + 16 * v (stores
+// panel loads (columns past the tile's end). Results go to dst + r * ldd + kW * v (stores
 // of the last vector masked by `last`), or through `map` when given.
-template <int R, int V>
+// LM: the last vector is masked (always on AVX-512, where masked loads cost nothing; on
+// AVX2 only when partial: masked loads and stores cost more there).
+template <int R, int V, bool LM>
 void block(const float* w, const float* col, const int64_t* roff, int64_t ckk,
-           const float* bias, float* dst, int64_t ldd, __mmask16 last, bool more,
+           const float* bias, float* dst, int64_t ldd, vm last, bool more,
            const VecOut* map) {
-  __m512 acc[R][V];
+  vf acc[R][V];
   if (more) {  // continue the sums left in dst by the previous slice of taps
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       if (map) {
 #pragma GCC unroll 4
         for (int v = 0; v < V; ++v)
-          acc[r][v] = _mm512_mask_loadu_ps(
-              _mm512_maskz_loadu_ps(map[v].m1, dst + r * ldd + map[v].o1), map[v].m2,
-              dst + r * ldd + map[v].o2);
+          acc[r][v] = vmask_load(vmaskz_load(map[v].m1, dst + r * ldd + map[v].o1), map[v].m2,
+                                 dst + r * ldd + map[v].o2);
         continue;
       }
 #pragma GCC unroll 4
-      for (int v = 0; v < V - 1; ++v) acc[r][v] = _mm512_loadu_ps(dst + r * ldd + 16 * v);
-      acc[r][V - 1] = _mm512_maskz_loadu_ps(last, dst + r * ldd + 16 * (V - 1));
+      for (int v = 0; v < V - 1; ++v) acc[r][v] = vload(dst + r * ldd + kW * v);
+      acc[r][V - 1] = LM ? vmaskz_load(last, dst + r * ldd + kW * (V - 1))
+                         : vload(dst + r * ldd + kW * (V - 1));
     }
   } else {
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
-      const __m512 b = _mm512_set1_ps(bias ? bias[r] : 0.0f);
+      const vf b = vset1(bias ? bias[r] : 0.0f);
 #pragma GCC unroll 4
       for (int v = 0; v < V; ++v) acc[r][v] = b;
     }
   }
   for (int64_t t = 0; t < ckk; ++t) {
-    __m512 c[V];
+    vf c[V];
 #pragma GCC unroll 4
-    for (int v = 0; v < V - 1; ++v) c[v] = _mm512_loadu_ps(col + roff[t] + 16 * v);
-    c[V - 1] = _mm512_maskz_loadu_ps(last, col + roff[t] + 16 * (V - 1));
+    for (int v = 0; v < V - 1; ++v) c[v] = vload(col + roff[t] + kW * v);
+    c[V - 1] = LM ? vmaskz_load(last, col + roff[t] + kW * (V - 1))
+                  : vload(col + roff[t] + kW * (V - 1));
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
-      const __m512 wv = _mm512_set1_ps(w[t * 8 + r]);
+      const vf wv = vset1(w[t * 8 + r]);
 #pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(wv, c[v], acc[r][v]);
+      for (int v = 0; v < V; ++v) acc[r][v] = vfma(wv, c[v], acc[r][v]);
     }
   }
   if (map) {
@@ -70,56 +82,61 @@ void block(const float* w, const float* col, const int64_t* roff, int64_t ckk,
     for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
       for (int v = 0; v < V; ++v) {
-        _mm512_mask_storeu_ps(dst + r * ldd + map[v].o1, map[v].m1, acc[r][v]);
-        if (map[v].m2) _mm512_mask_storeu_ps(dst + r * ldd + map[v].o2, map[v].m2, acc[r][v]);
+        vmask_store(dst + r * ldd + map[v].o1, map[v].m1, acc[r][v]);
+        if (map[v].h2) vmask_store(dst + r * ldd + map[v].o2, map[v].m2, acc[r][v]);
       }
     return;
   }
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 4
-    for (int v = 0; v < V - 1; ++v) _mm512_storeu_ps(dst + r * ldd + 16 * v, acc[r][v]);
-    _mm512_mask_storeu_ps(dst + r * ldd + 16 * (V - 1), last, acc[r][V - 1]);
+    for (int v = 0; v < V - 1; ++v) vstore(dst + r * ldd + kW * v, acc[r][v]);
+    if (LM)
+      vmask_store(dst + r * ldd + kW * (V - 1), last, acc[r][V - 1]);
+    else
+      vstore(dst + r * ldd + kW * (V - 1), acc[r][V - 1]);
   }
 }
 
-template <int V>
+// Rows k of the packed weight (blocks of 8, tap-major) start at w + (k / 8) * ldw + k % 8.
+inline const float* wrow(const float* w, int64_t ldw, int64_t k) { return w + k / 8 * ldw + k % 8; }
+
+template <int V, bool LM>
 void rows(int64_t kn, const float* w, int64_t ldw, const float* col, const int64_t* roff,
-          int64_t ckk, const float* bias, float* dst, int64_t ldd, __mmask16 last, bool more,
+          int64_t ckk, const float* bias, float* dst, int64_t ldd, vm last, bool more,
           const VecOut* map) {
   int64_t k = 0;
-  for (; k + 8 <= kn; k += 8)
-    block<8, V>(w + k / 8 * ldw, col, roff, ckk, bias ? bias + k : nullptr, dst + k * ldd, ldd,
-                last, more, map);
-  const float* wk = w + k / 8 * ldw;
+  for (; k + kR <= kn; k += kR)
+    block<kR, V, LM>(wrow(w, ldw, k), col, roff, ckk, bias ? bias + k : nullptr, dst + k * ldd, ldd,
+                 last, more, map);
+  const float* wk = wrow(w, ldw, k);
   const float* bk = bias ? bias + k : nullptr;
   float* dk = dst + k * ldd;
   switch (kn - k) {
-    case 7: block<7, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
-    case 6: block<6, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
-    case 5: block<5, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
-    case 4: block<4, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
-    case 3: block<3, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
-    case 2: block<2, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
-    case 1: block<1, V>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 7: block<7 < kR ? 7 : 1, V, LM>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 6: block<6 < kR ? 6 : 1, V, LM>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 5: block<5 < kR ? 5 : 1, V, LM>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 4: block<4 < kR ? 4 : 1, V, LM>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 3: block<3, V, LM>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 2: block<2, V, LM>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
+    case 1: block<1, V, LM>(wk, col, roff, ckk, bk, dk, ldd, last, more, map); break;
     default: break;
   }
 }
-
-// The tile loop shared by both entry points: strips of 48 columns (8 x 3 accumulators:
-// 11 loads per 24 FMAs; narrower at the tile's end) over which every row block of the
-// weights passes. Taps in slices of at most 640 (the whole filter on the direct path; sums
-// carry over in dst, so each element still adds its taps in order): measured on Zen 4,
-// slices of 128 that kept the strip in L1 cost more in reloading and storing the sums (5%
-// at 576 taps) than the L2 reads they saved. With Wp > 0
-// column q of the tile is padded-grid position q0 + q (rows Wp wide, the first OW of each
-// valid) and results go to dst[k * ldd + oh * OW + ow].
+// The tile loop shared by both entry points: strips of kV * kW columns (kR x kV
+// accumulators; narrower at the tile's end) over which every row block of the weights
+// passes. Taps in slices of at most 640 (the whole filter on the direct path; sums carry
+// over in dst, so each element still adds its taps in order): measured on Zen 4, slices of
+// 128 that kept the strip in L1 cost more in reloading and storing the sums (5% at 576
+// taps) than the L2 reads they saved. With Wp > 0 column q of the tile is padded-grid
+// position q0 + q (rows Wp wide, the first OW of each valid) and results go to
+// dst[k * ldd + oh * OW + ow].
 void tile(const float* w, int64_t ldw, int64_t kn, const float* col, const int64_t* roff,
           int64_t nq, int64_t ckk, const float* bias, float* dst, int64_t ldd, int64_t q0,
           int64_t Wp, int64_t OW) {
   // Even slices (1000 taps as 500 + 500, not 640 + 360). Never changes a result.
   const int64_t ns = (ckk + 639) / 640, KC = (ckk + ns - 1) / ns;
-  VecOut map[3];
+  VecOut map[kV];
   for (int64_t t0 = 0; t0 < ckk; t0 += KC) {
     const int64_t kc = ckk - t0 < KC ? ckk - t0 : KC;
     const bool more = t0 > 0;
@@ -127,127 +144,168 @@ void tile(const float* w, int64_t ldw, int64_t kn, const float* col, const int64
     const int64_t* ro = roff + t0;
     for (int64_t q = 0; q < nq;) {
       const int64_t rest = nq - q;
-      const int64_t nv = rest >= 48 ? 3 : rest > 16 ? 2 : 1;
-      const int64_t tail = rest >= 48 ? 16 : rest >= 32 ? 16 : rest > 16 ? rest - 16 : rest;
-      const __mmask16 last = static_cast<__mmask16>(tail == 16 ? 0xFFFF : (1u << tail) - 1);
+      const int64_t nv = rest >= kV * kW ? kV : (rest + kW - 1) / kW;
+      const int64_t tail = rest >= nv * kW ? kW : rest - (nv - 1) * kW;
+      const unsigned lastb = vbits(tail);
+      const vm last = vmask(lastb);
       const VecOut* mp = nullptr;
       float* d = dst + q;
       if (Wp > 0) {
         for (int64_t v = 0; v < nv; ++v) {
-          const int64_t qs = q0 + q + 16 * v, oh = qs / Wp, ow = qs % Wp;
-          const unsigned live = v == nv - 1 ? last : 0xFFFFu;
+          const int64_t qs = q0 + q + kW * v, oh = qs / Wp, ow = qs % Wp;
+          const unsigned live = v == nv - 1 ? lastb : kFull;
           VecOut& m = map[v];
           if (Wp == OW) {  // no padding columns: the identity
-            m = VecOut{qs, 0, static_cast<__mmask16>(live), 0};
+            m = VecOut{qs, 0, vmask(live), vmask(0), false};
             continue;
           }
-          // Wp >= 16 here (the caller's condition), so a vector spans at most two rows.
-          const int64_t n1 = OW - ow <= 0 ? 0 : OW - ow >= 16 ? 16 : OW - ow;
+          // Wp >= kW here (the caller's condition), so a vector spans at most two rows.
+          const int64_t n1 = OW - ow <= 0 ? 0 : OW - ow >= kW ? kW : OW - ow;
           const int64_t s2 = Wp - ow;  // first lane of the next row
           unsigned m2 = 0;
-          if (s2 < 16) {
-            const int64_t e2 = s2 + OW < 16 ? s2 + OW : 16;
-            m2 = ((1u << e2) - 1) & ~((1u << s2) - 1);
+          if (s2 < kW) {
+            const int64_t e2 = s2 + OW < kW ? s2 + OW : kW;
+            m2 = vbits(e2) & ~vbits(s2);
           }
-          m = VecOut{oh * OW + ow, (oh + 1) * OW + ow - Wp,
-                     static_cast<__mmask16>(((1u << n1) - 1) & live),
-                     static_cast<__mmask16>(m2 & live)};
+          m = VecOut{oh * OW + ow, (oh + 1) * OW + ow - Wp, vmask(vbits(n1) & live),
+                     vmask(m2 & live), (m2 & live) != 0};
         }
         mp = map;
         d = dst;
       }
-      if (nv == 3)
-        rows<3>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
-      else if (nv == 2)
-        rows<2>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
-      else
-        rows<1>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
-      q += 16 * nv;
+      if (kW == 16 || lastb != kFull) {
+        if (nv == 3)
+          rows<3, true>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
+        else if (nv == 2)
+          rows<2, true>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
+        else
+          rows<1, true>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
+      } else if (nv == 3) {
+        rows<3, false>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
+      } else if (nv == 2) {
+        rows<2, false>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
+      } else {
+        rows<1, false>(kn, wt, ldw, col + q, ro, kc, bias, d, ldd, last, more, mp);
+      }
+      q += kW * nv;
     }
   }
 }
 
 // As block<R, V> without `map` or `more`, for the border path: tap t's V panel loads come
-// from x + roff[t] + 16 * v through lane masks (zero where the tap falls in the padding;
+// from x + roff[t] + kW * v through lane masks (zero where the tap falls in the padding;
 // masked lanes never fault, so the address may lie outside the input). PT: per-tap masks
 // cm[tap[t] + v] (a mask register loaded per tap costs ~10% on Zen 4). Else the taps form
-// groups of glen sharing the masks cm[4 * group + v], loaded once per group.
+// groups of glen sharing the masks cm[4 * group + v], loaded once per group. Masks are
+// kept as lane bits.
 template <int R, int V, bool PT>
 void mblock(const float* w, const float* x, const int64_t* roff, const int64_t* tap,
-            const __mmask16* cm, int64_t ckk, int64_t glen, const float* bias, float* dst,
-            int64_t ldd, __mmask16 last) {
-  __m512 acc[R][V];
+            const uint16_t* cm, int64_t ckk, int64_t glen, const float* bias, float* dst,
+            int64_t ldd, vm last, bool lastfull) {
+  vf acc[R][V];
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
-    const __m512 b = _mm512_set1_ps(bias ? bias[r] : 0.0f);
+    const vf b = vset1(bias ? bias[r] : 0.0f);
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) acc[r][v] = b;
   }
   for (int64_t g0 = 0; g0 < ckk; g0 += glen) {
-    __mmask16 mk[V];
+    vm mk[V];
+    bool full = kW < 16 && !PT;  // AVX2: all lanes of the group live, loaded plainly
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) mk[v] = PT ? 0 : cm[4 * (g0 / glen) + v];
+    for (int v = 0; v < V; ++v) {
+      mk[v] = vmask(PT ? 0 : cm[4 * (g0 / glen) + v]);
+      full = full && cm[4 * (g0 / glen) + v] == kFull;
+    }
     const int64_t ge = ckk - g0 < glen ? ckk : g0 + glen;
+    if (full) {
+      for (int64_t t = g0; t < ge; ++t) {
+        const float* p = x + roff[t];
+        vf c[V];
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) c[v] = vload(p + kW * v);
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) {
+          const vf wv = vset1(w[t * 8 + r]);
+#pragma GCC unroll 4
+          for (int v = 0; v < V; ++v) acc[r][v] = vfma(wv, c[v], acc[r][v]);
+        }
+      }
+      continue;
+    }
+    // AVX2: per vector, a plain load where all its lanes are live (the same every tap of
+    // the group, so the branches predict).
+    bool fv[V];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) fv[v] = kW < 16 && !PT && cm[4 * (g0 / glen) + v] == kFull;
     for (int64_t t = g0; t < ge; ++t) {
       const float* p = x + roff[t];
-      __m512 c[V];
-      if (PT) {
-        const __mmask16* m = cm + tap[t];
+      vf c[V];
+      if (kW < 16 && !PT) {
 #pragma GCC unroll 4
-        for (int v = 0; v < V; ++v) c[v] = _mm512_maskz_loadu_ps(m[v], p + 16 * v);
+        for (int v = 0; v < V; ++v) c[v] = fv[v] ? vload(p + kW * v) : vmaskz_load(mk[v], p + kW * v);
+      } else if (PT) {
+        const uint16_t* m = cm + tap[t];
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) c[v] = vmaskz_load(vmask(m[v]), p + kW * v);
       } else {
 #pragma GCC unroll 4
-        for (int v = 0; v < V; ++v) c[v] = _mm512_maskz_loadu_ps(mk[v], p + 16 * v);
+        for (int v = 0; v < V; ++v) c[v] = vmaskz_load(mk[v], p + kW * v);
       }
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
-        const __m512 wv = _mm512_set1_ps(w[t * 8 + r]);
+        const vf wv = vset1(w[t * 8 + r]);
 #pragma GCC unroll 4
-        for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(wv, c[v], acc[r][v]);
+        for (int v = 0; v < V; ++v) acc[r][v] = vfma(wv, c[v], acc[r][v]);
       }
     }
   }
+  const bool lm = kW == 16 || !lastfull;
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 4
-    for (int v = 0; v < V - 1; ++v) _mm512_storeu_ps(dst + r * ldd + 16 * v, acc[r][v]);
-    _mm512_mask_storeu_ps(dst + r * ldd + 16 * (V - 1), last, acc[r][V - 1]);
+    for (int v = 0; v < V - 1; ++v) vstore(dst + r * ldd + kW * v, acc[r][v]);
+    if (lm)
+      vmask_store(dst + r * ldd + kW * (V - 1), last, acc[r][V - 1]);
+    else
+      vstore(dst + r * ldd + kW * (V - 1), acc[r][V - 1]);
   }
 }
 
 template <int V, bool PT>
 void mrows(int64_t kn, const float* w, int64_t ldw, const float* x, const int64_t* roff,
-           const int64_t* tap, const __mmask16* cm, int64_t ckk, int64_t glen,
-           const float* bias, float* dst, int64_t ldd, __mmask16 last) {
+           const int64_t* tap, const uint16_t* cm, int64_t ckk, int64_t glen,
+           const float* bias, float* dst, int64_t ldd, vm last, bool lastfull) {
   int64_t k = 0;
-  for (; k + 8 <= kn; k += 8)
-    mblock<8, V, PT>(w + k / 8 * ldw, x, roff, tap, cm, ckk, glen, bias ? bias + k : nullptr,
-                     dst + k * ldd, ldd, last);
-  const float* wk = w + k / 8 * ldw;
+  for (; k + kR <= kn; k += kR)
+    mblock<kR, V, PT>(wrow(w, ldw, k), x, roff, tap, cm, ckk, glen, bias ? bias + k : nullptr,
+                      dst + k * ldd, ldd, last, lastfull);
+  const float* wk = wrow(w, ldw, k);
   const float* bk = bias ? bias + k : nullptr;
   float* dk = dst + k * ldd;
   switch (kn - k) {
-    case 7: mblock<7, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
-    case 6: mblock<6, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
-    case 5: mblock<5, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
-    case 4: mblock<4, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
-    case 3: mblock<3, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
-    case 2: mblock<2, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
-    case 1: mblock<1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last); break;
+    case 7: mblock<7 < kR ? 7 : 1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last, lastfull); break;
+    case 6: mblock<6 < kR ? 6 : 1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last, lastfull); break;
+    case 5: mblock<5 < kR ? 5 : 1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last, lastfull); break;
+    case 4: mblock<4 < kR ? 4 : 1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last, lastfull); break;
+    case 3: mblock<3, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last, lastfull); break;
+    case 2: mblock<2, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last, lastfull); break;
+    case 1: mblock<1, V, PT>(wk, x, roff, tap, cm, ckk, glen, bk, dk, ldd, last, lastfull); break;
     default: break;
   }
 }
 
 template <bool PT>
 void mstrip(int64_t nv, int64_t kn, const float* w, int64_t ldw, const float* x,
-            const int64_t* roff, const int64_t* tap, const __mmask16* cm, int64_t ckk,
-            int64_t glen, const float* bias, float* dst, int64_t ldd, __mmask16 last) {
+            const int64_t* roff, const int64_t* tap, const uint16_t* cm, int64_t ckk,
+            int64_t glen, const float* bias, float* dst, int64_t ldd, vm last,
+            bool lastfull) {
   if (nv == 3)
-    mrows<3, PT>(kn, w, ldw, x, roff, tap, cm, ckk, glen, bias, dst, ldd, last);
+    mrows<3, PT>(kn, w, ldw, x, roff, tap, cm, ckk, glen, bias, dst, ldd, last, lastfull);
   else if (nv == 2)
-    mrows<2, PT>(kn, w, ldw, x, roff, tap, cm, ckk, glen, bias, dst, ldd, last);
+    mrows<2, PT>(kn, w, ldw, x, roff, tap, cm, ckk, glen, bias, dst, ldd, last, lastfull);
   else
-    mrows<1, PT>(kn, w, ldw, x, roff, tap, cm, ckk, glen, bias, dst, ldd, last);
+    mrows<1, PT>(kn, w, ldw, x, roff, tap, cm, ckk, glen, bias, dst, ldd, last, lastfull);
 }
 #endif
 
@@ -261,7 +319,7 @@ void mstrip(int64_t nv, int64_t kn, const float* w, int64_t ldw, const float* x,
 void conv_direct_tile_f32(const float* w, int64_t ldw, int64_t kn, const float* col,
                           const int64_t* roff, int64_t nq, int64_t ckk, const float* bias,
                           float* dst, int64_t ldd) {
-#if defined(__AVX512F__)
+#if defined(EMBER_SIMD_VEC)
   tile(w, ldw, kn, col, roff, nq, ckk, bias, dst, ldd, 0, 0, 0);
 #else
   for (int64_t k = 0; k < kn; ++k) {
@@ -286,7 +344,7 @@ void conv_direct_tile_f32(const float* w, int64_t ldw, int64_t kn, const float* 
 void conv_direct_rows_f32(const float* w, int64_t ldw, int64_t kn, const float* col,
                           const int64_t* roff, int64_t nq, int64_t ckk, const float* bias,
                           float* dst, int64_t ldd, int64_t q0, int64_t Wp, int64_t OW) {
-#if defined(__AVX512F__)
+#if defined(EMBER_SIMD_VEC)
   tile(w, ldw, kn, col, roff, nq, ckk, bias, dst, ldd, q0, Wp, OW);
 #else
   for (int64_t k = 0; k < kn; ++k) {
@@ -317,52 +375,59 @@ void conv_direct_border_f32(const float* w, int64_t ldw, int64_t kn, const float
                             const float* bias, float* dst, int64_t ldd, int64_t p0, int64_t np,
                             int64_t H, int64_t W, int64_t KH, int64_t KW, const int64_t* rsh,
                             const int64_t* csh) {
-#if defined(__AVX512F__)
-  __mmask16 cm[640 * 4];  // per-tap masks cm[4 * (i * KW + j) + v], or per column j
-  __mmask16 rb[640][3], cb[640][3];  // rows i / columns j inside the plane, per vector
+#if defined(EMBER_SIMD_VEC)
+  uint16_t cm[640 * 4];  // per-tap lane bits cm[4 * (i * KW + j) + v], or per column j
+  uint16_t rb[640][kV], cb[640][kV];  // rows i / columns j inside the plane, per vector
   const int64_t glen = ckk / KW;
-  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const __m512i vW = _mm512_set1_epi32(static_cast<int>(W));
-  const __m512i vH = _mm512_set1_epi32(static_cast<int>(H));
-  const __m512i zero = _mm512_setzero_si512();
   for (int64_t q = 0; q < np;) {
     const int64_t rest = np - q;
-    const int64_t nv = rest >= 48 ? 3 : rest > 16 ? 2 : 1;
-    const int64_t tail = rest >= 48 ? 16 : rest >= 32 ? 16 : rest > 16 ? rest - 16 : rest;
-    const __mmask16 last = static_cast<__mmask16>(tail == 16 ? 0xFFFF : (1u << tail) - 1);
+    const int64_t nv = rest >= kV * kW ? kV : (rest + kW - 1) / kW;
+    const int64_t tail = rest >= nv * kW ? kW : rest - (nv - 1) * kW;
+    const unsigned lastb = vbits(tail);
     bool inner = true;  // every live lane has all KH rows inside the plane
     for (int64_t v = 0; v < nv; ++v) {
-      const int64_t ps = p0 + q + 16 * v;
-      const __mmask16 live = v == nv - 1 ? last : static_cast<__mmask16>(0xFFFF);
-      // Lanes span at most two rows (W >= 16): wrap the columns past W into the next row.
-      __m512i ow = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(ps % W)), iota);
-      const __mmask16 wrap = _mm512_cmpge_epi32_mask(ow, vW);
-      ow = _mm512_mask_sub_epi32(ow, wrap, ow, vW);
-      const __m512i oh0 = _mm512_set1_epi32(static_cast<int>(ps / W));
-      const __m512i oh = _mm512_mask_add_epi32(oh0, wrap, oh0, _mm512_set1_epi32(1));
+      const int64_t ps = p0 + q + kW * v;
+      const unsigned live = v == nv - 1 ? lastb : kFull;
+      // Lanes span at most two rows (W >= kW): columns past W wrap into the next row.
+      int64_t ohl[kW], owl[kW];
+      for (int l = 0; l < kW; ++l) {
+        const int64_t ow = ps % W + l, wrap = ow >= W;
+        owl[l] = wrap ? ow - W : ow;
+        ohl[l] = ps / W + wrap;
+      }
       for (int64_t i = 0; i < KH; ++i) {
-        const __m512i ih = _mm512_add_epi32(oh, _mm512_set1_epi32(static_cast<int>(rsh[i])));
-        rb[i][v] = static_cast<__mmask16>(
-            _mm512_mask_cmpge_epi32_mask(_mm512_cmplt_epi32_mask(ih, vH), ih, zero) & live);
+        unsigned bits = 0;
+        for (int l = 0; l < kW; ++l) {
+          const int64_t ih = ohl[l] + rsh[i];
+          bits |= static_cast<unsigned>(ih >= 0 && ih < H) << l;
+        }
+        rb[i][v] = static_cast<uint16_t>(bits & live);
         if (rb[i][v] != live) inner = false;
       }
       for (int64_t j = 0; j < KW; ++j) {
-        const __m512i iw = _mm512_add_epi32(ow, _mm512_set1_epi32(static_cast<int>(csh[j])));
-        cb[j][v] = static_cast<__mmask16>(
-            _mm512_mask_cmpge_epi32_mask(_mm512_cmplt_epi32_mask(iw, vW), iw, zero) & live);
+        unsigned bits = 0;
+        for (int l = 0; l < kW; ++l) {
+          const int64_t iw = owl[l] + csh[j];
+          bits |= static_cast<unsigned>(iw >= 0 && iw < W) << l;
+        }
+        cb[j][v] = static_cast<uint16_t>(bits & live);
       }
     }
+    const vm last = vmask(lastb);
     if (inner) {
       for (int64_t j = 0; j < KW; ++j)
         for (int64_t v = 0; v < nv; ++v) cm[4 * j + v] = cb[j][v];
-      mstrip<false>(nv, kn, w, ldw, x + q, roff, tap, cm, ckk, glen, bias, dst + q, ldd, last);
+      mstrip<false>(nv, kn, w, ldw, x + q, roff, tap, cm, ckk, glen, bias, dst + q, ldd, last,
+                    lastb == kFull);
     } else {
       for (int64_t i = 0; i < KH; ++i)
         for (int64_t j = 0; j < KW; ++j)
-          for (int64_t v = 0; v < nv; ++v) cm[4 * (i * KW + j) + v] = rb[i][v] & cb[j][v];
-      mstrip<true>(nv, kn, w, ldw, x + q, roff, tap, cm, ckk, ckk, bias, dst + q, ldd, last);
+          for (int64_t v = 0; v < nv; ++v)
+            cm[4 * (i * KW + j) + v] = static_cast<uint16_t>(rb[i][v] & cb[j][v]);
+      mstrip<true>(nv, kn, w, ldw, x + q, roff, tap, cm, ckk, ckk, bias, dst + q, ldd, last,
+                   lastb == kFull);
     }
-    q += 16 * nv;
+    q += kW * nv;
   }
 #else
   for (int64_t k = 0; k < kn; ++k) {
@@ -403,17 +468,18 @@ void conv_strided_copy_f32(const float* src, int64_t sw, int64_t n, float* dst) 
 
 // col[r * ld + q] = xp[c][oh * sh + i * dh][ow * sw + j * dw] for taps r = (c, i, j) of nc
 // channels and positions p = p0 + q < p0 + np of one image already zero-padded to Hp x Wp
-// (oh = p / OW, ow = p % OW). Per 16 positions the lane offsets are computed once; each tap
-// is then one masked load when the 16 lie in one output row with unit stride, else one
-// gather. Lanes from np to the next multiple of 16 are written as 0.
+// (oh = p / OW, ow = p % OW). Per kW positions the lane offsets are computed once; each tap
+// is then up to 4 masked loads with unit stride (one per output row the lanes touch), else
+// one gather (AVX2: lane by lane). Lanes from np to the next multiple of 16 are written as 0.
 void conv_im2col_rows_f32(const float* xp, int64_t Hp, int64_t Wp, int64_t nc, int64_t KH,
                           int64_t KW, int64_t sh, int64_t sw, int64_t dh, int64_t dw,
                           int64_t OW, int64_t p0, int64_t np, float* col, int64_t ld) {
   const int64_t HWp = Hp * Wp;
-#if defined(__AVX512F__)
-  for (int64_t q0 = 0; q0 < np; q0 += 16) {
-    const int64_t lanes = np - q0 < 16 ? np - q0 : 16;
-    const __mmask16 live = static_cast<__mmask16>(lanes == 16 ? 0xFFFF : (1u << lanes) - 1);
+#if defined(EMBER_SIMD_VEC)
+  const int64_t npad = (np + 15) / 16 * 16;  // kW divides 16
+  for (int64_t q0 = 0; q0 < npad; q0 += kW) {
+    const int64_t lanes = np - q0 < kW ? (np > q0 ? np - q0 : 0) : kW;
+    const unsigned liveb = vbits(lanes);
     alignas(64) int32_t off[16] = {0};
     const int64_t pf = p0 + q0, oh0 = pf / OW, ow0 = pf % OW;
     int64_t oh = oh0, ow = ow0;
@@ -427,7 +493,7 @@ void conv_im2col_rows_f32(const float* xp, int64_t Hp, int64_t Wp, int64_t nc, i
     // Unit stride: the lanes form runs, one per output row; up to 4 runs load as masked
     // loads (each lane from its own address), cheaper than a gather.
     int64_t nrun = 0;
-    __mmask16 rm[4] = {0, 0, 0, 0};
+    unsigned rmb[4] = {0, 0, 0, 0};
     int64_t ro[4] = {0, 0, 0, 0};
     if (sw == 1) {
       for (int64_t l = 0; l < lanes; ++l) {
@@ -438,9 +504,13 @@ void conv_im2col_rows_f32(const float* xp, int64_t Hp, int64_t Wp, int64_t nc, i
           }
           ro[nrun++] = off[l] - l;
         }
-        rm[nrun - 1] = static_cast<__mmask16>(rm[nrun - 1] | (1u << l));
+        rmb[nrun - 1] |= 1u << l;
       }
     }
+    vm rm[4];
+    for (int k = 0; k < 4; ++k) rm[k] = vmask(rmb[k]);
+#if defined(__AVX512F__)
+    const __mmask16 live = static_cast<__mmask16>(liveb);
     const __m512i vo = _mm512_load_si512(off);
     // Stride 2 with all lanes in one output row: input elements off[0] + 2 * l.
     const bool even = sw == 2 && off[lanes - 1] == off[0] + 2 * (lanes - 1);
@@ -448,16 +518,20 @@ void conv_im2col_rows_f32(const float* xp, int64_t Hp, int64_t Wp, int64_t nc, i
     const __mmask16 m0 = static_cast<__mmask16>(span >= 16 ? 0xFFFF : (1u << span) - 1);
     const __mmask16 m1 = static_cast<__mmask16>(span > 16 ? (1u << (span - 16)) - 1 : 0);
     const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+#else
+    (void)liveb;
+#endif
     float* d = col + q0;
     int64_t r = 0;
     for (int64_t c = 0; c < nc; ++c)
       for (int64_t i = 0; i < KH; ++i)
         for (int64_t j = 0; j < KW; ++j, ++r) {
           const float* src = xp + c * HWp + i * dh * Wp + j * dw;
-          __m512 v;
+          vf v;
           if (sw == 1 && nrun <= 4) {
-            v = _mm512_maskz_loadu_ps(rm[0], src + ro[0]);
-            for (int64_t k = 1; k < nrun; ++k) v = _mm512_mask_loadu_ps(v, rm[k], src + ro[k]);
+            v = vmaskz_load(rm[0], src + ro[0]);
+            for (int64_t k = 1; k < nrun; ++k) v = vmask_load(v, rm[k], src + ro[k]);
+#if defined(__AVX512F__)
           } else if (even) {  // stride 2 within one row: two loads, keep the even elements
             const float* s0 = src + off[0];
             v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m0, s0), ev,
@@ -465,7 +539,14 @@ void conv_im2col_rows_f32(const float* xp, int64_t Hp, int64_t Wp, int64_t nc, i
           } else {
             v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live, vo, src, 4);
           }
-          _mm512_storeu_ps(d + r * ld, v);
+#else
+          } else {  // lane by lane (dead lanes read src + 0, then are zeroed)
+            alignas(32) float g[kW];
+            for (int l = 0; l < kW; ++l) g[l] = l < lanes ? src[off[l]] : 0.0f;
+            v = vload(g);
+          }
+#endif
+          vstore(d + r * ld, v);
         }
   }
 #else
@@ -492,54 +573,54 @@ void conv_im2col_rows_f32(const float* xp, int64_t Hp, int64_t Wp, int64_t nc, i
 
 // Weight-gradient tile for small filter volumes: acc[k * sk + r * sr] (+)= sum over q < nq of
 // dy[k * ldy + q] * col[r * ldc + q] for k < kn, r < ckk (added when `add`, else stored).
-// The sums run along the positions in 16 lanes, blocks of 4 channels x 6 taps (24 registers;
-// edge blocks repeat their last row and drop it), then each lane vector is added up in lane
+// The sums run along the positions in kW lanes, blocks of 4 channels x 6 taps (24 registers;
+// AVX2: 3 x 4 of 16; edge blocks repeat their last row and drop it), then each lane vector is added up in lane
 // order: fixed by the sizes. Nothing is read past nq.
 void conv_wgrad_tile_f32(const float* dy, int64_t ldy, int64_t kn, const float* col,
                          int64_t ldc, int64_t ckk, int64_t nq, float* acc, int64_t sk,
                          int64_t sr, bool add) {
-#if defined(__AVX512F__)
-  const int64_t full = nq / 16 * 16;
-  const __mmask16 tail = static_cast<__mmask16>((1u << (nq - full)) - 1);
-  for (int64_t k0 = 0; k0 < kn; k0 += 4)
-    for (int64_t r0 = 0; r0 < ckk; r0 += 6) {
-      const float* gp[4];
-      const float* cp[6];
-      for (int a = 0; a < 4; ++a) gp[a] = dy + (k0 + a < kn ? k0 + a : kn - 1) * ldy;
-      for (int b = 0; b < 6; ++b) cp[b] = col + (r0 + b < ckk ? r0 + b : ckk - 1) * ldc;
-      __m512 v[4][6];
+#if defined(EMBER_SIMD_VEC)
+  // AVX-512: 4 x 6 accumulators; AVX2: 3 x 4 (12 of 16 ymm, plus the 3 + 1 loads).
+  constexpr int KA = kW == 16 ? 4 : 3, KB = kW == 16 ? 6 : 4;
+  const int64_t full = nq / kW * kW;
+  const unsigned tailb = vbits(nq - full);
+  const vm tail = vmask(tailb);
+  for (int64_t k0 = 0; k0 < kn; k0 += KA)
+    for (int64_t r0 = 0; r0 < ckk; r0 += KB) {
+      const float* gp[KA];
+      const float* cp[KB];
+      for (int a = 0; a < KA; ++a) gp[a] = dy + (k0 + a < kn ? k0 + a : kn - 1) * ldy;
+      for (int b = 0; b < KB; ++b) cp[b] = col + (r0 + b < ckk ? r0 + b : ckk - 1) * ldc;
+      vf v[KA][KB];
 #pragma GCC unroll 4
-      for (int a = 0; a < 4; ++a)
+      for (int a = 0; a < KA; ++a)
 #pragma GCC unroll 6
-        for (int b = 0; b < 6; ++b) v[a][b] = _mm512_setzero_ps();
-      for (int64_t q = 0; q < full; q += 16) {
-        __m512 gv[4];
+        for (int b = 0; b < KB; ++b) v[a][b] = vzero();
+      for (int64_t q = 0; q < full; q += kW) {
+        vf gv[KA];
 #pragma GCC unroll 4
-        for (int a = 0; a < 4; ++a) gv[a] = _mm512_loadu_ps(gp[a] + q);
+        for (int a = 0; a < KA; ++a) gv[a] = vload(gp[a] + q);
 #pragma GCC unroll 6
-        for (int b = 0; b < 6; ++b) {
-          const __m512 cv = _mm512_loadu_ps(cp[b] + q);
+        for (int b = 0; b < KB; ++b) {
+          const vf cv = vload(cp[b] + q);
 #pragma GCC unroll 4
-          for (int a = 0; a < 4; ++a) v[a][b] = _mm512_fmadd_ps(gv[a], cv, v[a][b]);
+          for (int a = 0; a < KA; ++a) v[a][b] = vfma(gv[a], cv, v[a][b]);
         }
       }
-      if (tail) {
-        __m512 gv[4];
+      if (tailb) {
+        vf gv[KA];
 #pragma GCC unroll 4
-        for (int a = 0; a < 4; ++a) gv[a] = _mm512_maskz_loadu_ps(tail, gp[a] + full);
+        for (int a = 0; a < KA; ++a) gv[a] = vmaskz_load(tail, gp[a] + full);
 #pragma GCC unroll 6
-        for (int b = 0; b < 6; ++b) {
-          const __m512 cv = _mm512_maskz_loadu_ps(tail, cp[b] + full);
+        for (int b = 0; b < KB; ++b) {
+          const vf cv = vmaskz_load(tail, cp[b] + full);
 #pragma GCC unroll 4
-          for (int a = 0; a < 4; ++a) v[a][b] = _mm512_fmadd_ps(gv[a], cv, v[a][b]);
+          for (int a = 0; a < KA; ++a) v[a][b] = vfma(gv[a], cv, v[a][b]);
         }
       }
-      for (int a = 0; a < 4 && k0 + a < kn; ++a)
-        for (int b = 0; b < 6 && r0 + b < ckk; ++b) {
-          float lanes[16];
-          _mm512_storeu_ps(lanes, v[a][b]);
-          float t = 0.0f;
-          for (int l = 0; l < 16; ++l) t += lanes[l];
+      for (int a = 0; a < KA && k0 + a < kn; ++a)
+        for (int b = 0; b < KB && r0 + b < ckk; ++b) {
+          const float t = vsum_ordered(v[a][b]);
           float* o = acc + (k0 + a) * sk + (r0 + b) * sr;
           *o = add ? *o + t : t;
         }

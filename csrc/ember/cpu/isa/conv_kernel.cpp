@@ -8,6 +8,8 @@
 
 namespace ember::cpu::EMBER_ISA {
 
+#include "ember/cpu/isa/simd.h"
+
 namespace {
 
 // y[0:n] += a * x[0:n]. Rows are short (a feature map's width), so the tail is masked
@@ -77,43 +79,45 @@ void valid_cols(int64_t off, int64_t sw, int64_t W, int64_t OW, int64_t& lo, int
 // position p = oh * W + ow is bias + sum over taps t < KK, in order, of w[t] * x[p + toff[t]]
 // where lane mask bit (p % 16) of mk[(p / 16) * KK + t] is set (the tap lies inside the
 // plane), else + w[t] * 0: the same sums, in the same order, as depthwise_conv_plane_f32.
-// The positions run as flat 16-lane vectors (no half-empty vector per row; masked lanes
+// The positions run as flat kW-lane vectors (no half-empty vector per row; masked lanes
 // never fault, so x + toff[t] may point outside the plane); 4 vectors per pass keep 4
 // independent FMA chains. Writes out[0, P).
 void depthwise_flat_f32(const float* x, const float* w, int64_t KK, const int64_t* toff,
                         const uint16_t* mk, float bias, float* out, int64_t P) {
-  const int64_t nvec = (P + 15) / 16;
-#if defined(__AVX512F__)
-  const __mmask16 tail = static_cast<__mmask16>(P % 16 ? (1u << (P % 16)) - 1 : 0xFFFF);
+#if defined(EMBER_SIMD_VEC)
+  const int64_t nvec = (P + kW - 1) / kW;
+  const vm tail = vmask(vbits(P - (nvec - 1) * kW)), all = vmask(kFull);
+  // Lane bits of tap t for the kW positions from p (a multiple of kW; kW divides 16).
+  auto bits = [&](int64_t p, int64_t t) {
+    return (static_cast<unsigned>(mk[(p / 16) * KK + t]) >> (p % 16)) & kFull;
+  };
   int64_t v = 0;
   for (; v + 4 <= nvec; v += 4) {
-    __m512 a0 = _mm512_set1_ps(bias), a1 = a0, a2 = a0, a3 = a0;
-    const uint16_t* m = mk + v * KK;
-    const float* xv = x + 16 * v;
+    vf a0 = vset1(bias), a1 = a0, a2 = a0, a3 = a0;
+    const int64_t p = kW * v;
+    const float* xv = x + p;
     for (int64_t t = 0; t < KK; ++t) {
-      const __m512 wv = _mm512_set1_ps(w[t]);
-      const float* p = xv + toff[t];
-      const __mmask16 m0 = m[t], m1 = m[KK + t], m2 = m[2 * KK + t], m3 = m[3 * KK + t];
-      a0 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m0, p), a0);
-      a1 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m1, p + 16), a1);
-      a2 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m2, p + 32), a2);
-      a3 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m3, p + 48), a3);
+      const vf wv = vset1(w[t]);
+      const float* q = xv + toff[t];
+      const vm m0 = vmask(bits(p, t)), m1 = vmask(bits(p + kW, t));
+      const vm m2 = vmask(bits(p + 2 * kW, t)), m3 = vmask(bits(p + 3 * kW, t));
+      a0 = vfma(wv, vmaskz_load(m0, q), a0);
+      a1 = vfma(wv, vmaskz_load(m1, q + kW), a1);
+      a2 = vfma(wv, vmaskz_load(m2, q + 2 * kW), a2);
+      a3 = vfma(wv, vmaskz_load(m3, q + 3 * kW), a3);
     }
-    float* o = out + 16 * v;
-    _mm512_storeu_ps(o, a0);
-    _mm512_storeu_ps(o + 16, a1);
-    _mm512_storeu_ps(o + 32, a2);
-    _mm512_mask_storeu_ps(o + 48, v + 4 == nvec ? tail : static_cast<__mmask16>(0xFFFF), a3);
+    float* o = out + p;
+    vstore(o, a0);
+    vstore(o + kW, a1);
+    vstore(o + 2 * kW, a2);
+    vmask_store(o + 3 * kW, v + 4 == nvec ? tail : all, a3);
   }
   for (; v < nvec; ++v) {
-    __m512 a0 = _mm512_set1_ps(bias);
-    const uint16_t* m = mk + v * KK;
-    for (int64_t t = 0; t < KK; ++t) {
-      const __mmask16 m0 = m[t];
-      a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[t]), _mm512_maskz_loadu_ps(m0, x + 16 * v + toff[t]),
-                           a0);
-    }
-    _mm512_mask_storeu_ps(out + 16 * v, v + 1 == nvec ? tail : static_cast<__mmask16>(0xFFFF), a0);
+    vf a0 = vset1(bias);
+    const int64_t p = kW * v;
+    for (int64_t t = 0; t < KK; ++t)
+      a0 = vfma(vset1(w[t]), vmaskz_load(vmask(bits(p, t)), x + p + toff[t]), a0);
+    vmask_store(out + p, v + 1 == nvec ? tail : all, a0);
   }
 #else
   for (int64_t p = 0; p < P; ++p) {
@@ -122,7 +126,6 @@ void depthwise_flat_f32(const float* x, const float* w, int64_t KK, const int64_
       acc += w[t] * ((mk[(p / 16) * KK + t] >> (p % 16)) & 1 ? x[p + toff[t]] : 0.0f);
     out[p] = acc;
   }
-  (void)nvec;
 #endif
 }
 
@@ -130,52 +133,72 @@ void depthwise_conv_plane_f32(const float* x, int64_t H, int64_t W, const float*
                               int64_t KW, float bias, float* out, int64_t OH, int64_t OW,
                               int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
                               int64_t dw) {
-#if defined(__AVX512F__)
+#if defined(EMBER_SIMD_VEC)
   if (sw == 1 && KW <= 16) {
-    // Registers accumulate all taps of 16 output columns of 4 rows (4 independent FMA
+    // Registers accumulate all taps of kW output columns of 4 rows (4 independent FMA
     // chains hide the FMA latency), stored once. The per-tap column masks depend only on
     // the column chunk and j, so they are computed once per chunk, not per row and tap.
-    __mmask16 tm[16];
+    vm tm[16];
     int64_t to[16];
-    for (int64_t c0 = 0; c0 < OW; c0 += 16) {
-      const int64_t c1 = c0 + 16 < OW ? c0 + 16 : OW;
-      const __mmask16 sm = static_cast<__mmask16>((1u << (c1 - c0)) - 1);
+    const vm none = vmask(0);
+    for (int64_t c0 = 0; c0 < OW; c0 += kW) {
+      const int64_t c1 = c0 + kW < OW ? c0 + kW : OW;
+      const vm sm = vmask(vbits(c1 - c0));
+      bool inner = c1 - c0 == kW;  // every tap's kW columns inside the row
       for (int64_t j = 0; j < KW; ++j) {
         const int64_t off = j * dw - pw;
         int64_t lo, hi;
         valid_cols(off, 1, W, OW, lo, hi);
         const int64_t a = lo > c0 ? lo : c0, b = hi < c1 ? hi : c1;
-        tm[j] = b > a ? static_cast<__mmask16>(((1u << (b - a)) - 1) << (a - c0)) : 0;
+        tm[j] = vmask(b > a ? vbits(b - a) << (a - c0) : 0u);
         to[j] = off + c0;
+        inner = inner && a == c0 && b == c1;
       }
       for (int64_t oh0 = 0; oh0 < OH; oh0 += 4) {
         const int64_t nr = OH - oh0 < 4 ? OH - oh0 : 4;
         // Rows outside the image (or past OH) load nothing through an all-zero mask, so
         // the four chains stay branch-free and in registers.
-        __m512 a0 = _mm512_set1_ps(bias), a1 = a0, a2 = a0, a3 = a0;
+        vf a0 = vset1(bias), a1 = a0, a2 = a0, a3 = a0;
         for (int64_t i = 0; i < KH; ++i) {
           const float* wr = w + i * KW;
           const float* xr[4];
-          __mmask16 rm[4];
+          bool ok[4];
           for (int r = 0; r < 4; ++r) {
             const int64_t ih = (oh0 + r) * sh - ph + i * dh;
-            const bool ok = r < nr && ih >= 0 && ih < H;
-            xr[r] = ok ? x + ih * W : x;
-            rm[r] = ok ? 0xFFFF : 0;
+            ok[r] = r < nr && ih >= 0 && ih < H;
+            xr[r] = ok[r] ? x + ih * W : x;
+          }
+          if (kW < 16 && inner && ok[0] && ok[1] && ok[2] && ok[3]) {
+            for (int64_t j = 0; j < KW; ++j) {  // AVX2: plain loads (masked ones cost more)
+              const vf wv = vset1(wr[j]);
+              a0 = vfma(wv, vload(xr[0] + to[j]), a0);
+              a1 = vfma(wv, vload(xr[1] + to[j]), a1);
+              a2 = vfma(wv, vload(xr[2] + to[j]), a2);
+              a3 = vfma(wv, vload(xr[3] + to[j]), a3);
+            }
+            continue;
           }
           for (int64_t j = 0; j < KW; ++j) {
-            const __m512 wv = _mm512_set1_ps(wr[j]);
-            a0 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(tm[j] & rm[0], xr[0] + to[j]), a0);
-            a1 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(tm[j] & rm[1], xr[1] + to[j]), a1);
-            a2 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(tm[j] & rm[2], xr[2] + to[j]), a2);
-            a3 = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(tm[j] & rm[3], xr[3] + to[j]), a3);
+            const vf wv = vset1(wr[j]);
+            const vm m = tm[j];
+            a0 = vfma(wv, vmaskz_load(ok[0] ? m : none, xr[0] + to[j]), a0);
+            a1 = vfma(wv, vmaskz_load(ok[1] ? m : none, xr[1] + to[j]), a1);
+            a2 = vfma(wv, vmaskz_load(ok[2] ? m : none, xr[2] + to[j]), a2);
+            a3 = vfma(wv, vmaskz_load(ok[3] ? m : none, xr[3] + to[j]), a3);
           }
         }
         float* o = out + oh0 * OW + c0;
-        _mm512_mask_storeu_ps(o, sm, a0);
-        if (nr > 1) _mm512_mask_storeu_ps(o + OW, sm, a1);
-        if (nr > 2) _mm512_mask_storeu_ps(o + 2 * OW, sm, a2);
-        if (nr > 3) _mm512_mask_storeu_ps(o + 3 * OW, sm, a3);
+        if (kW < 16 && c1 - c0 == kW && nr == 4) {
+          vstore(o, a0);
+          vstore(o + OW, a1);
+          vstore(o + 2 * OW, a2);
+          vstore(o + 3 * OW, a3);
+          continue;
+        }
+        vmask_store(o, sm, a0);
+        if (nr > 1) vmask_store(o + OW, sm, a1);
+        if (nr > 2) vmask_store(o + 2 * OW, sm, a2);
+        if (nr > 3) vmask_store(o + 3 * OW, sm, a3);
       }
     }
     return;
@@ -237,7 +260,7 @@ void depthwise_conv_plane_bwd_input_f32(const float* dy, int64_t OH, int64_t OW,
   }
 }
 
-#if defined(__AVX512F__)
+#if defined(EMBER_SIMD_VEC)
 namespace {
 // The 3x3, unit-column-stride case of the weight gradient: each dy vector is loaded once
 // and feeds nine accumulators (one per tap: independent FMA chains, all in registers).
@@ -245,40 +268,48 @@ namespace {
 void bwd_weight_3x3(const float* x, int64_t H, int64_t W, const float* dy, int64_t OH,
                     int64_t OW, int64_t sh, int64_t ph, int64_t pw, int64_t dh, int64_t dw,
                     float* out) {
-  __m512 acc[9];
-  for (int t = 0; t < 9; ++t) acc[t] = _mm512_setzero_ps();
-  for (int64_t c0 = 0; c0 < OW; c0 += 16) {
-    const int64_t c1 = c0 + 16 < OW ? c0 + 16 : OW;
-    const __mmask16 sm = static_cast<__mmask16>((1u << (c1 - c0)) - 1);
-    __mmask16 tm[3];
+  vf acc[9];
+  for (int t = 0; t < 9; ++t) acc[t] = vzero();
+  for (int64_t c0 = 0; c0 < OW; c0 += kW) {
+    const int64_t c1 = c0 + kW < OW ? c0 + kW : OW;
+    const vm sm = vmask(vbits(c1 - c0));
+    vm tm[3];
     int64_t to[3];
+    bool inner = c1 - c0 == kW;  // every tap's kW columns inside the row
     for (int j = 0; j < 3; ++j) {
       const int64_t off = j * dw - pw;
       int64_t lo, hi;
       valid_cols(off, 1, W, OW, lo, hi);
       const int64_t a = lo > c0 ? lo : c0, b = hi < c1 ? hi : c1;
-      tm[j] = b > a ? static_cast<__mmask16>(((1u << (b - a)) - 1) << (a - c0)) : 0;
+      tm[j] = vmask(b > a ? vbits(b - a) << (a - c0) : 0u);
       to[j] = off + c0;
+      inner = inner && a == c0 && b == c1;
+    }
+    if (kW < 16 && inner) {  // AVX2: plain loads (masked ones cost more)
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const vf g = vload(dy + oh * OW + c0);
+        for (int i = 0; i < 3; ++i) {
+          const int64_t ih = oh * sh - ph + i * dh;
+          if (ih < 0 || ih >= H) continue;
+          const float* xr = x + ih * W;
+          for (int j = 0; j < 3; ++j) acc[i * 3 + j] = vfma(g, vload(xr + to[j]), acc[i * 3 + j]);
+        }
+      }
+      continue;
     }
     for (int64_t oh = 0; oh < OH; ++oh) {
-      const __m512 g = _mm512_maskz_loadu_ps(sm, dy + oh * OW + c0);
+      const vf g = vmaskz_load(sm, dy + oh * OW + c0);
       for (int i = 0; i < 3; ++i) {
         const int64_t ih = oh * sh - ph + i * dh;
         if (ih < 0 || ih >= H) continue;
         const float* xr = x + ih * W;
         for (int j = 0; j < 3; ++j)
-          acc[i * 3 + j] =
-              _mm512_fmadd_ps(g, _mm512_maskz_loadu_ps(tm[j], xr + to[j]), acc[i * 3 + j]);
+          acc[i * 3 + j] = vfma(g, vmaskz_load(tm[j], xr + to[j]), acc[i * 3 + j]);
       }
     }
   }
-  for (int t = 0; t < 9; ++t) {  // lanes summed in order (no reduce intrinsic: GCC 12 warns)
-    float lanes[16];
-    _mm512_storeu_ps(lanes, acc[t]);
-    float s = 0.0f;
-    for (int k = 0; k < 16; ++k) s += lanes[k];
-    out[t] = s;
-  }
+  // lanes summed in order (no reduce intrinsic: GCC 12 warns)
+  for (int t = 0; t < 9; ++t) out[t] = vsum_ordered(acc[t]);
 }
 }  // namespace
 #endif
@@ -289,7 +320,7 @@ void depthwise_conv_plane_bwd_weight_f32(const float* x, int64_t H, int64_t W, c
                                          int64_t OH, int64_t OW, int64_t KH, int64_t KW,
                                          int64_t sh, int64_t sw, int64_t ph, int64_t pw,
                                          int64_t dh, int64_t dw, float* acc, float* out) {
-#if defined(__AVX512F__)
+#if defined(EMBER_SIMD_VEC)
   if (sw == 1 && KH == 3 && KW == 3) {
     bwd_weight_3x3(x, H, W, dy, OH, OW, sh, ph, pw, dh, dw, out);
     return;
@@ -300,22 +331,16 @@ void depthwise_conv_plane_bwd_weight_f32(const float* x, int64_t H, int64_t W, c
         const int64_t off = j * dw - pw;
         int64_t lo, hi;
         valid_cols(off, 1, W, OW, lo, hi);
-        __m512 v = _mm512_setzero_ps();
-        for (int64_t c0 = lo; c0 < hi; c0 += 16) {
-          const int64_t n = hi - c0 < 16 ? hi - c0 : 16;
-          const __mmask16 m = static_cast<__mmask16>((1u << n) - 1);
+        vf v = vzero();
+        for (int64_t c0 = lo; c0 < hi; c0 += kW) {
+          const vm m = vmask(vbits(hi - c0));
           for (int64_t oh = 0; oh < OH; ++oh) {
             const int64_t ih = oh * sh - ph + i * dh;
             if (ih < 0 || ih >= H) continue;
-            v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, dy + oh * OW + c0),
-                                _mm512_maskz_loadu_ps(m, x + ih * W + off + c0), v);
+            v = vfma(vmaskz_load(m, dy + oh * OW + c0), vmaskz_load(m, x + ih * W + off + c0), v);
           }
         }
-        float lanes[16];
-        _mm512_storeu_ps(lanes, v);
-        float t = 0.0f;
-        for (int k = 0; k < 16; ++k) t += lanes[k];
-        out[i * KW + j] = t;
+        out[i * KW + j] = vsum_ordered(v);
       }
     return;
   }

@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
 namespace ember::cpu::EMBER_ISA {
+
+#include "ember/cpu/isa/simd.h"
 
 namespace {
 
@@ -25,64 +27,83 @@ double combine16(const float* lanes) {
   return a[0];
 }
 
-// The row sums below keep element i in float lane i % 16 and combine the lanes in double.
-#if defined(__AVX512F__)
-__mmask16 tail_mask(int64_t r) { return static_cast<__mmask16>((1u << r) - 1u); }
+// The row sums below keep element i in float lane i % 16 (of two 16-lane accumulators
+// when unrolled: element i in accumulator (i / 16) % 2) and combine the lanes in double.
+// A 16-lane accumulator is kN = 16 / kW vectors, so AVX2 sums exactly as AVX-512 does.
+#if defined(EMBER_SIMD_VEC)
+constexpr int kN = kLanes / kW;
 
-double combine(__m512 v) {
+double combine(const vf* v) {
   alignas(64) float t[kLanes];
-  _mm512_store_ps(t, v);
+  for (int h = 0; h < kN; ++h) vstore(t + h * kW, v[h]);
   return combine16(t);
+}
+
+// The lanes of 16 values from x + i (the first n of them; masked-off lanes never read).
+inline vm tail_mask(int64_t n, int h) {
+  const int64_t r = n - h * kW;
+  return vmask(vbits(r < 0 ? 0 : r));
 }
 
 // sum x[i]
 double lane_sum(const float* x, int64_t n) {
-  __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+  vf a0[kN], a1[kN];
+  for (int h = 0; h < kN; ++h) a0[h] = a1[h] = vzero();
   int64_t i = 0;
-  for (; i + 2 * kLanes <= n; i += 2 * kLanes) {
-    a0 = _mm512_add_ps(a0, _mm512_loadu_ps(x + i));
-    a1 = _mm512_add_ps(a1, _mm512_loadu_ps(x + i + kLanes));
-  }
+  for (; i + 2 * kLanes <= n; i += 2 * kLanes)
+    for (int h = 0; h < kN; ++h) {
+      a0[h] = vadd(a0[h], vload(x + i + h * kW));
+      a1[h] = vadd(a1[h], vload(x + i + kLanes + h * kW));
+    }
   for (; i < n; i += kLanes)
-    a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(tail_mask(std::min<int64_t>(n - i, kLanes)), x + i));
-  return combine(_mm512_add_ps(a0, a1));
+    for (int h = 0; h < kN; ++h)
+      a0[h] = vadd(a0[h], vmaskz_load(tail_mask(n - i, h), x + i + h * kW));
+  for (int h = 0; h < kN; ++h) a0[h] = vadd(a0[h], a1[h]);
+  return combine(a0);
 }
 
 // sum (x[i] - mu)^2
 double lane_sq_dev(const float* x, int64_t n, float mu) {
-  const __m512 m = _mm512_set1_ps(mu);
-  __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+  const vf m = vset1(mu);
+  vf a0[kN], a1[kN];
+  for (int h = 0; h < kN; ++h) a0[h] = a1[h] = vzero();
   int64_t i = 0;
-  for (; i + 2 * kLanes <= n; i += 2 * kLanes) {
-    const __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(x + i), m);
-    const __m512 d1 = _mm512_sub_ps(_mm512_loadu_ps(x + i + kLanes), m);
-    a0 = _mm512_fmadd_ps(d0, d0, a0);
-    a1 = _mm512_fmadd_ps(d1, d1, a1);
-  }
-  for (; i < n; i += kLanes) {
-    const __mmask16 k = tail_mask(std::min<int64_t>(n - i, kLanes));
-    const __m512 d = _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, x + i), m);
-    a0 = _mm512_fmadd_ps(d, d, a0);
-  }
-  return combine(_mm512_add_ps(a0, a1));
+  for (; i + 2 * kLanes <= n; i += 2 * kLanes)
+    for (int h = 0; h < kN; ++h) {
+      const vf d0 = vsub(vload(x + i + h * kW), m);
+      const vf d1 = vsub(vload(x + i + kLanes + h * kW), m);
+      a0[h] = vfma(d0, d0, a0[h]);
+      a1[h] = vfma(d1, d1, a1[h]);
+    }
+  for (; i < n; i += kLanes)
+    for (int h = 0; h < kN; ++h) {
+      const vm k = tail_mask(n - i, h);
+      const vf d = vmaskz_sub(k, vmaskz_load(k, x + i + h * kW), m);
+      a0[h] = vfma(d, d, a0[h]);
+    }
+  for (int h = 0; h < kN; ++h) a0[h] = vadd(a0[h], a1[h]);
+  return combine(a0);
 }
 
 // sa = sum g[i], sb = sum g[i] * (x[i] - mu)
 void lane_grad_sums(const float* g, const float* x, int64_t n, float mu, double& sa, double& sb) {
-  const __m512 m = _mm512_set1_ps(mu);
-  __m512 a = _mm512_setzero_ps(), b = _mm512_setzero_ps();
+  const vf m = vset1(mu);
+  vf a[kN], b[kN];
+  for (int h = 0; h < kN; ++h) a[h] = b[h] = vzero();
   int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    const __m512 gv = _mm512_loadu_ps(g + i);
-    a = _mm512_add_ps(a, gv);
-    b = _mm512_fmadd_ps(gv, _mm512_sub_ps(_mm512_loadu_ps(x + i), m), b);
-  }
-  if (i < n) {
-    const __mmask16 k = tail_mask(n - i);
-    const __m512 gv = _mm512_maskz_loadu_ps(k, g + i);
-    a = _mm512_add_ps(a, gv);
-    b = _mm512_fmadd_ps(gv, _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, x + i), m), b);
-  }
+  for (; i + kLanes <= n; i += kLanes)
+    for (int h = 0; h < kN; ++h) {
+      const vf gv = vload(g + i + h * kW);
+      a[h] = vadd(a[h], gv);
+      b[h] = vfma(gv, vsub(vload(x + i + h * kW), m), b[h]);
+    }
+  if (i < n)
+    for (int h = 0; h < kN; ++h) {
+      const vm k = tail_mask(n - i, h);
+      const vf gv = vmaskz_load(k, g + i + h * kW);
+      a[h] = vadd(a[h], gv);
+      b[h] = vfma(gv, vmaskz_sub(k, vmaskz_load(k, x + i + h * kW), m), b[h]);
+    }
   sa = combine(a);
   sb = combine(b);
 }

@@ -6,7 +6,7 @@
 
 #include "ember/cpu/pool.h"
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -76,6 +76,38 @@ inline void max2x2_bwd16(const float* a, const float* b, const float* g, float* 
   _mm512_storeu_ps(da + 16, _mm512_permutex2var_ps(y0, hi, y1));
   _mm512_storeu_ps(db, _mm512_permutex2var_ps(y2, lo, y3));
   _mm512_storeu_ps(db + 16, _mm512_permutex2var_ps(y2, hi, y3));
+}
+#endif
+
+#if defined(__AVX2__) && !defined(__AVX512F__)
+// 8 outputs of a 2x2/stride-2 max pool backward, as max2x2_bwd16 with 8 lanes: in-lane
+// shuffles split each input row into even / odd columns with the outputs in the order
+// 0 1 4 5 | 2 3 6 7 (the gradient is permuted to match), unpacks interleave them back.
+inline __m256 takes8(__m256 v, __m256 m) {
+  return _mm256_or_ps(_mm256_cmp_ps(v, m, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+}
+
+inline void max2x2_bwd8(const float* a, const float* b, const float* g, float* da, float* db) {
+  const __m256 a0 = _mm256_loadu_ps(a), a1 = _mm256_loadu_ps(a + 8);
+  const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+  const __m256 x0 = _mm256_shuffle_ps(a0, a1, 0x88), x1 = _mm256_shuffle_ps(a0, a1, 0xDD);
+  const __m256 x2 = _mm256_shuffle_ps(b0, b1, 0x88), x3 = _mm256_shuffle_ps(b0, b1, 0xDD);
+  __m256 m = x0;
+  const __m256 t1 = takes8(x1, m);
+  m = _mm256_blendv_ps(m, x1, t1);
+  const __m256 t2 = takes8(x2, m);
+  m = _mm256_blendv_ps(m, x2, t2);
+  const __m256 t3 = takes8(x3, m);
+  // Winner: the last position that took (w3 = t3, w2 = t2 & ~t3, ...).
+  const __m256 gv = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_loadu_ps(g)), 0xD8));
+  const __m256 y3 = _mm256_and_ps(t3, gv);
+  const __m256 y2 = _mm256_andnot_ps(t3, _mm256_and_ps(t2, gv));
+  const __m256 y1 = _mm256_andnot_ps(_mm256_or_ps(t2, t3), _mm256_and_ps(t1, gv));
+  const __m256 y0 = _mm256_andnot_ps(_mm256_or_ps(t1, _mm256_or_ps(t2, t3)), gv);
+  _mm256_storeu_ps(da, _mm256_unpacklo_ps(y0, y1));
+  _mm256_storeu_ps(da + 8, _mm256_unpackhi_ps(y0, y1));
+  _mm256_storeu_ps(db, _mm256_unpacklo_ps(y2, y3));
+  _mm256_storeu_ps(db + 8, _mm256_unpackhi_ps(y2, y3));
 }
 #endif
 
@@ -175,6 +207,21 @@ void max2x2_backward_plane(const T* __restrict x, const T* __restrict g, T* __re
                      reinterpret_cast<const float*>(b) + 2 * c0,
                      reinterpret_cast<const float*>(gr) + c0, reinterpret_cast<float*>(da) + 2 * c0,
                      reinterpret_cast<float*>(db) + 2 * c0);
+        c0 = ow;
+      }
+    }
+#elif defined(__AVX2__)
+    if constexpr (sizeof(T) == 4) {
+      const float* af = reinterpret_cast<const float*>(a);
+      const float* bf = reinterpret_cast<const float*>(b);
+      const float* gf = reinterpret_cast<const float*>(gr);
+      float* daf = reinterpret_cast<float*>(da);
+      float* dbf = reinterpret_cast<float*>(db);
+      for (; c0 + 8 <= ow; c0 += 8)
+        max2x2_bwd8(af + 2 * c0, bf + 2 * c0, gf + c0, daf + 2 * c0, dbf + 2 * c0);
+      if (c0 < ow && ow >= 8) {  // tail: redo the last 8 (writes, not adds: idempotent)
+        c0 = ow - 8;
+        max2x2_bwd8(af + 2 * c0, bf + 2 * c0, gf + c0, daf + 2 * c0, dbf + 2 * c0);
         c0 = ow;
       }
     }
