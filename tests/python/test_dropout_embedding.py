@@ -47,7 +47,7 @@ def test_dropout_seed_and_threads():
 def test_dropout_bad_input():
     with pytest.raises(ValueError, match=r"\[dropout\] dropout probability has to be between 0 and 1"):
         ember.dropout(randn(3), 1.5)
-    with pytest.raises(ValueError, match=r"\[dropout2d\] expected input of 3 dims"):
+    with pytest.raises(ValueError, match=r"\[dropout2d\] expected input of 3 or 4 dims"):
         ember.dropout2d(randn(3), 0.5)
 
 
