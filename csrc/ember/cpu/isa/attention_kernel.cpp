@@ -203,7 +203,7 @@ void mk_dot(const double* A, int64_t lda, const double* q, double* s, int64_t M,
   }
 }
 
-float ex(float x) { return exp_f32(x); }
+float ex(float x) { return exp_softmax_f32(x); }  // every exponent here is <= 0
 double ex(double x) { return std::exp(x); }
 float lg(float x) { return log_f32(x); }
 double lg(double x) { return std::log(x); }
