@@ -8,7 +8,7 @@
 
 namespace ember::cpu {
 
-// True when this CPU has the kernel (AVX-512) and the shape is one it serves well.
+// True when this CPU has the kernel (AVX-512 or AVX2) and the shape is one it serves well.
 bool linear_nt_suits(int64_t M, int64_t N, int64_t K);
 
 // C[i * c_rs + j] = sum_k A[i * a_rs + k * a_cs] W[j * w_rs + k] + bias[j]

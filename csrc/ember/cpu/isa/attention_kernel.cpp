@@ -1,7 +1,7 @@
 // Flash-attention tile kernels, compiled per ISA: forward (online softmax over key tiles),
 // backward dK/dV for one key tile and dQ for one query tile, recomputing score tiles from
-// Q, K and the saved log-sum-exp. float32 uses SIMD micro-kernels (intrinsics per ISA, a
-// portable fallback); float64 uses plain loops (it serves gradient checks). Single-threaded.
+// Q, K and the saved log-sum-exp. float32 uses register-blocked micro-kernels written once
+// over simd.h; float64 uses plain loops (it serves gradient checks). Single-threaded.
 #include <cmath>
 #include <cstdint>
 
@@ -10,11 +10,8 @@
 #pragma GCC optimize("no-trapping-math", "no-math-errno")
 #endif
 
-#if defined(__AVX512F__) || defined(__AVX2__)
-#include <immintrin.h>
-#endif
-
 #include "ember/cpu/attention.h"
+#include "ember/cpu/isa/simd.h"
 #include "ember/cpu/isa/transpose.h"
 #include "ember/cpu/isa/vec_math.h"
 
@@ -22,85 +19,34 @@ namespace ember::cpu::EMBER_ISA {
 
 namespace {
 
-// ---- a small float vector layer over the ISA ----
+// Register blocking of the two micro-kernels: MR rows x NV vectors of kW lanes (simd.h). Of
+// the accumulators, b vectors and a broadcast, AVX-512 keeps 6 x 4 in its 32 registers,
+// AVX2 6 x 2 in its 16 (12 accumulators also cover Zen 2's FMA latency x throughput).
 #if defined(__AVX512F__)
-constexpr int W = 16;
-using V = __m512;
-V vzero() { return _mm512_setzero_ps(); }
-V vset1(float x) { return _mm512_set1_ps(x); }
-V vload(const float* p) { return _mm512_loadu_ps(p); }
-void vstore(float* p, V v) { _mm512_storeu_ps(p, v); }
-V vfma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-V vload_n(const float* p, int n) { return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p); }
-void vstore_n(float* p, V v, int n) { _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v); }
-float vsum(V v) {  // (GCC 12 warns on _mm512_reduce_add_ps: undefined-vector temporaries)
-  const __m512d d = _mm512_castps_pd(v);
-  __m256 h = _mm256_add_ps(_mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xff, d, 0)),
-                           _mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xff, d, 1)));
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-  return _mm_cvtss_f32(s);
-}
 constexpr int MRB = 6, NVB = 4, MRA = 6, NVA = 4;
 #elif defined(__AVX2__)
-constexpr int W = 8;
-using V = __m256;
-alignas(32) const int32_t kMaskTable[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-__m256i vmask(int n) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskTable + 8 - n)); }
-V vzero() { return _mm256_setzero_ps(); }
-V vset1(float x) { return _mm256_set1_ps(x); }
-V vload(const float* p) { return _mm256_loadu_ps(p); }
-void vstore(float* p, V v) { _mm256_storeu_ps(p, v); }
-V vfma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-V vload_n(const float* p, int n) { return _mm256_maskload_ps(p, vmask(n)); }
-void vstore_n(float* p, V v, int n) { _mm256_maskstore_ps(p, vmask(n), v); }
-float vsum(V v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-  return _mm_cvtss_f32(s);
-}
-constexpr int MRB = 4, NVB = 2, MRA = 4, NVA = 2;
+constexpr int MRB = 6, NVB = 2, MRA = 6, NVA = 2;
 #else
-constexpr int W = 4;
-struct V { float x[4]; };
-V vzero() { return V{{0, 0, 0, 0}}; }
-V vset1(float a) { return V{{a, a, a, a}}; }
-V vload(const float* p) { return V{{p[0], p[1], p[2], p[3]}}; }
-void vstore(float* p, V v) { for (int i = 0; i < 4; ++i) p[i] = v.x[i]; }
-V vfma(V a, V b, V c) {
-  V r;
-  for (int i = 0; i < 4; ++i) r.x[i] = a.x[i] * b.x[i] + c.x[i];
-  return r;
-}
-V vload_n(const float* p, int n) {
-  V r = vzero();
-  for (int i = 0; i < n; ++i) r.x[i] = p[i];
-  return r;
-}
-void vstore_n(float* p, V v, int n) { for (int i = 0; i < n; ++i) p[i] = v.x[i]; }
-float vsum(V v) { return (v.x[0] + v.x[1]) + (v.x[2] + v.x[3]); }
-constexpr int MRB = 4, NVB = 2, MRA = 4, NVA = 2;
+constexpr int MRB = 4, NVB = 4, MRA = 4, NVA = 4;
 #endif
 
-// ---- micro-kernel A: C (M x N) = A (M x K, rows) * B (K x N); N a multiple of W ----
+// ---- micro-kernel A: C (M x N) = A (M x K, rows) * B (K x N); N a multiple of kW ----
 template <int MR, int NV>
 void blk_a(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc,
            int64_t K) {
-  V acc[MR][NV];
+  vf acc[MR][NV];
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) acc[r][v] = vzero();
   for (int64_t k = 0; k < K; ++k) {
-    V b[NV];
-    for (int v = 0; v < NV; ++v) b[v] = vload(B + k * ldb + v * W);
+    vf b[NV];
+    for (int v = 0; v < NV; ++v) b[v] = vload(B + k * ldb + v * kW);
     for (int r = 0; r < MR; ++r) {
-      V a = vset1(A[r * lda + k]);
+      vf a = vset1(A[r * lda + k]);
       for (int v = 0; v < NV; ++v) acc[r][v] = vfma(a, b[v], acc[r][v]);
     }
   }
   for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < NV; ++v) vstore(C + r * ldc + v * W, acc[r][v]);
+    for (int v = 0; v < NV; ++v) vstore(C + r * ldc + v * kW, acc[r][v]);
 }
 
 template <int NV>
@@ -124,9 +70,9 @@ void mk_a(const float* A, int64_t lda, const float* B, int64_t ldb, float* C, in
           int64_t M, int64_t N, int64_t K) {
   int64_t n = 0;
   if (NVA > 2)
-    for (; n + NVA * W <= N; n += NVA * W) rows_a<NVA>(A, lda, B + n, ldb, C + n, ldc, M, K);
-  for (; n + 2 * W <= N; n += 2 * W) rows_a<2>(A, lda, B + n, ldb, C + n, ldc, M, K);
-  for (; n < N; n += W) rows_a<1>(A, lda, B + n, ldb, C + n, ldc, M, K);
+    for (; n + NVA * kW <= N; n += NVA * kW) rows_a<NVA>(A, lda, B + n, ldb, C + n, ldc, M, K);
+  for (; n + 2 * kW <= N; n += 2 * kW) rows_a<2>(A, lda, B + n, ldb, C + n, ldc, M, K);
+  for (; n < N; n += kW) rows_a<1>(A, lda, B + n, ldb, C + n, ldc, M, K);
 }
 
 void mk_a(const double* A, int64_t lda, const double* B, int64_t ldb, double* C, int64_t ldc,
@@ -146,23 +92,23 @@ void mk_a(const double* A, int64_t lda, const double* B, int64_t ldb, double* C,
 template <int MR, int NV, bool TAIL>
 void blk_b(const float* A, int64_t ars, int64_t acs, const float* B, int64_t ldb, float* C,
            int64_t ldc, int64_t K, int tail) {
-  V acc[MR][NV];
+  vf acc[MR][NV];
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v)
-      acc[r][v] = TAIL ? vload_n(C + r * ldc + v * W, tail) : vload(C + r * ldc + v * W);
+      acc[r][v] = TAIL ? vloadn(C + r * ldc + v * kW, tail) : vload(C + r * ldc + v * kW);
   for (int64_t k = 0; k < K; ++k) {
-    V b[NV];
+    vf b[NV];
     for (int v = 0; v < NV; ++v)
-      b[v] = TAIL ? vload_n(B + k * ldb + v * W, tail) : vload(B + k * ldb + v * W);
+      b[v] = TAIL ? vloadn(B + k * ldb + v * kW, tail) : vload(B + k * ldb + v * kW);
     for (int r = 0; r < MR; ++r) {
-      V a = vset1(A[r * ars + k * acs]);
+      vf a = vset1(A[r * ars + k * acs]);
       for (int v = 0; v < NV; ++v) acc[r][v] = vfma(a, b[v], acc[r][v]);
     }
   }
   for (int r = 0; r < MR; ++r)
     for (int v = 0; v < NV; ++v) {
-      if (TAIL) vstore_n(C + r * ldc + v * W, acc[r][v], tail);
-      else vstore(C + r * ldc + v * W, acc[r][v]);
+      if (TAIL) vstoren(C + r * ldc + v * kW, acc[r][v], tail);
+      else vstore(C + r * ldc + v * kW, acc[r][v]);
     }
 }
 
@@ -187,12 +133,12 @@ void rows_b(const float* A, int64_t ars, int64_t acs, const float* B, int64_t ld
 void mk_b(const float* A, int64_t ars, int64_t acs, const float* B, int64_t ldb, float* C,
           int64_t ldc, int64_t M, int64_t N, int64_t K) {
   int64_t n = 0;
-  for (; n + NVB * W <= N; n += NVB * W)
-    rows_b<NVB, false>(A, ars, acs, B + n, ldb, C + n, ldc, M, K, W);
+  for (; n + NVB * kW <= N; n += NVB * kW)
+    rows_b<NVB, false>(A, ars, acs, B + n, ldb, C + n, ldc, M, K, kW);
   if (NVB > 2)
-    for (; n + 2 * W <= N; n += 2 * W)
-      rows_b<2, false>(A, ars, acs, B + n, ldb, C + n, ldc, M, K, W);
-  for (; n + W <= N; n += W) rows_b<1, false>(A, ars, acs, B + n, ldb, C + n, ldc, M, K, W);
+    for (; n + 2 * kW <= N; n += 2 * kW)
+      rows_b<2, false>(A, ars, acs, B + n, ldb, C + n, ldc, M, K, kW);
+  for (; n + kW <= N; n += kW) rows_b<1, false>(A, ars, acs, B + n, ldb, C + n, ldc, M, K, kW);
   if (n < N)
     rows_b<1, true>(A, ars, acs, B + n, ldb, C + n, ldc, M, K, static_cast<int>(N - n));
 }
@@ -213,11 +159,11 @@ void mk_b(const double* A, int64_t ars, int64_t acs, const double* B, int64_t ld
 void mk_dot(const float* A, int64_t lda, const float* q, float* s, int64_t M, int64_t K) {
   int64_t m = 0;
   for (; m + 4 <= M; m += 4) {
-    V a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
+    vf a0 = vzero(), a1 = vzero(), a2 = vzero(), a3 = vzero();
     const float *r0 = A + m * lda, *r1 = r0 + lda, *r2 = r1 + lda, *r3 = r2 + lda;
     int64_t k = 0;
-    for (; k + W <= K; k += W) {
-      V x = vload(q + k);
+    for (; k + kW <= K; k += kW) {
+      vf x = vload(q + k);
       a0 = vfma(vload(r0 + k), x, a0);
       a1 = vfma(vload(r1 + k), x, a1);
       a2 = vfma(vload(r2 + k), x, a2);
@@ -225,11 +171,11 @@ void mk_dot(const float* A, int64_t lda, const float* q, float* s, int64_t M, in
     }
     if (k < K) {
       int t = static_cast<int>(K - k);
-      V x = vload_n(q + k, t);
-      a0 = vfma(vload_n(r0 + k, t), x, a0);
-      a1 = vfma(vload_n(r1 + k, t), x, a1);
-      a2 = vfma(vload_n(r2 + k, t), x, a2);
-      a3 = vfma(vload_n(r3 + k, t), x, a3);
+      vf x = vloadn(q + k, t);
+      a0 = vfma(vloadn(r0 + k, t), x, a0);
+      a1 = vfma(vloadn(r1 + k, t), x, a1);
+      a2 = vfma(vloadn(r2 + k, t), x, a2);
+      a3 = vfma(vloadn(r3 + k, t), x, a3);
     }
     s[m] = vsum(a0);
     s[m + 1] = vsum(a1);
@@ -237,13 +183,13 @@ void mk_dot(const float* A, int64_t lda, const float* q, float* s, int64_t M, in
     s[m + 3] = vsum(a3);
   }
   for (; m < M; ++m) {
-    V a0 = vzero();
+    vf a0 = vzero();
     const float* r0 = A + m * lda;
     int64_t k = 0;
-    for (; k + W <= K; k += W) a0 = vfma(vload(r0 + k), vload(q + k), a0);
+    for (; k + kW <= K; k += kW) a0 = vfma(vload(r0 + k), vload(q + k), a0);
     if (k < K) {
       int t = static_cast<int>(K - k);
-      a0 = vfma(vload_n(r0 + k, t), vload_n(q + k, t), a0);
+      a0 = vfma(vloadn(r0 + k, t), vloadn(q + k, t), a0);
     }
     s[m] = vsum(a0);
   }
@@ -257,7 +203,7 @@ void mk_dot(const double* A, int64_t lda, const double* q, double* s, int64_t M,
   }
 }
 
-float ex(float x) { return exp_f32(x); }
+float ex(float x) { return exp_softmax_f32(x); }  // every exponent here is <= 0
 double ex(double x) { return std::exp(x); }
 float lg(float x) { return log_f32(x); }
 double lg(double x) { return std::log(x); }
@@ -357,20 +303,21 @@ void transpose_in(const T* src, int64_t rs, int64_t i0, int64_t nq, int64_t n, T
   }
 }
 
-#if defined(__AVX512F__)
-// float32: the same values (r[e] * s, exact transpose) with whole 16 x 16 blocks moved through
+#if defined(__AVX512F__) || defined(__AVX2__)
+// float32: the same values (r[e] * s, exact transpose) with whole kW x kW blocks moved through
 // registers; the strided scalar stores cost more than the score product at L = S = E = 64.
 void transpose_in(const float* src, int64_t rs, int64_t i0, int64_t nq, int64_t n, float s,
                   float* dst, int64_t ld) {
+  static_assert(kTransposeW == kW, "transpose blocks are one vector wide");
   for (int64_t e = 0; e < n; ++e)
     for (int64_t i = nq; i < ld; ++i) dst[e * ld + i] = 0;
-  const int64_t n16 = n / 16 * 16;
-  for (int64_t i = 0; i < nq; i += 16) {
-    const int64_t rows = nq - i < 16 ? nq - i : 16;
-    for (int64_t e = 0; e < n16; e += 16)
-      transpose_16(src + (i0 + i) * rs + e, rs, rows, dst + e * ld + i, ld);
+  const int64_t nw = n / kW * kW;
+  for (int64_t i = 0; i < nq; i += kW) {
+    const int64_t rows = nq - i < kW ? nq - i : kW;
+    for (int64_t e = 0; e < nw; e += kW)
+      transpose_w(src + (i0 + i) * rs + e, rs, rows, dst + e * ld + i, ld);
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t e = n16; e < n; ++e) dst[e * ld + i + r] = src[(i0 + i + r) * rs + e];
+      for (int64_t e = nw; e < n; ++e) dst[e * ld + i + r] = src[(i0 + i + r) * rs + e];
   }
   for (int64_t e = 0; e < n; ++e)
     for (int64_t i = 0; i < nq; ++i) dst[e * ld + i] *= s;

@@ -6,9 +6,9 @@
 #include <immintrin.h>
 #endif
 
-namespace ember::cpu::EMBER_ISA {
-
 #include "ember/cpu/isa/simd.h"
+
+namespace ember::cpu::EMBER_ISA {
 
 namespace {
 

@@ -172,8 +172,9 @@ void gemm_pack_a(int64_t mc, int64_t kc, const float* A, int64_t rs, int64_t cs,
     if (rows == MR && cs == 1) {
       // Row-major A: read each row contiguously, write with stride MR.
       int64_t k0 = 0;
-#if defined(__AVX512F__)
-      for (; k0 + 16 <= kc; k0 += 16) transpose_16(src + k0, rs, MR, dst + k0 * MR, MR);
+#if defined(__AVX512F__) || defined(__AVX2__)
+      for (; k0 + kTransposeW <= kc; k0 += kTransposeW)
+        transpose_w(src + k0, rs, MR, dst + k0 * MR, MR);
 #endif
       for (int64_t i = 0; i < MR; ++i) {
         const float* s = src + i * rs;
@@ -201,10 +202,10 @@ void gemm_pack_b(int64_t kc, int64_t nc, const float* B, int64_t rs, int64_t cs,
     } else if (cols == NR && rs == 1) {
       // Transposed B (e.g. a weight W read as W^T): read each column contiguously.
       int64_t k0 = 0;
-#if defined(__AVX512F__)
-      for (; k0 + 16 <= kc; k0 += 16)
-        for (int64_t j0 = 0; j0 < NR; j0 += 16)
-          transpose_16(src + j0 * cs + k0, cs, 16, dst + k0 * NR + j0, NR);
+#if defined(__AVX512F__) || defined(__AVX2__)
+      for (; k0 + kTransposeW <= kc; k0 += kTransposeW)
+        for (int64_t j0 = 0; j0 < NR; j0 += kTransposeW)
+          transpose_w(src + j0 * cs + k0, cs, kTransposeW, dst + k0 * NR + j0, NR);
 #endif
       for (int64_t j = 0; j < NR; ++j) {
         const float* s = src + j * cs;

@@ -10,9 +10,9 @@
 #include <immintrin.h>
 #endif
 
-namespace ember::cpu::EMBER_ISA {
-
 #include "ember/cpu/isa/simd.h"
+
+namespace ember::cpu::EMBER_ISA {
 
 namespace {
 

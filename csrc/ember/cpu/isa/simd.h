@@ -1,13 +1,18 @@
 // A small float32 vector layer for cpu/isa/ kernels, so that one kernel source serves
 // AVX-512 (vf = __m512, 16 lanes, mask registers), AVX2 (__m256, 8 lanes, vector masks for
-// _mm256_maskload_ps / _mm256_maskstore_ps) and baseline (float, 1 lane). Included inside
-// namespace ember::cpu::EMBER_ISA (each ISA gets its own copy: the cpu/isa.h rule), after
-// <immintrin.h> where __AVX2__ / __AVX512F__ are defined. EMBER_SIMD_VEC: kW > 1.
+// _mm256_maskload_ps / _mm256_maskstore_ps) and baseline (float, 1 lane). Declares everything
+// in namespace ember::cpu::EMBER_ISA (each ISA gets its own copy: the cpu/isa.h rule);
+// include it at file scope, only from files under cpu/isa/. EMBER_SIMD_VEC: kW > 1.
 #pragma once
 #ifndef EMBER_ISA
 #error "simd.h is only for files under cpu/isa/ (compiled once per ISA)"
 #endif
 #include <cstdint>
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+namespace ember::cpu::EMBER_ISA {
 
 #if defined(__AVX512F__)
 
@@ -34,6 +39,17 @@ inline vf vmask_load(vf src, vm m, const float* p) { return _mm512_mask_loadu_ps
 inline void vmask_store(float* p, vm m, vf v) { _mm512_mask_storeu_ps(p, m, v); }
 // a - b in the lanes of m, 0 elsewhere.
 inline vf vmaskz_sub(vm m, vf a, vf b) { return _mm512_maskz_sub_ps(m, a, b); }
+// Sum of the lanes in a fixed order (GCC 12 warns on _mm512_reduce_add_ps: undefined-vector
+// temporaries).
+inline float vsum(vf v) {
+  const __m512d d = _mm512_castps_pd(v);
+  __m256 h = _mm256_add_ps(_mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xff, d, 0)),
+                           _mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xff, d, 1)));
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
 
 #elif defined(__AVX2__)
 
@@ -65,6 +81,13 @@ inline void vmask_store(float* p, vm m, vf v) { _mm256_maskstore_ps(p, m, v); }
 inline vf vmaskz_sub(vm m, vf a, vf b) {
   return _mm256_and_ps(_mm256_castsi256_ps(m), _mm256_sub_ps(a, b));
 }
+// Sum of the lanes in a fixed order (a pairwise tree).
+inline float vsum(vf v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
 
 #else
 
@@ -88,6 +111,7 @@ inline void vmask_store(float* p, vm m, vf v) {
   if (m) *p = v;
 }
 inline vf vmaskz_sub(vm m, vf a, vf b) { return m ? a - b : 0.0f; }
+inline float vsum(vf v) { return v; }
 
 #endif
 
@@ -106,3 +130,5 @@ inline float vsum_ordered(vf v) {
   for (int l = 0; l < kW; ++l) s += lanes[l];
   return s;
 }
+
+}  // namespace ember::cpu::EMBER_ISA
