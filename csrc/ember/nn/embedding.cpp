@@ -11,33 +11,56 @@
 
 namespace ember::nn {
 
+namespace {
+
+// The checks Embedding and EmbeddingBag share: table size, padding_idx and a given _weight.
+// Returns padding_idx counted from the start.
+std::optional<int64_t> check_table(const char* op, int64_t num_embeddings,
+                                   int64_t embedding_dim, std::optional<int64_t> padding_idx,
+                                   const Tensor& weight) {
+  EMBER_CHECK(num_embeddings >= 0 && embedding_dim >= 0, ValueError, "[", op,
+              "] expected num_embeddings >= 0 and embedding_dim >= 0, got ", num_embeddings,
+              " and ", embedding_dim);
+  if (weight.defined()) {
+    EMBER_CHECK(weight.dim() == 2 && weight.size(0) == num_embeddings &&
+                    weight.size(1) == embedding_dim,
+                ValueError, "[", op, "] shape of _weight does not match num_embeddings and "
+                "embedding_dim: expected (", num_embeddings, ", ", embedding_dim, "), got ",
+                shape_str(weight.shape()));
+    EMBER_CHECK(is_floating(weight.dtype()), TypeError, "[", op,
+                "] expected a floating point _weight, got ", dtype_name(weight.dtype()));
+  }
+  if (!padding_idx) return std::nullopt;
+  const int64_t p = *padding_idx;
+  EMBER_CHECK(p < num_embeddings && p >= -num_embeddings, ValueError, "[", op,
+              "] expected padding_idx within num_embeddings (", num_embeddings, "), got ", p);
+  return p < 0 ? p + num_embeddings : p;
+}
+
+// N(0, 1) entries and a zero padding row: how torch initialises both layers.
+void init_table(Tensor w, std::optional<int64_t> padding_idx) {
+  autograd::NoGradGuard guard;
+  init::normal_(w);
+  if (padding_idx) {
+    Tensor row = select(w, 0, *padding_idx);
+    fill_(row, Scalar(0.0));
+  }
+}
+
+}  // namespace
+
 Embedding::Embedding(int64_t num_embeddings, int64_t embedding_dim,
                      std::optional<int64_t> padding_idx, std::optional<double> max_norm,
                      double norm_type, bool scale_grad_by_freq, bool sparse, const Tensor& weight)
     : num_embeddings(num_embeddings), embedding_dim(embedding_dim), max_norm(max_norm),
       norm_type(norm_type), scale_grad_by_freq(scale_grad_by_freq), sparse(sparse) {
-  EMBER_CHECK(num_embeddings >= 0 && embedding_dim >= 0, ValueError,
-              "[Embedding] expected num_embeddings >= 0 and embedding_dim >= 0, got ",
-              num_embeddings, " and ", embedding_dim);
   EMBER_CHECK(!scale_grad_by_freq, NotImplementedError,
               "[Embedding] scale_grad_by_freq=True is not implemented in ember");
   EMBER_CHECK(!sparse, NotImplementedError,
               "[Embedding] sparse=True (sparse gradients) is not implemented in ember");
-  if (padding_idx) {
-    int64_t p = *padding_idx;
-    EMBER_CHECK(p < num_embeddings && p >= -num_embeddings, ValueError,
-                "[Embedding] expected padding_idx within num_embeddings (", num_embeddings,
-                "), got ", p);
-    this->padding_idx = p < 0 ? p + num_embeddings : p;
-  }
+  this->padding_idx =
+      check_table("Embedding", num_embeddings, embedding_dim, padding_idx, weight);
   if (weight.defined()) {
-    EMBER_CHECK(weight.dim() == 2 && weight.size(0) == num_embeddings &&
-                    weight.size(1) == embedding_dim,
-                ValueError, "[Embedding] shape of _weight does not match num_embeddings and "
-                "embedding_dim: expected (", num_embeddings, ", ", embedding_dim, "), got ",
-                shape_str(weight.shape()));
-    EMBER_CHECK(is_floating(weight.dtype()), TypeError, "[Embedding] expected a floating point "
-                "_weight, got ", dtype_name(weight.dtype()));
     weight_ = register_parameter("weight", weight.detach());
   } else {
     weight_ = register_parameter("weight", empty({num_embeddings, embedding_dim}));
@@ -46,13 +69,7 @@ Embedding::Embedding(int64_t num_embeddings, int64_t embedding_dim,
 }
 
 void Embedding::reset_parameters() {
-  autograd::NoGradGuard guard;
-  Tensor w = param(weight_);
-  init::normal_(w);
-  if (padding_idx) {
-    Tensor row = select(w, 0, *padding_idx);
-    fill_(row, Scalar(0.0));
-  }
+  init_table(param(weight_), padding_idx);
 }
 
 std::shared_ptr<Embedding> Embedding::from_pretrained(
@@ -90,29 +107,18 @@ EmbeddingBag::EmbeddingBag(int64_t num_embeddings, int64_t embedding_dim,
     : num_embeddings(num_embeddings), embedding_dim(embedding_dim), max_norm(max_norm),
       norm_type(norm_type), scale_grad_by_freq(scale_grad_by_freq), mode(std::move(mode)),
       sparse(sparse), include_last_offset(include_last_offset) {
-  EMBER_CHECK(num_embeddings >= 0 && embedding_dim >= 0, ValueError,
-              "[EmbeddingBag] expected num_embeddings >= 0 and embedding_dim >= 0, got ",
-              num_embeddings, " and ", embedding_dim);
   EMBER_CHECK(this->mode == "sum" || this->mode == "mean" || this->mode == "max", ValueError,
-              "[EmbeddingBag] mode has to be one of 'sum', 'mean' or 'max', got '", this->mode, "'");
-  EMBER_CHECK(!max_norm, NotImplementedError, "[EmbeddingBag] max_norm is not implemented in ember");
+              "[EmbeddingBag] mode has to be one of 'sum', 'mean' or 'max', got '", this->mode,
+              "'");
+  EMBER_CHECK(!max_norm, NotImplementedError,
+              "[EmbeddingBag] max_norm is not implemented in ember");
   EMBER_CHECK(!scale_grad_by_freq, NotImplementedError,
               "[EmbeddingBag] scale_grad_by_freq=True is not implemented in ember");
   EMBER_CHECK(!sparse, NotImplementedError,
               "[EmbeddingBag] sparse=True (sparse gradients) is not implemented in ember");
-  if (padding_idx) {
-    int64_t p = *padding_idx;
-    EMBER_CHECK(p < num_embeddings && p >= -num_embeddings, ValueError,
-                "[EmbeddingBag] expected padding_idx within num_embeddings (", num_embeddings,
-                "), got ", p);
-    this->padding_idx = p < 0 ? p + num_embeddings : p;
-  }
+  this->padding_idx =
+      check_table("EmbeddingBag", num_embeddings, embedding_dim, padding_idx, weight);
   if (weight.defined()) {
-    EMBER_CHECK(weight.dim() == 2 && weight.size(0) == num_embeddings &&
-                    weight.size(1) == embedding_dim,
-                ValueError, "[EmbeddingBag] shape of _weight does not match num_embeddings and "
-                "embedding_dim: expected (", num_embeddings, ", ", embedding_dim, "), got ",
-                shape_str(weight.shape()));
     weight_ = register_parameter("weight", weight.detach());
   } else {
     weight_ = register_parameter("weight", empty({num_embeddings, embedding_dim}));
@@ -121,13 +127,7 @@ EmbeddingBag::EmbeddingBag(int64_t num_embeddings, int64_t embedding_dim,
 }
 
 void EmbeddingBag::reset_parameters() {
-  autograd::NoGradGuard guard;
-  Tensor w = param(weight_);
-  init::normal_(w);
-  if (padding_idx) {
-    Tensor row = select(w, 0, *padding_idx);
-    fill_(row, Scalar(0.0));
-  }
+  init_table(param(weight_), padding_idx);
 }
 
 std::string EmbeddingBag::extra_repr() const {

@@ -43,8 +43,9 @@ inline vf vmaskz_sub(vm m, vf a, vf b) { return _mm512_maskz_sub_ps(m, a, b); }
 // temporaries).
 inline float vsum(vf v) {
   const __m512d d = _mm512_castps_pd(v);
-  __m256 h = _mm256_add_ps(_mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xff, d, 0)),
-                           _mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xff, d, 1)));
+  const __m256d z = _mm256_setzero_pd();
+  __m256 h = _mm256_add_ps(_mm256_castpd_ps(_mm512_mask_extractf64x4_pd(z, 0xff, d, 0)),
+                           _mm256_castpd_ps(_mm512_mask_extractf64x4_pd(z, 0xff, d, 1)));
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));

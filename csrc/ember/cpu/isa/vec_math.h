@@ -21,16 +21,9 @@ inline int32_t float_to_bits(float f) {
   return b;
 }
 
-// e^x; exact 0 below about -87.3 (denormal range), +inf above 88.72, NaN stays NaN.
-inline float exp_f32(float x) {
-  const float hi = 88.3762626647949f, lo = -87.33654475f;
-  float c = x < hi ? x : hi;
-  c = c > lo ? c : lo;
-  float fx = c * 1.44269504088896341f + 0.5f;
-  // floor without SSE4.1, corrected in integers: this form lets GCC vectorise the caller.
-  int32_t k = static_cast<int32_t>(fx);
-  k -= static_cast<float>(k) > fx;
-  float n = static_cast<float>(k);
+// e^c from n = round(c / ln 2) (a whole number): 2^n times the Cephes polynomial for e^r,
+// r = c - n ln 2 (ln 2 split in two for accuracy). No range handling: the callers clamp c.
+inline float exp_reduced_f32(float c, float n) {
   float r = c - n * 0.693359375f;
   r = r + n * 2.12194440e-4f;
   float z = r * r;
@@ -41,8 +34,20 @@ inline float exp_f32(float x) {
   y = y * r + 1.6666665459E-1f;
   y = y * r + 5.0000001201E-1f;
   y = y * z + r + 1.0f;
-  float p = bits_to_float((k + 127) << 23);
-  float out = y * p;
+  return y * bits_to_float((static_cast<int32_t>(n) + 127) << 23);
+}
+
+// e^x; exact 0 below about -87.3 (denormal range), +inf above 88.72, NaN stays NaN.
+inline float exp_f32(float x) {
+  const float hi = 88.3762626647949f, lo = -87.33654475f;
+  float c = x < hi ? x : hi;
+  c = c > lo ? c : lo;
+  float fx = c * 1.44269504088896341f + 0.5f;
+  // floor without SSE4.1, corrected in integers: this form lets GCC vectorise the caller.
+  int32_t k = static_cast<int32_t>(fx);
+  k -= static_cast<float>(k) > fx;
+  float n = static_cast<float>(k);
+  float out = exp_reduced_f32(c, n);
   // Overflow -> inf, underflow -> 0, NaN -> NaN as bit masks: plain selects here keep GCC
   // from vectorising loops that call this.
   int32_t ob = float_to_bits(out);
@@ -62,17 +67,7 @@ inline float exp_softmax_f32(float x) {
   const float lo = -87.33654475f;
   float c = x > lo ? x : lo;
   float n = __builtin_rintf(c * 1.44269504088896341f);
-  float r = c - n * 0.693359375f;
-  r = r + n * 2.12194440e-4f;
-  float z = r * r;
-  float y = 1.9875691500E-4f;
-  y = y * r + 1.3981999507E-3f;
-  y = y * r + 8.3334519073E-3f;
-  y = y * r + 4.1665795894E-2f;
-  y = y * r + 1.6666665459E-1f;
-  y = y * r + 5.0000001201E-1f;
-  y = y * z + r + 1.0f;
-  float out = y * bits_to_float((static_cast<int32_t>(n) + 127) << 23);
+  float out = exp_reduced_f32(c, n);
   out = x < lo ? 0.0f : out;
   return x != x ? x : out;
 }
