@@ -158,24 +158,12 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zeroes elements with probability p and scales the rest by 1/(1-p) when training."""
-    out = _C.dropout(input, p, training)
-    if inplace and out is not input:
-        from .. import no_grad
-        with no_grad():
-            input.copy_(out)
-        return input
-    return out
+    return _inplace(input, _C.dropout(input, p, training), inplace)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Zeroes whole channels of (N, C, H, W) or (C, H, W) input with probability p."""
-    out = _C.dropout2d(input, p, training)
-    if inplace and out is not input:
-        from .. import no_grad
-        with no_grad():
-            input.copy_(out)
-        return input
-    return out
+    return _inplace(input, _C.dropout2d(input, p, training), inplace)
 
 
 def _inplace(input, out, inplace):

@@ -51,6 +51,17 @@ def _set_like(original, new):
     return Parameter(new.detach(), original.requires_grad) if isinstance(original, Parameter) else new
 
 
+def _check_result(op, new, current, hint):
+    """A safe parametrization returns a tensor of the tensor's own shape and dtype."""
+    if not isinstance(new, _C.Tensor):
+        raise ValueError(f"{op} a parametrization must return a tensor, got "
+                         f"{type(new).__name__}")
+    if tuple(new.shape) != tuple(current.shape) or new.dtype != current.dtype:
+        raise ValueError(f"{op} registering a parametrization may not change the shape or "
+                         f"dtype of the tensor, got {tuple(current.shape)} -> "
+                         f"{tuple(new.shape)}{hint}")
+
+
 class ParametrizationList(_C.nn.Module):
     """The parametrizations of one tensor, applied in order ("0", "1", ...), and the original
     tensor(s) they act on ("original", or "original0", "original1", ... when the first
@@ -219,14 +230,7 @@ def register_parametrization(module, tensor_name, parametrization, *, unsafe=Fal
         plist = module.parametrizations[tensor_name]
         if not unsafe:
             current = getattr(module, tensor_name)
-            new = parametrization(current)
-            if not isinstance(new, _C.Tensor):
-                raise ValueError(f"{op} a parametrization must return a tensor, got "
-                                 f"{type(new).__name__}")
-            if tuple(new.shape) != tuple(current.shape) or new.dtype != current.dtype:
-                raise ValueError(f"{op} registering a parametrization may not change the shape "
-                                 f"or dtype of the tensor, got {tuple(current.shape)} -> "
-                                 f"{tuple(new.shape)}")
+            _check_result(op, parametrization(current), current, "")
         plist.append(parametrization)
         plist.unsafe = plist.unsafe or unsafe
         return module
@@ -240,13 +244,7 @@ def register_parametrization(module, tensor_name, parametrization, *, unsafe=Fal
     if not unsafe:
         with _no_grad():
             out = plist.evaluate()
-        if not isinstance(out, _C.Tensor):
-            raise ValueError(f"{op} a parametrization must return a tensor, got "
-                             f"{type(out).__name__}")
-        if tuple(out.shape) != tuple(original.shape) or out.dtype != original.dtype:
-            raise ValueError(f"{op} registering a parametrization may not change the shape or "
-                             f"dtype of the tensor, got {tuple(original.shape)} -> "
-                             f"{tuple(out.shape)} (pass unsafe=True to allow it)")
+        _check_result(op, out, original, " (pass unsafe=True to allow it)")
     delattr(module, tensor_name)
     if not is_parametrized(module):
         module.parametrizations = _C.nn.ModuleDict()
